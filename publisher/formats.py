@@ -1,0 +1,116 @@
+"""The one registry of formats: media type <-> file extension <-> serializer.
+
+Entity documents, SPARQL results, validation reports and dumps all pick their output
+format here, and content negotiation is one function over this registry, so a format
+added once is offered everywhere consistently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+
+
+@dataclass(frozen=True)
+class Format:
+    """One output (or input) format.
+
+    ``rdf`` is the pyoxigraph serializer for RDF formats; ``results`` the one for SPARQL
+    result formats; HTML has neither and is rendered from templates.
+    """
+
+    name: str
+    media_type: str
+    extension: str
+    label: str
+    rdf: ox.RdfFormat | None = None
+    results: ox.QueryResultsFormat | None = None
+    quads: bool = False
+    aliases: tuple[str, ...] = field(default=())
+
+    @property
+    def content_type(self) -> str:
+        textual = self.media_type.startswith("text/") or self.media_type.endswith(
+            ("+json", "+xml", "/ld+json", "/n-triples", "/n-quads", "/trig")
+        )
+        return f"{self.media_type}; charset=utf-8" if textual else self.media_type
+
+
+HTML = Format("html", "text/html", "html", "HTML")
+TURTLE = Format("turtle", "text/turtle", "ttl", "Turtle", rdf=ox.RdfFormat.TURTLE)
+JSON_LD = Format(
+    "jsonld", "application/ld+json", "jsonld", "JSON-LD", rdf=ox.RdfFormat.JSON_LD,
+    aliases=("application/json",),
+)
+N_TRIPLES = Format("ntriples", "application/n-triples", "nt", "N-Triples",
+                   rdf=ox.RdfFormat.N_TRIPLES)
+RDF_XML = Format("rdfxml", "application/rdf+xml", "rdf", "RDF/XML", rdf=ox.RdfFormat.RDF_XML)
+N_QUADS = Format("nquads", "application/n-quads", "nq", "N-Quads", rdf=ox.RdfFormat.N_QUADS,
+                 quads=True)
+TRIG = Format("trig", "application/trig", "trig", "TriG", rdf=ox.RdfFormat.TRIG, quads=True)
+
+SPARQL_JSON = Format("json", "application/sparql-results+json", "srj", "SPARQL JSON",
+                     results=ox.QueryResultsFormat.JSON)
+SPARQL_XML = Format("xml", "application/sparql-results+xml", "srx", "SPARQL XML",
+                    results=ox.QueryResultsFormat.XML)
+CSV = Format("csv", "text/csv", "csv", "CSV", results=ox.QueryResultsFormat.CSV)
+TSV = Format("tsv", "text/tab-separated-values", "tsv", "TSV",
+             results=ox.QueryResultsFormat.TSV)
+
+#: RDF graph formats offered for a single-graph document (entity, CONSTRUCT, report).
+GRAPH_FORMATS: tuple[Format, ...] = (TURTLE, JSON_LD, N_TRIPLES, RDF_XML)
+#: Dataset formats that keep the named graph of each triple.
+DATASET_FORMATS: tuple[Format, ...] = (N_QUADS, TRIG)
+#: Everything an entity document is offered as, HTML first (browsers, ``*/*``).
+DOCUMENT_FORMATS: tuple[Format, ...] = (HTML, *GRAPH_FORMATS, *DATASET_FORMATS)
+#: SELECT/ASK result formats.
+RESULT_FORMATS: tuple[Format, ...] = (SPARQL_JSON, SPARQL_XML, CSV, TSV)
+ALL_FORMATS: tuple[Format, ...] = (*DOCUMENT_FORMATS, *RESULT_FORMATS)
+
+#: Input formats accepted from submitters, keyed by media type (``Content-Type``).
+INPUT_RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/x-turtle": ox.RdfFormat.TURTLE,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+
+
+def by_extension(extension: str, offered: Iterable[Format] = ALL_FORMATS) -> Format | None:
+    """The format a fixed-format URL (``doc/x/y.ttl``) or a ``format=`` value names."""
+    ext = extension.lower().lstrip(".")
+    for fmt in offered:
+        if ext in (fmt.extension, fmt.name) or ext == fmt.media_type:
+            return fmt
+    return None
+
+
+def negotiate(accept: str | None, offered: Sequence[Format]) -> Format | None:
+    """Pick the best of ``offered`` for an ``Accept`` header (RFC 9110 section 12.5.1).
+
+    Quality values and specificity are honoured by werkzeug's parser; an absent or empty
+    header means ``*/*`` and yields the first offered format (the server's preference).
+    Returns None when nothing acceptable is offered, which the caller turns into 406.
+    """
+    if not accept or not accept.strip():
+        return offered[0] if offered else None
+    parsed = parse_accept_header(accept, MIMEAccept)
+    candidates: dict[str, Format] = {}
+    for fmt in offered:
+        candidates.setdefault(fmt.media_type, fmt)
+        for alias in fmt.aliases:
+            candidates.setdefault(alias, fmt)
+    best = parsed.best_match(list(candidates))
+    return None if best is None else candidates[best]
+
+
+def describe_offered(offered: Iterable[Format]) -> str:
+    """The list a 406 response shows, one media type per line."""
+    return "\n".join(f"{fmt.media_type} (.{fmt.extension})" for fmt in offered)

@@ -1,0 +1,119 @@
+"""The one settings object of the publisher.
+
+Every tunable (base IRI, paths, limits, allow-lists) lives here, so a deployment is
+described by environment variables (``PUBLISHER_*``) or CLI flags and nothing else in
+the code reads the environment. CLI flags override environment variables by being
+passed to :func:`load_settings` as keyword arguments.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+
+class Settings(BaseSettings):
+    """Deployment configuration; see the README's "Configuration" table."""
+
+    model_config = SettingsConfigDict(env_prefix="PUBLISHER_", extra="forbid")
+
+    base: str = Field(
+        "http://localhost:8000/",
+        description="Base IRI under which every entity, ontology term and shape is minted.",
+    )
+    project_dir: Path = Field(
+        Path("."), description="Folder holding data/, mappings/, ontology/ and shapes/."
+    )
+    store_dir: Path = Field(
+        Path("var/store"),
+        description="Live store: a symlink to the current build, swapped atomically.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = Field(1, ge=1, description="uvicorn worker processes.")
+
+    sparql_timeout_s: float = Field(10.0, gt=0, description="Wall-clock budget of one query.")
+    sparql_max_rows: int = Field(
+        100_000, ge=1, description="Rows (or triples) a query may return before it is cut."
+    )
+    sparql_workers: int = Field(2, ge=1, description="Query worker processes.")
+    sparql_max_body_bytes: int = Field(1_000_000, ge=1024)
+    service_allowlist: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="SPARQL SERVICE endpoints a query may call; empty means SERVICE is refused.",
+    )
+
+    validate_max_body_bytes: int = Field(5_000_000, ge=1024)
+    validate_timeout_s: float = Field(30.0, gt=0)
+
+    @field_validator("base")
+    @classmethod
+    def _base_is_absolute_with_slash(cls, value: str) -> str:
+        if not (value.startswith("http://") or value.startswith("https://")):
+            raise ValueError(f"base must be an absolute http(s) IRI, got {value!r}")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("service_allowlist", mode="before")
+    @classmethod
+    def _split_allowlist(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    # Paths of the pipeline stages, derived so that one project_dir moves them all.
+    @property
+    def data_dir(self) -> Path:
+        return self.project_dir / "data"
+
+    @property
+    def mappings_dir(self) -> Path:
+        return self.project_dir / "mappings"
+
+    @property
+    def ontology_dir(self) -> Path:
+        return self.project_dir / "ontology"
+
+    @property
+    def shapes_dir(self) -> Path:
+        return self.project_dir / "shapes"
+
+    @property
+    def builds_dir(self) -> Path:
+        """Where complete builds live side by side; ``store_dir`` points at one of them."""
+        return self.store_dir.parent / (self.store_dir.name + ".builds")
+
+    # IRIs minted under the base.
+    @property
+    def ontology_iri(self) -> str:
+        return self.base + "ontology"
+
+    @property
+    def vocab(self) -> str:
+        return self.base + "ontology#"
+
+    @property
+    def shapes_iri(self) -> str:
+        return self.base + "shapes"
+
+    @property
+    def id_base(self) -> str:
+        return self.base + "id/"
+
+    @property
+    def doc_base(self) -> str:
+        return self.base + "doc/"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Environment first, then explicit overrides (CLI flags) that are not None."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+@lru_cache(maxsize=1)
+def default_settings() -> Settings:
+    return Settings()
