@@ -1,0 +1,146 @@
+"""The command line: ``publisher build | serve | validate | query``.
+
+Flags feed the same Settings object as the environment, so a flag and its
+``PUBLISHER_*`` variable always mean the same thing. Exit codes: 0 success, 1 the data
+does not conform (build or validate), 2 unreadable input or bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .settings import Settings, load_settings
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base", help="base IRI (env PUBLISHER_BASE)")
+    parser.add_argument("--project-dir", type=Path,
+                        help="folder with data/, mappings/, ontology/, shapes/")
+    parser.add_argument("--store-dir", type=Path, help="live store path (a symlink)")
+
+
+def _settings(args: argparse.Namespace, **extra) -> Settings:
+    return load_settings(base=args.base, project_dir=args.project_dir,
+                         store_dir=args.store_dir, **extra)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .pipeline.build import BuildFailed, build
+
+    settings = _settings(args)
+    print(f"building from {settings.data_dir} with base {settings.base}")
+    try:
+        result = build(settings)
+    except BuildFailed as failure:
+        print(f"\nBUILD FAILED at {failure.stage}: {len(failure.problems)} problem(s); "
+              f"the live store was not changed.", file=sys.stderr)
+        for line in failure.problems:
+            print(f"  {line}", file=sys.stderr)
+        return EXIT_INVALID if failure.stage == "validation" else EXIT_USAGE
+    print(f"\nbuild {result.build_id} published at {settings.store_dir} -> {result.path}")
+    print(f"{result.stats['triples']} triples in {result.timings['total']:.2f} s "
+          f"({', '.join(f'{k} {v:.2f} s' for k, v in result.timings.items() if k != 'total')})")
+    print("\ntriples per graph:")
+    for graph, count in result.stats["triples_per_graph"].items():
+        print(f"  {count:6d}  {graph or '(default graph: graph descriptions)'}")
+    print("\nentities per class:")
+    for cls, count in result.stats["entities_per_class"].items():
+        print(f"  {count:6d}  {cls}")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings(args, host=args.host, port=args.port, workers=args.workers)
+    from .store import StoreMissing, resolve_live_build
+
+    try:
+        resolve_live_build(settings)
+    except StoreMissing as missing:
+        print(str(missing), file=sys.stderr)
+        return EXIT_USAGE
+    # uvicorn's factory mode re-creates the app in each worker from the environment.
+    import os
+
+    os.environ.update({f"PUBLISHER_{k.upper()}": str(v) for k, v in {
+        "base": settings.base, "project_dir": settings.project_dir.resolve(),
+        "store_dir": settings.store_dir.resolve() if not settings.store_dir.is_symlink()
+        else settings.store_dir.absolute()}.items()})
+    print(f"serving {settings.base} on http://{settings.host}:{settings.port}/")
+    uvicorn.run("publisher.app:create_app", factory=True, host=settings.host,
+                port=settings.port, workers=settings.workers, log_level="info")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .validation_cli import run_validate_cli
+
+    return run_validate_cli(_settings(args), args.files, args.format, args.input_format,
+                            args.standalone)
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from .sparql.cli import run_query_cli
+
+    query = args.query
+    if query == "-":
+        query = sys.stdin.read()
+    elif query.startswith("@"):
+        query = Path(query[1:]).read_text(encoding="utf-8")
+    return run_query_cli(_settings(args), query, args.format)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="publisher", description=__doc__.splitlines()[0])
+    commands = root.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("build", help="map, validate and load the facts into a new store")
+    _common(build)
+    build.set_defaults(run=cmd_build)
+
+    serve = commands.add_parser("serve", help="publish the built store over HTTP")
+    _common(serve)
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.set_defaults(run=cmd_serve)
+
+    validate = commands.add_parser("validate", help="check RDF files against the shapes")
+    _common(validate)
+    validate.add_argument("files", nargs="+", type=Path)
+    validate.add_argument("--format", choices=["table", "turtle"], default="table",
+                          help="report format (default: table)")
+    validate.add_argument("--input-format", help="RDF format of the files (default: by "
+                          "extension: .ttl .trig .nt .nq .jsonld .rdf)")
+    validate.add_argument("--standalone", action="store_true",
+                          help="do not resolve references against the published store")
+    validate.set_defaults(run=cmd_validate)
+
+    query = commands.add_parser("query", help="run a SPARQL query against the built store")
+    _common(query)
+    query.add_argument("query", help="the query, @file.rq, or - for stdin")
+    query.add_argument("--format", default="table",
+                       help="table, json, xml, csv, tsv, ttl, nt, jsonld, rdf")
+    query.set_defaults(run=cmd_query)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except ValidationError as error:
+        print(f"invalid setting: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

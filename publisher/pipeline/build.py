@@ -1,0 +1,180 @@
+"""The build: facts -> RDF -> derived -> validated -> new store, swapped in.
+
+Each stage is a plain function of its own module; this module only composes them and
+wraps the composition with progress lines and per-stage timing, so each stage stays
+testable alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from .. import __version__
+from ..namespaces import compact
+from ..settings import Settings
+from .facts import FactFileError, load_facts
+from .load import write_store
+from .locate import Locator
+from .mapping import MappedFile, MappingError, load_context, map_to_rdf, parse_turtle_dir
+from .shacl import ShaclResult, run_shacl, to_rdflib_graph
+
+Progress = Callable[[str], None]
+
+
+class BuildFailed(Exception):
+    """The build stopped; ``problems`` are lines a person can act on."""
+
+    def __init__(self, stage: str, problems: list[str]) -> None:
+        self.stage = stage
+        self.problems = problems
+        super().__init__(f"build failed at {stage}: " + "; ".join(problems[:3]))
+
+
+@dataclass
+class BuildResult:
+    build_id: str
+    path: Path
+    stats: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Prepared:
+    """Everything the validation and load stages need, mapped and derived in memory."""
+
+    mapped: list[MappedFile]
+    quads: list[ox.Quad]
+    ontology: list[ox.Quad]
+    shapes: list[ox.Quad]
+
+
+def input_files(settings: Settings) -> list[Path]:
+    folders = (settings.data_dir, settings.mappings_dir, settings.ontology_dir,
+               settings.shapes_dir)
+    return sorted(p for folder in folders if folder.is_dir()
+                  for p in folder.rglob("*") if p.is_file())
+
+
+def build_id(settings: Settings) -> str:
+    """Content hash of every input and the base: same inputs, same id (stable ETags)."""
+    digest = hashlib.sha256(f"{__version__}\n{settings.base}\n".encode())
+    for path in input_files(settings):
+        digest.update(str(path.relative_to(settings.project_dir)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:20]
+
+
+def prepare(settings: Settings) -> Prepared:
+    """Read, map and derive; raises BuildFailed naming the file at fault."""
+    root = settings.project_dir
+    try:
+        files = load_facts(settings.data_dir, root)
+        context = load_context(settings.mappings_dir)
+        mapped = map_to_rdf(files, context, settings.base, root)
+        ontology = parse_turtle_dir(settings.ontology_dir, settings.base,
+                                    ox.NamedNode(settings.ontology_iri))
+        shapes = parse_turtle_dir(settings.shapes_dir, settings.base, None)
+    except (FactFileError, MappingError) as error:
+        raise BuildFailed("mapping", [str(error)]) from error
+    return Prepared(mapped, derive(settings, mapped), ontology, shapes)
+
+
+def derive(settings: Settings, mapped: list[MappedFile]) -> list[ox.Quad]:
+    """Apply ``mappings/derive.ru`` (SPARQL Update) to the mapped quads, in memory."""
+    work = ox.Store()
+    for mapped_file in mapped:
+        work.extend(mapped_file.quads)
+    rules = settings.mappings_dir / "derive.ru"
+    if rules.exists():
+        try:
+            work.update(rules.read_text(encoding="utf-8"), base_iri=settings.base)
+        except SyntaxError as error:
+            raise BuildFailed("derivation", [f"{rules}: {error}"]) from error
+    return list(work.quads_for_pattern(None, None, None, None))
+
+
+def validate(settings: Settings, prepared: Prepared) -> tuple[list[str], list[str]]:
+    """SHACL over the union of all graphs; returns (violations, warnings) as located lines."""
+    data = to_rdflib_graph(prepared.ontology, to_rdflib_graph(prepared.quads))
+    report = run_shacl(data, to_rdflib_graph(prepared.shapes))
+    locator = Locator(prepared.mapped, settings.id_base)
+    violations, warnings = [], []
+    for result in report.results:
+        line = describe(result, locator, settings.base)
+        (violations if result.severity == "Violation" else warnings).append(line)
+    return violations, warnings
+
+
+def describe(result: ShaclResult, locator: Locator, base: str) -> str:
+    where = ", ".join(str(loc) for loc in locator.locate(result)) or "(no record found)"
+    focus = "a nested value of " if result.focus_is_blank else ""
+    focus += compact(result.focus, base) if not result.focus_is_blank else ""
+    path = f" {compact(result.path, base)}" if result.path else ""
+    value = f" (value: {compact(result.value, base)})" if result.value is not None else ""
+    return (f"{where}: {focus or 'record'}{path}: {result.message}{value} "
+            f"[{compact(result.shape, base)}, {result.component}]")
+
+
+def statistics(settings: Settings, quads: list[ox.Quad]) -> dict[str, Any]:
+    per_graph = Counter(q.graph_name.value if isinstance(q.graph_name, ox.NamedNode)
+                        else "" for q in quads)
+    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    ontology = settings.ontology_iri
+    typed: dict[str, set[str]] = {}
+    for q in quads:
+        if q.predicate.value == rdf_type and getattr(q.graph_name, "value", "") != ontology:
+            typed.setdefault(q.object.value, set()).add(q.subject.value)
+    return {
+        "triples": len(quads),
+        "triples_per_graph": dict(sorted(per_graph.items())),
+        "entities_per_class": {cls: len(s) for cls, s in sorted(typed.items())},
+    }
+
+
+@contextmanager
+def _stage(name: str, timings: dict[str, float], progress: Progress) -> Iterator[None]:
+    progress(f"- {name} ...")
+    start = time.perf_counter()
+    yield
+    timings[name] = round(time.perf_counter() - start, 3)
+    progress(f"  {name}: {timings[name]:.2f} s")
+
+
+def build(settings: Settings, progress: Progress = print,
+          before_publish: Callable[[Path], None] | None = None) -> BuildResult:
+    """Run the whole pipeline; on success the new store is live, else BuildFailed."""
+    timings: dict[str, float] = {}
+    total = time.perf_counter()
+    with _stage("map", timings, progress):
+        prepared = prepare(settings)
+        progress(f"  {len(prepared.mapped)} files, "
+                 f"{sum(len(m.fact_file.records) for m in prepared.mapped)} records, "
+                 f"{len(prepared.quads)} quads")
+    with _stage("validate", timings, progress):
+        violations, warnings = validate(settings, prepared)
+    for line in warnings:
+        progress(f"  warning: {line}")
+    if violations:
+        raise BuildFailed("validation", violations)
+    with _stage("load", timings, progress):
+        quads = prepared.quads + prepared.ontology
+        stats = statistics(settings, quads)
+        identifier = build_id(settings)
+        built_at = datetime.now(UTC).replace(microsecond=0)
+        name = f"{built_at:%Y%m%dT%H%M%SZ}-{identifier[:12]}"
+        info = {"build_id": identifier, "built_at": built_at.isoformat(),
+                "base": settings.base, "stats": stats, "timings": timings}
+        path = write_store(settings, name, quads, info, before_publish)
+    timings["total"] = round(time.perf_counter() - total, 3)
+    return BuildResult(identifier, path, stats, timings, warnings)

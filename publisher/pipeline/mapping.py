@@ -1,0 +1,110 @@
+"""Stage 2: turn fact files into RDF quads with the declarative JSON-LD 1.1 context.
+
+Each YAML file *is* a JSON-LD document once ``mappings/context.jsonld`` is attached: its
+``id`` names the graph, its ``facts`` become that named graph (``facts`` is an alias of
+``@graph``), and its other keys describe the graph itself. No field is mapped in Python.
+The context is attached inline, so the parser never fetches a remote context.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from .facts import FactFile
+
+
+class MappingError(ValueError):
+    """A fact file the JSON-LD processor rejects; the message names the file."""
+
+
+@dataclass(frozen=True)
+class MappedFile:
+    fact_file: FactFile
+    graph: ox.NamedNode
+    quads: list[ox.Quad]
+
+
+def load_context(mappings_dir: Path) -> dict[str, Any]:
+    path = mappings_dir / "context.jsonld"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))["@context"]
+    except (OSError, ValueError, KeyError) as error:
+        raise MappingError(f"{path}: not a JSON-LD context document: {error}") from error
+
+
+def to_jsonld(fact_file: FactFile, context: dict[str, Any], shown_path: str) -> dict[str, Any]:
+    """The JSON-LD document for one file: the file itself plus the shared context."""
+    return {"@context": context, "curatedFrom": shown_path, **fact_file.document}
+
+
+def map_file(fact_file: FactFile, context: dict[str, Any], base: str,
+             shown_path: str) -> MappedFile:
+    document = to_jsonld(fact_file, context, shown_path)
+    payload = json.dumps(document, ensure_ascii=False).encode("utf-8")
+    try:
+        quads = list(ox.parse(payload, format=ox.RdfFormat.JSON_LD, base_iri=base))
+    except SyntaxError as error:
+        raise MappingError(f"{shown_path}: JSON-LD mapping failed: {error}") from error
+    graph = ox.NamedNode(_resolve_graph(fact_file.graph_id, base))
+    stray = [q for q in quads
+             if not isinstance(q.graph_name, ox.DefaultGraph) and q.graph_name != graph]
+    if stray:
+        raise MappingError(f"{shown_path}: facts must not name other graphs ({stray[0]})")
+    return MappedFile(fact_file, graph, quads)
+
+
+def _resolve_graph(graph_id: str, base: str) -> str:
+    from urllib.parse import urljoin
+
+    return urljoin(base + "id/", graph_id)
+
+
+def map_to_rdf(files: Iterable[FactFile], context: dict[str, Any], base: str,
+               root: Path) -> list[MappedFile]:
+    mapped = []
+    for fact_file in files:
+        path = fact_file.path
+        shown = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        mapped.append(map_file(fact_file, context, base, shown))
+    return mapped
+
+
+def parse_turtle_dir(folder: Path, base: str, graph: ox.NamedNode | None) -> list[ox.Quad]:
+    """Ontology and shapes are Turtle with relative IRIs, resolved against the base."""
+    quads: list[ox.Quad] = []
+    for path in sorted(folder.glob("*.ttl")):
+        try:
+            triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=base)
+            for t in triples:
+                quads.append(ox.Quad(t.subject, t.predicate, t.object,
+                                     graph or ox.DefaultGraph()))
+        except SyntaxError as error:
+            raise MappingError(f"{path}: {error}") from error
+    if not quads:
+        raise MappingError(f"{folder}: no Turtle files found")
+    return [_resolve_namespace_literal(q, base) for q in quads]
+
+
+SH_NAMESPACE = "http://www.w3.org/ns/shacl#namespace"
+
+
+def _resolve_namespace_literal(quad: ox.Quad, base: str) -> ox.Quad:
+    """``sh:namespace "ontology#"`` is a literal, so Turtle cannot resolve it; we do.
+
+    SHACL-SPARQL prefixes must be absolute, and ours depend on the deployment's base.
+    """
+    if quad.predicate.value != SH_NAMESPACE or not isinstance(quad.object, ox.Literal):
+        return quad
+    value = quad.object.value
+    if "://" in value:
+        return quad
+    from urllib.parse import urljoin
+
+    resolved = ox.Literal(urljoin(base, value), datatype=quad.object.datatype)
+    return ox.Quad(quad.subject, quad.predicate, resolved, quad.graph_name)
