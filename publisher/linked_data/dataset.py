@@ -1,0 +1,258 @@
+"""The dataset as a whole: its VoID/DCAT description, its dumps and the home page summary.
+
+Everything here is computed from the store once per build (counts, classes,
+vocabularies, sources), so the description can never disagree with the data; the
+dumps are gzipped deterministically (fixed mtime, sorted statements) so that every
+worker computes the same size and SHA-256 that the description advertises.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import pyoxigraph as ox
+
+from .. import formats
+from ..formats import Format
+from ..namespaces import STANDARD, prefixes
+from .describe import RDF_TYPE, WAS_DERIVED_FROM, Snapshot
+from .render import EXTRA_PREFIXES, ordered_quads, ordered_triples, used_prefixes
+
+NS = {**STANDARD, **EXTRA_PREFIXES}
+XSD = NS["xsd"]
+IANA = "https://www.iana.org/assignments/media-types/"
+
+#: Dataset metadata that has no other home in the data; everything else is computed.
+TITLE = "Diplomacy facts"
+DESCRIPTION = (
+    "Curated facts about diplomatic events (meetings, talks, summits, visits), the people "
+    "and states taking part, memberships and chairmanships of international organisations "
+    "and treaty actions, each stated in a named graph per news source and traceable to "
+    "the article it comes from."
+)
+
+
+def _n(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
+def _term(prefix: str, local: str) -> ox.NamedNode:
+    return ox.NamedNode(NS[prefix] + local)
+
+
+@dataclass(frozen=True)
+class Dump:
+    """One downloadable file of the whole dataset, gzipped."""
+
+    name: str
+    title: str
+    inner: Format
+    body: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.body)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+
+def make_dumps(snapshot: Snapshot, base: str) -> list[Dump]:
+    """N-Quads and TriG (with the source graphs) and Turtle (their union), gzipped."""
+    quads = ordered_quads(snapshot.quads(None, None, None, None))
+    triples = ordered_triples(quads)
+    bodies = [
+        ("dataset.nq.gz", "N-Quads, every statement with its source graph", formats.N_QUADS,
+         ox.serialize(quads, format=ox.RdfFormat.N_QUADS)),
+        ("dataset.trig.gz", "TriG, every statement with its source graph", formats.TRIG,
+         ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=used_prefixes(quads, base))),
+        ("dataset.ttl.gz", "Turtle, the union of all graphs", formats.TURTLE,
+         ox.serialize(triples, format=ox.RdfFormat.TURTLE,
+                      prefixes=used_prefixes(triples, base))),
+    ]
+    return [Dump(name, title, fmt, gzip.compress(raw, compresslevel=9, mtime=0))
+            for name, title, fmt, raw in bodies]
+
+
+@dataclass
+class ClassEntry:
+    iri: str
+    count: int
+    entities: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Summary:
+    """What the home page and the VoID description say about the dataset."""
+
+    triples: int
+    classes: list[ClassEntry]
+    entity_count: int
+    featured: list[tuple[str, int]]
+    graphs: list[tuple[str, int]]
+    articles: list[str]
+    vocabularies: list[str]
+    licence: str | None
+    publishers: list[str]
+
+
+def summarize(snapshot: Snapshot, stats: dict, base: str, ontology_iri: str) -> Summary:
+    """Counts per class, featured entities, graphs, sources and vocabularies in use."""
+    ontology = _n(ontology_iri)
+    id_base = base + "id/"
+    members: dict[str, set[str]] = defaultdict(set)
+    incoming: Counter[str] = Counter()
+    vocab_iris: set[str] = set()
+    for quad in snapshot.quads(None, None, None, None):
+        if quad.graph_name == ontology:
+            continue
+        vocab_iris.add(quad.predicate.value)
+        if quad.predicate == RDF_TYPE and isinstance(quad.object, ox.NamedNode):
+            vocab_iris.add(quad.object.value)
+            if isinstance(quad.subject, ox.NamedNode):
+                members[quad.object.value].add(quad.subject.value)
+        elif (isinstance(quad.object, ox.NamedNode) and quad.object.value.startswith(id_base)
+              and isinstance(quad.subject, ox.NamedNode)
+              and quad.predicate.value != NS["dcterms"] + "source"):
+            incoming[quad.object.value] += 1
+    classes = [ClassEntry(cls, len(found), sorted(found)) for cls, found in members.items()]
+    classes.sort(key=lambda c: (-c.count, c.iri))
+    everything = set().union(*members.values()) if members else set()
+    skip_kinds = ("graph/", "article/")
+    featured = [(iri, n) for iri, n in incoming.most_common()
+                if not iri[len(id_base):].startswith(skip_kinds)][:8]
+    per_graph = stats.get("triples_per_graph", {})
+    graphs = sorted((g, n) for g, n in per_graph.items() if g and g != ontology_iri)
+    articles = sorted({q.object.value for q in snapshot.quads(None, WAS_DERIVED_FROM, None,
+                                                              ox.DefaultGraph())
+                       if isinstance(q.object, ox.NamedNode)})
+    licence = next((q.object.value for q in snapshot.quads(
+        ontology, _term("dcterms", "license"), None, None)
+        if isinstance(q.object, ox.NamedNode)), None)
+    publishers = sorted({q.object.value for q in snapshot.quads(
+        None, _term("prov", "wasAttributedTo"), None, ox.DefaultGraph())
+        if isinstance(q.object, ox.NamedNode)})
+    vocabularies = set()
+    namespaces = prefixes(base)
+    for iri in vocab_iris:
+        for name, namespace in namespaces.items():
+            if iri.startswith(namespace):
+                vocabularies.add(ontology_iri if name == "dip" else namespace)
+    return Summary(
+        triples=int(stats.get("triples", 0)), classes=classes, entity_count=len(everything),
+        featured=featured, graphs=graphs, articles=articles,
+        vocabularies=sorted(vocabularies), licence=licence, publishers=publishers,
+    )
+
+
+def dataset_iri(base: str) -> str:
+    return base + "void#dataset"
+
+
+def void_quads(summary: Summary, dumps: list[Dump], base: str, built_at: str,
+               build_id: str) -> list[ox.Quad]:
+    """VoID + DCAT: size, classes, vocabularies, endpoint, dumps (size, SHA-256), sources."""
+    doc = base + "void"
+    dataset = _n(dataset_iri(base))
+    out: list[ox.Quad] = []
+
+    def add(s: ox.NamedNode | ox.BlankNode, p: ox.NamedNode, o: ox.Term) -> None:
+        out.append(ox.Quad(s, p, o))
+
+    def lit(value: object, datatype: str | None = None, lang: str | None = None) -> ox.Literal:
+        if lang:
+            return ox.Literal(str(value), language=lang)
+        return ox.Literal(str(value), datatype=_n(XSD + datatype) if datatype else None)
+
+    add(_n(doc), RDF_TYPE, _term("void", "DatasetDescription"))
+    add(_n(doc), _term("dcterms", "title"), lit(f"Description of the {TITLE} dataset", lang="en"))
+    add(_n(doc), _term("foaf", "primaryTopic"), dataset)
+    add(dataset, RDF_TYPE, _term("void", "Dataset"))
+    add(dataset, RDF_TYPE, _term("dcat", "Dataset"))
+    add(dataset, _term("rdfs", "label"), lit(TITLE, lang="en"))
+    add(dataset, _term("dcterms", "title"), lit(TITLE, lang="en"))
+    add(dataset, _term("dcterms", "description"), lit(DESCRIPTION, lang="en"))
+    add(dataset, _term("dcterms", "modified"), lit(built_at, "dateTime"))
+    add(dataset, _term("owl", "versionInfo"), lit(build_id))
+    if summary.licence:
+        add(dataset, _term("dcterms", "license"), _n(summary.licence))
+    for publisher in summary.publishers:
+        add(dataset, _term("dcterms", "publisher"), _n(publisher))
+    add(dataset, _term("void", "uriSpace"), lit(base + "id/"))
+    add(dataset, _term("void", "triples"), lit(summary.triples, "integer"))
+    add(dataset, _term("void", "entities"), lit(summary.entity_count, "integer"))
+    add(dataset, _term("void", "sparqlEndpoint"), _n(base + "sparql"))
+    add(dataset, _term("void", "rootResource"), _n(base))
+    for iri, _count in summary.featured:
+        add(dataset, _term("void", "exampleResource"), _n(iri))
+    for vocabulary in summary.vocabularies:
+        add(dataset, _term("void", "vocabulary"), _n(vocabulary))
+    for article in summary.articles:
+        add(dataset, _term("dcterms", "source"), _n(article))
+    for index, entry in enumerate(summary.classes):
+        partition = ox.BlankNode(f"class{index}")
+        add(dataset, _term("void", "classPartition"), partition)
+        add(partition, _term("void", "class"), _n(entry.iri))
+        add(partition, _term("void", "entities"), lit(entry.count, "integer"))
+    for graph, count in summary.graphs:
+        add(dataset, _term("void", "subset"), _n(graph))
+        add(_n(graph), RDF_TYPE, _term("void", "Dataset"))
+        add(_n(graph), _term("void", "triples"), lit(count, "integer"))
+    service = _n(base + "void#sparql")
+    add(service, RDF_TYPE, _term("dcat", "DataService"))
+    add(service, _term("rdfs", "label"), lit("SPARQL 1.1 endpoint", lang="en"))
+    add(service, _term("dcat", "endpointURL"), _n(base + "sparql"))
+    add(service, _term("dcat", "servesDataset"), dataset)
+    for dump in dumps:
+        distribution = _n(base + "void#" + dump.name.replace(".", "-"))
+        add(dataset, _term("dcat", "distribution"), distribution)
+        add(dataset, _term("void", "dataDump"), _n(base + "dumps/" + dump.name))
+        add(distribution, RDF_TYPE, _term("dcat", "Distribution"))
+        add(distribution, _term("rdfs", "label"), lit(dump.title, lang="en"))
+        add(distribution, _term("dcterms", "title"), lit(dump.title, lang="en"))
+        add(distribution, _term("dcat", "downloadURL"), _n(base + "dumps/" + dump.name))
+        add(distribution, _term("dcat", "mediaType"), _n(IANA + dump.inner.media_type))
+        add(distribution, _term("dcat", "compressFormat"), _n(IANA + "application/gzip"))
+        add(distribution, _term("dcat", "byteSize"), lit(dump.size, "nonNegativeInteger"))
+        checksum = ox.BlankNode("checksum-" + dump.name.replace(".", "-"))
+        add(distribution, _term("spdx", "checksum"), checksum)
+        add(checksum, RDF_TYPE, _term("spdx", "Checksum"))
+        add(checksum, _term("spdx", "algorithm"), _term("spdx", "checksumAlgorithm_sha256"))
+        add(checksum, _term("spdx", "checksumValue"), lit(dump.sha256, "hexBinary"))
+        if summary.licence:
+            add(distribution, _term("dcterms", "license"), _n(summary.licence))
+    return out
+
+
+def example_queries(base: str) -> list[tuple[str, str, str]]:
+    """(title, query, link to run it) for the home page."""
+    dip = base + "ontology#"
+    queries = [
+        ("Meetings Sergey Lavrov took part in, with the source stating each",
+         f"""PREFIX dip: <{dip}>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT ?event ?label ?date ?article WHERE {{
+  GRAPH ?g {{ ?event dip:participant <{base}id/person/sergey-lavrov> ;
+                     rdfs:label ?label .
+             OPTIONAL {{ ?event dip:date ?date }} }}
+  ?g prov:wasDerivedFrom ?article .
+}} ORDER BY ?date"""),
+        ("Entities per class",
+         """SELECT ?class (COUNT(DISTINCT ?s) AS ?entities) WHERE {
+  GRAPH ?g { ?s a ?class }
+} GROUP BY ?class ORDER BY DESC(?entities)"""),
+        ("Members of ASEAN and their role",
+         f"""PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?member ?name ?role WHERE {{
+  ?m org:organization <{base}id/organization/asean> ; org:member ?member ; org:role ?role .
+  ?member rdfs:label ?name .
+}} ORDER BY ?name"""),
+    ]
+    return [(title, query, f"{base}sparql?query={quote(query)}") for title, query in queries]
