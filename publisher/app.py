@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from .http_middleware import install as install_http_middleware
 from .settings import Settings, default_settings
 from .store import LiveStore
 
@@ -22,6 +23,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = LiveStore(settings)
+    # CORS and compression first: middleware added later wraps it, so a feature's own
+    # lean middleware (linked data serves pre-compressed bytes) stays outermost.
+    install_http_middleware(app)
     for register in _routers():
         register(app)
     return app
