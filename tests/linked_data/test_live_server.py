@@ -1,0 +1,125 @@
+"""Against a real uvicorn process on loopback: rdflib dereferencing and a full crawl."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import subprocess
+import sys
+import time
+from collections import deque
+from collections.abc import Iterator
+from urllib.parse import urldefrag
+
+import httpx
+import pytest
+import rdflib
+
+from publisher.settings import Settings
+
+from .conftest import ROOT
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+#: Served by other features (their own suites test them), not by the linked-data layer.
+OTHER_FEATURES = ("sparql", "validate")
+
+
+@pytest.fixture(scope="module")
+def server(settings: Settings, port: int) -> Iterator[str]:
+    env = {**os.environ, "PUBLISHER_BASE": settings.base,
+           "PUBLISHER_STORE_DIR": str(settings.store_dir),
+           "PUBLISHER_PROJECT_DIR": str(settings.project_dir)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory",
+         "tests.linked_data.server_app:create_app", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(url + "static/css/site.css", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output = process.stdout.read().decode() if process.stdout else ""
+                    pytest.fail(f"uvicorn did not start:\n{output}")
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def test_rdflib_dereferences_a_person(server: str) -> None:
+    graph = rdflib.Graph().parse(server + "id/person/sergey-lavrov")
+    me = rdflib.URIRef(server + "id/person/sergey-lavrov")
+    assert (me, rdflib.RDFS.label, rdflib.Literal("Sergey Lavrov", lang="en")) in graph
+    participant = rdflib.URIRef(server + "ontology#participant")
+    assert len(set(graph.subjects(participant, me))) >= 10
+
+
+def test_real_client_sees_303_and_compression(server: str) -> None:
+    with httpx.Client(base_url=server, headers={"accept-encoding": "br, gzip"}) as client:
+        response = client.get("id/person/sergey-lavrov", headers={"accept": "text/turtle"})
+        assert response.status_code == 303
+        assert response.headers["location"] == "/doc/person/sergey-lavrov"
+        document = client.get(response.headers["location"], headers={"accept": "text/turtle"})
+        assert document.status_code == 200
+        assert document.headers["content-encoding"] == "br"
+        assert "Sergey Lavrov" in document.text
+        again = client.get("doc/person/sergey-lavrov", headers={
+            "accept": "text/turtle", "if-none-match": document.headers["etag"]})
+        assert again.status_code == 304
+
+
+def _links_in_html(page: str) -> list[str]:
+    return [html.unescape(m) for m in re.findall(r'(?:href|src)="([^"]+)"', page)]
+
+
+def _iris_in_rdf(body: bytes, base: str) -> set[str]:
+    graph = rdflib.Graph().parse(data=body, format="turtle")
+    return {str(term) for triple in graph for term in triple
+            if isinstance(term, rdflib.URIRef) and str(term).startswith(base)}
+
+
+def test_crawl_every_link_from_the_home_page(server: str) -> None:
+    """Follow every link under the base from ``/`` (HTML links and every IRI in the
+    Turtle of each document): each must answer 200 after redirects, never 404 or 500."""
+    seen: set[str] = set()
+    queue: deque[tuple[str, str]] = deque([(server, "/")])
+    failures: list[str] = []
+    documents = 0
+    with httpx.Client(follow_redirects=True, timeout=30) as client:
+        while queue:
+            url, found_on = queue.popleft()
+            url = urldefrag(url)[0]
+            if url in seen or not url.startswith(server):
+                continue
+            seen.add(url)
+            if url[len(server):].split("?")[0].split("/")[0] in OTHER_FEATURES:
+                continue
+            response = client.get(url, headers={"accept": BROWSER})
+            if response.status_code != 200:
+                failures.append(f"{url} (linked from {found_on}): {response.status_code}")
+                continue
+            if not response.headers["content-type"].startswith("text/html"):
+                continue
+            documents += 1
+            for link in _links_in_html(response.text):
+                absolute = str(httpx.URL(str(response.url)).join(link))
+                queue.append((absolute, url))
+            for rel in re.findall(r'<([^>]+)>; rel="alternate"; type="text/turtle"',
+                                  response.headers.get("link", "")):
+                turtle = client.get(str(httpx.URL(str(response.url)).join(rel)))
+                for iri in _iris_in_rdf(turtle.content, server):
+                    queue.append((iri, f"{url} (Turtle)"))
+    assert not failures, "dead links:\n" + "\n".join(failures[:50])
+    assert documents > 250          # every entity page was reached
+    assert server + "doc/person/sergey-lavrov" in seen
+    assert server + "ontology" in seen and server + "shapes" in seen
