@@ -54,7 +54,7 @@ N_QUADS = Format("nquads", "application/n-quads", "nq", "N-Quads", rdf=ox.RdfFor
 TRIG = Format("trig", "application/trig", "trig", "TriG", rdf=ox.RdfFormat.TRIG, quads=True)
 
 SPARQL_JSON = Format("json", "application/sparql-results+json", "srj", "SPARQL JSON",
-                     results=ox.QueryResultsFormat.JSON)
+                     results=ox.QueryResultsFormat.JSON, aliases=("application/json",))
 SPARQL_XML = Format("xml", "application/sparql-results+xml", "srx", "SPARQL XML",
                     results=ox.QueryResultsFormat.XML)
 CSV = Format("csv", "text/csv", "csv", "CSV", results=ox.QueryResultsFormat.CSV)

@@ -1,0 +1,77 @@
+"""``publisher query``: run one SPARQL query against the live store from a shell.
+
+It shares the endpoint's serializers (:mod:`.results`) and its gates (no updates, no
+SERVICE outside the allow-list), so what the CLI prints is exactly what ``/sparql``
+would send. It runs in-process without the timeout: the operator at the shell can
+interrupt a query, which a remote client cannot.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import BinaryIO, TextIO
+
+from ..formats import GRAPH_FORMATS, RESULT_FORMATS
+from ..settings import Settings
+from ..store import LiveStore, StoreMissing
+from .analysis import analyse, refused_services
+from .protocol import UPDATE_REFUSED, ProtocolError, choose_format
+from .results import ChunkSink, cut_marker, fits, result_kind, write_result
+from .workers import cut_message, query_options
+
+EXIT_OK, EXIT_ERROR, EXIT_SYNTAX = 0, 1, 2
+
+
+def run_query_cli(settings: Settings, query: str, fmt: str, *,
+                  out: BinaryIO | None = None, err: TextIO | None = None) -> int:
+    """Print the results of ``query`` in format ``fmt`` (a name, extension or media type).
+
+    Exit codes: 0 success, 2 syntax error, 1 anything else (update or SERVICE refused,
+    unknown format, no store, result cut by ``settings.sparql_max_rows``).
+    """
+    out = out if out is not None else sys.stdout.buffer
+    err = err if err is not None else sys.stderr
+    info = analyse(query)
+    if info.is_update:
+        print(f"error: {UPDATE_REFUSED}", file=err)
+        return EXIT_ERROR
+    refused = refused_services(info, settings.service_allowlist)
+    if refused:
+        print("error: SERVICE is not allowed to: " + ", ".join(refused), file=err)
+        return EXIT_ERROR
+    try:
+        chosen = choose_format(info, fmt, None)
+    except ProtocolError as error:
+        print(f"error: {error.message}", file=err)
+        return EXIT_ERROR
+    try:
+        store = LiveStore(settings)
+        result = store.oxigraph.query(
+            query, **query_options({"union": not info.has_dataset}))
+    except StoreMissing as error:
+        print(f"error: {error}", file=err)
+        return EXIT_ERROR
+    except SyntaxError as error:
+        print(f"SPARQL syntax error: {error}", file=err)
+        return EXIT_SYNTAX
+    except (ValueError, RuntimeError, OSError) as error:
+        print(f"error: query evaluation failed: {error}", file=err)
+        return EXIT_ERROR
+    kind = result_kind(result)
+    if not fits(kind, chosen):
+        # The lexical look guessed the form wrong; fall back to the first fitting format.
+        chosen = (GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS)[0]
+    sink = ChunkSink(out.write)
+    try:
+        outcome = write_result(result, chosen, sink, settings.sparql_max_rows)
+    except (ValueError, RuntimeError, OSError) as error:
+        print(f"error: query evaluation failed: {error}", file=err)
+        return EXIT_ERROR
+    if outcome.cut:
+        message = cut_message(settings.sparql_max_rows)
+        out.write(cut_marker(chosen, message))
+        out.flush()
+        print(f"error: {message}", file=err)
+        return EXIT_ERROR
+    out.flush()
+    return EXIT_OK
