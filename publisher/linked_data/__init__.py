@@ -20,7 +20,7 @@ from . import html
 from .http import ERROR_FORMATS, LinkedDataMiddleware
 from .resources import Site
 
-__all__ = ["register", "Site", "LinkedDataMiddleware"]
+__all__ = ["register", "front", "Site", "LinkedDataMiddleware"]
 
 
 def register(app: FastAPI) -> None:
@@ -35,6 +35,17 @@ def register(app: FastAPI) -> None:
     app.state.linked_data = site
     app.add_middleware(LinkedDataMiddleware, site=site)
     app.add_exception_handler(404, _not_found_handler(site))
+
+
+def front(app: FastAPI) -> LinkedDataMiddleware:
+    """``app`` behind the lean path, for serving: the ASGI callable to give uvicorn.
+
+    Registered as middleware, the lean path still runs inside ``FastAPI.__call__``
+    (telemetry checks, error middleware): about 22 µs per cached document against 8 µs
+    when it is the outermost callable. ``front(create_app())`` answers the linked-data
+    paths before FastAPI is entered and hands every other request to it unchanged.
+    """
+    return LinkedDataMiddleware(app, app.state.linked_data)
 
 
 def _not_found_handler(site: Site):

@@ -23,6 +23,7 @@ MIN_COMPRESS = 512
 #: Bounds so that a crawler asking for every possible path cannot exhaust memory.
 MAX_ROUTES = 100_000
 MAX_REPRESENTATIONS = 50_000
+MAX_RESPONSES = 100_000
 
 
 @dataclass(frozen=True)
@@ -72,16 +73,22 @@ class BuildCache:
     routes: dict[str, Any] = field(default_factory=dict)
     representations: dict[tuple[str, str], Representation] = field(default_factory=dict)
     memo: dict[str, Any] = field(default_factory=dict)
+    responses: dict[tuple[str, str, str], Any] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
-    @property
-    def last_modified(self) -> str:
-        return format_datetime(self.built_at, usegmt=True)
+    def __post_init__(self) -> None:
+        self.last_modified = format_datetime(self.built_at, usegmt=True)
 
     def remember_route(self, path: str, route: Any) -> None:
         if len(self.routes) >= MAX_ROUTES:
             self.routes.clear()
         self.routes[path] = route
+
+    def remember_response(self, key: tuple[str, str, str], prepared: Any) -> None:
+        """Whole answers per (path, Accept, Accept-Encoding): the lean path's hit."""
+        if len(self.responses) >= MAX_RESPONSES:
+            self.responses.clear()
+        self.responses[key] = prepared
 
     def remember(self, key: tuple[str, str], representation: Representation) -> None:
         if len(self.representations) >= MAX_REPRESENTATIONS:

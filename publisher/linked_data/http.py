@@ -10,6 +10,7 @@ miss renders, in a worker thread. Any other path goes to the wrapped application
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -65,6 +66,21 @@ class RequestHeaders:
                 self.preflight_headers = value
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A complete answer, kept per (path, Accept, Accept-Encoding) for the build.
+
+    ``not_modified_headers`` are what a 304 repeats (RFC 9110 15.4.5): the validators,
+    Cache-Control, Vary and Content-Location, without the body's length and coding.
+    """
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    representation: Representation | None = None
+    not_modified_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+
 class LinkedDataMiddleware:
     """Serve the linked-data URL space from the per-build cache; pass the rest on."""
 
@@ -98,13 +114,23 @@ class LinkedDataMiddleware:
             await _respond(send, 503, [(b"content-type", TEXT), (b"retry-after", b"60")],
                            f"{missing}\n".encode(), head)
             return
-        route = self.site.route(cache, rest)
-        if isinstance(route, Document):
-            await self._document(cache, route, headers, send, head)
-        elif isinstance(route, Redirect):
-            await self._redirect(route, headers, send, head)
-        else:
-            await self._missing(cache, route, headers, send, head)
+        key = (rest, headers.accept, headers.accept_encoding)
+        prepared = cache.responses.get(key)
+        if prepared is None:
+            route = self.site.route(cache, rest)
+            if isinstance(route, Document):
+                prepared = await self._document(cache, route, headers)
+            elif isinstance(route, Redirect):
+                prepared = self._redirect(route, headers)
+            else:
+                await self._missing(cache, route, headers, send, head)
+                return
+            cache.remember_response(key, prepared)
+        if prepared.representation is not None and _not_modified(
+                prepared.representation, cache, headers):
+            await _send(send, 304, prepared.not_modified_headers, b"")
+            return
+        await _send(send, prepared.status, prepared.headers, b"" if head else prepared.body)
 
     # -- negotiation ----------------------------------------------------------------
     def negotiate(self, accept: str, offered: tuple[Format, ...]) -> Format | None:
@@ -131,13 +157,12 @@ class LinkedDataMiddleware:
         return chosen
 
     # -- responses ------------------------------------------------------------------
-    async def _document(self, cache: BuildCache, document: Document, headers: RequestHeaders,
-                        send: Send, head: bool) -> None:
+    async def _document(self, cache: BuildCache, document: Document,
+                        headers: RequestHeaders) -> Prepared:
         negotiated = document.fixed is None
         fmt = document.fixed or self.negotiate(headers.accept, document.offered)
         if fmt is None:
-            await self._not_acceptable(document.offered, document, send, head)
-            return
+            return self._not_acceptable(document.offered, document)
         representation = cache.representations.get((document.key, fmt.name))
         if representation is None:
             representation = await anyio.to_thread.run_sync(
@@ -159,31 +184,30 @@ class LinkedDataMiddleware:
             out.append((b"content-location", document.variant_path(fmt).encode()))
         if len(document.offered) > 1:
             out.append((b"link", _links(document, exclude=None if negotiated else fmt)))
-        if _not_modified(representation, cache, headers):
-            await _respond(send, 304, out, b"", True)
-            return
+        not_modified = list(out)
         if coding is not None:
             out.append((b"content-encoding", coding.encode()))
-        await _respond(send, 200, out, body, head)
+        out.append((b"content-length", str(len(body)).encode()))
+        return Prepared(200, out, body, representation, not_modified)
 
-    async def _redirect(self, redirect: Redirect, headers: RequestHeaders, send: Send,
-                        head: bool) -> None:
+    def _redirect(self, redirect: Redirect, headers: RequestHeaders) -> Prepared:
         if redirect.offered and self.negotiate(headers.accept, redirect.offered) is None:
-            await self._not_acceptable(redirect.offered, None, send, head)
-            return
+            return self._not_acceptable(redirect.offered, None)
+        body = f"See Other: {redirect.location}\n".encode()
         out = [(b"location", redirect.location.encode()), (b"content-type", TEXT),
-               (b"cache-control", REDIRECT_CACHE), (b"vary", b"Accept"), *CORS]
-        await _respond(send, 303, out, f"See Other: {redirect.location}\n".encode(), head)
+               (b"cache-control", REDIRECT_CACHE), (b"vary", b"Accept"), *CORS,
+               (b"content-length", str(len(body)).encode())]
+        return Prepared(303, out, body)
 
-    async def _not_acceptable(self, offered: tuple[Format, ...], document: Document | None,
-                              send: Send, head: bool) -> None:
+    def _not_acceptable(self, offered: tuple[Format, ...],
+                        document: Document | None) -> Prepared:
         body = ("Not Acceptable: none of the media types in the Accept header is offered "
                 "here. Available:\n" + formats.describe_offered(offered) + "\n").encode()
         out = [(b"content-type", TEXT), (b"vary", b"Accept"), (b"cache-control", ERROR_CACHE),
-               *CORS]
+               *CORS, (b"content-length", str(len(body)).encode())]
         if document is not None:
             out.append((b"link", _links(document, exclude=None)))
-        await _respond(send, 406, out, body, head)
+        return Prepared(406, out, body)
 
     async def _missing(self, cache: BuildCache, missing: Missing, headers: RequestHeaders,
                        send: Send, head: bool) -> None:
@@ -257,6 +281,12 @@ def _not_modified(representation: Representation, cache: BuildCache,
             return False
         return cache.built_at.replace(microsecond=0) <= since
     return False
+
+
+async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]],
+                body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _respond(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes,

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,6 +53,7 @@ def _renderer_version() -> str:
 
 
 RENDERER_VERSION = _renderer_version()
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,10 @@ class Document:
     compressible: bool = True
 
     def variant_path(self, fmt: Format) -> str:
-        return self.variant_paths[self.offered.index(fmt)]
+        for index, offered in enumerate(self.offered):
+            if offered is fmt:
+                return self.variant_paths[index]
+        raise ValueError(f"{fmt.name} is not offered by {self.key}")
 
 
 @dataclass(frozen=True)
@@ -390,6 +396,7 @@ class Site:
     def _prewarm(self, cache: BuildCache) -> None:
         """Render every document of the build in every format, in the background, so
         requests find prepared bytes. A failure here only means a render on request."""
+        started = time.perf_counter()
         try:
             names = list(self._entity_paths(cache))
             graphs = [g for g, _ in self._summary(cache).graphs]
@@ -404,7 +411,8 @@ class Site:
                 if isinstance(route, Document):
                     for fmt in route.offered:
                         self.representation(cache, route, fmt)
+            logger.info("linked data: %d documents of build %s prepared in %.1f s",
+                        len(cache.representations), cache.build_id[:12],
+                        time.perf_counter() - started)
         except Exception:  # noqa: BLE001 - prewarming is an optimisation, never fatal
-            import logging
-
-            logging.getLogger(__name__).exception("prewarming the linked-data cache failed")
+            logger.exception("prewarming the linked-data cache failed")

@@ -62,3 +62,15 @@ def test_no_store_yet_is_503_not_500(tmp_path: Path, path: str) -> None:
         response = client.get(path)
         assert response.status_code == 503
         assert "publisher build" in response.text
+
+
+def test_front_serves_the_same_documents(app, settings: Settings) -> None:
+    from publisher.linked_data import front
+
+    with TestClient(front(app), base_url=settings.base.rstrip("/")) as fronted, \
+            TestClient(app, base_url=settings.base.rstrip("/")) as plain:
+        for path in (f"{LAVROV}.ttl", "/id/person/sergey-lavrov", "/"):
+            one = fronted.get(path, follow_redirects=False)
+            two = plain.get(path, follow_redirects=False)
+            assert (one.status_code, one.content) == (two.status_code, two.content)
+        assert fronted.get("/api/openapi.json").status_code == 200   # the rest: FastAPI
