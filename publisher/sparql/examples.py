@@ -115,8 +115,8 @@ ORDER BY ?organisationLabel ?roleLabel ?memberLabel
         "Which source article states each fact about an event?",
         """SELECT ?eventLabel ?graph ?source ?headline
 WHERE {
-  GRAPH ?graph { ?event a ?type ; rdfs:label ?eventLabel .
-                 ?type rdfs:subClassOf* dip:DiplomaticEvent . }
+  GRAPH ?graph { ?event a ?type ; rdfs:label ?eventLabel }
+  ?type rdfs:subClassOf* dip:DiplomaticEvent .
   OPTIONAL { ?graph prov:wasDerivedFrom ?source .
              OPTIONAL { ?source schema:headline ?headline } }
 }

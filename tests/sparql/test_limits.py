@@ -1,0 +1,381 @@
+"""The bounds: timeout that really stops the work, row cap, SERVICE gate, flat memory."""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from publisher.settings import Settings
+from publisher.sparql import workers
+
+from .conftest import BIG, GENERATED, Server, start_server, stop_server
+
+CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# --- process accounting from /proc -------------------------------------------------------
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2:].split()  # fields from "state" on
+
+
+def descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = _stat(int(entry))
+            if fields:
+                children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = _stat(pid)
+    if fields is None or fields[0] == "Z":
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+def alive(pid: int) -> bool:
+    fields = _stat(pid)
+    return fields is not None and fields[0] != "Z"
+
+
+def cpu_used(pids: set[int], seconds: float) -> dict[int, float]:
+    before = {pid: cpu_seconds(pid) for pid in pids}
+    time.sleep(seconds)
+    return {pid: cpu_seconds(pid) - before[pid] for pid in pids}
+
+
+# --- timeout -----------------------------------------------------------------------------
+
+def test_timeout_stops_the_query_and_other_requests_are_served(server: Server) -> None:
+    timeout = server.settings.sparql_timeout_s
+    outcome: dict[str, object] = {}
+
+    def expensive() -> None:
+        started = time.monotonic()
+        response = httpx.post(server.url, data={"query": CARTESIAN}, timeout=60)
+        outcome["elapsed"] = time.monotonic() - started
+        outcome["finished_at"] = time.monotonic()
+        outcome["response"] = response
+
+    thread = threading.Thread(target=expensive)
+    thread.start()
+    time.sleep(0.7)
+    # Meanwhile: which process burns the CPU, and is a cheap query answered at once?
+    burning = [pid for pid, used in cpu_used(descendants(server.pid), 0.3).items()
+               if used > 0.15]
+    assert len(burning) == 1, burning
+    cheap_started = time.monotonic()
+    cheap = httpx.get(server.url, params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
+    cheap_finished = time.monotonic()
+    assert cheap.status_code == 200 and cheap.json()["boolean"] is True
+    assert cheap_finished - cheap_started < 1.0
+    thread.join()
+
+    response = outcome["response"]
+    assert isinstance(response, httpx.Response)
+    assert cheap_finished < outcome["finished_at"]  # the cheap one did not wait for it
+    assert response.status_code == 503
+    assert "timed out" in response.text and f"{timeout:g} s" in response.text
+    assert timeout - 0.1 <= outcome["elapsed"] <= timeout + 1.0
+
+    # The work really stopped: the busy worker is gone and nothing keeps burning a core.
+    time.sleep(0.3)
+    assert not alive(burning[0])
+    usage = cpu_used(descendants(server.pid) | {server.pid}, 1.0)
+    assert sum(usage.values()) < 0.3, usage
+    # And the endpoint still answers (a fresh worker replaced the killed one).
+    after = httpx.get(server.url, params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
+    assert after.json()["boolean"] is True
+
+
+def test_client_going_away_stops_the_query(server: Server) -> None:
+    """A client that hangs up must not leave a worker computing (or waiting) for nobody."""
+    big_stream = f"SELECT * WHERE {{ GRAPH <{BIG}> {{ ?a ?b ?c }} ?d ?e ?f }}"
+    before = {pid: cpu_seconds(pid) for pid in descendants(server.pid)}
+    with httpx.Client(timeout=30) as client:
+        with client.stream("POST", server.url, data={"query": big_stream}) as response:
+            assert response.status_code == 200
+            next(response.iter_bytes())
+            hung_up = time.monotonic()
+            spent = {pid: cpu_seconds(pid) - cpu for pid, cpu in before.items()}
+    serving = max(spent, key=spent.__getitem__)  # the worker that produced the stream
+    while alive(serving) and time.monotonic() - hung_up < 1.0:
+        time.sleep(0.05)
+    # Killed on hang-up, well before the 2 s deadline would have killed it anyway.
+    assert not alive(serving)
+    usage = cpu_used(descendants(server.pid) | {server.pid}, 0.7)
+    assert sum(usage.values()) < 0.3, usage
+
+
+# --- row cap -----------------------------------------------------------------------------
+
+def test_small_result_over_the_row_cap_is_an_error_status(client: httpx.Client,
+                                                          server: Server) -> None:
+    query = f"SELECT ?s WHERE {{ GRAPH <{GENERATED}> {{ ?s ?p ?o }} }}"  # 3000 short rows
+    response = client.get(server.url, params={"query": query})
+    assert response.status_code == 422
+    assert "1000 rows" in response.text and "LIMIT" in response.text
+    within = client.get(server.url, params={"query": query + " LIMIT 1000"})
+    assert within.status_code == 200
+    assert len(within.json()["results"]["bindings"]) == 1000
+
+
+LARGE = (f"SELECT ?o ?n WHERE {{ GRAPH <{BIG}> {{ ?b ?p ?o }} "
+         f"GRAPH <{GENERATED}> {{ ?x ?q ?n }} }}")  # 900 000 rows of 2 KB
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_streamed_result_cut_by_the_row_cap_cannot_pass_for_complete(
+        server: Server, fmt: str) -> None:
+    """Past the buffered prefix the status is sent; the cut shows in-band and in HTTP."""
+    body = bytearray()
+    with httpx.Client(timeout=30) as client:
+        with client.stream("GET", server.url, params={"query": LARGE, "format": fmt},
+                           headers={"Accept-Encoding": "identity"}) as response:
+            assert response.status_code == 200
+            with pytest.raises(httpx.RemoteProtocolError):  # no final chunk
+                for chunk in response.iter_raw():
+                    body += chunk
+    tail = bytes(body[-400:]).decode()
+    assert "INCOMPLETE RESULT" in tail and "1000 rows" in tail
+    if fmt == "json":
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(body)
+    elif fmt == "xml":
+        import xml.etree.ElementTree as ET
+
+        with pytest.raises(ET.ParseError):
+            ET.fromstring(bytes(body))
+    else:
+        assert tail.rstrip("\n").splitlines()[-1].startswith('"INCOMPLETE')  # unterminated
+
+
+def test_construct_over_the_row_cap_is_an_error_status(client: httpx.Client,
+                                                       server: Server) -> None:
+    query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{GENERATED}> {{ ?s ?p ?o }} }}"
+    response = client.get(server.url, params={"query": query})
+    assert response.status_code == 422
+    assert "1000 rows (or triples)" in response.text
+
+
+def test_deadline_reached_while_streaming_is_marked(server: Server) -> None:
+    """A slow reader: the deadline passes mid-stream, the worker is killed, the end says so."""
+    wide = (f"SELECT ?n (CONCAT(?o, ?o, ?o, ?o, ?o, ?o, ?o, ?o, ?o, ?o) AS ?wide) WHERE {{ "
+            f"GRAPH <{BIG}> {{ ?b ?p ?o }} GRAPH <{GENERATED}> {{ ?x ?q ?n }} }}")  # 20 MB
+    body = bytearray()
+    with httpx.Client(timeout=30) as client:
+        with client.stream("GET", server.url, params={"query": wide},
+                           headers={"Accept-Encoding": "identity"}) as response:
+            assert response.status_code == 200
+            chunks = response.iter_raw()
+            body += next(chunks)
+            time.sleep(server.settings.sparql_timeout_s + 1)
+            with pytest.raises(httpx.RemoteProtocolError):
+                for chunk in chunks:
+                    body += chunk
+    assert len(body) < 20_000_000
+    tail = bytes(body[-300:]).decode()
+    assert "INCOMPLETE RESULT: query timed out" in tail
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(body)
+
+
+# --- SERVICE -----------------------------------------------------------------------------
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that records every connection it receives."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop = True
+        self._thread.join()
+        self.sock.close()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    running = Listener()
+    yield running
+    running.close()
+
+
+@pytest.mark.parametrize("template", [
+    "SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+    "select * where {{ service silent <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+    "PREFIX r: <http://127.0.0.1:{port}/> SELECT * WHERE {{ SERVICE r:sparql {{ ?s ?p ?o }} }}",
+    "BASE <http://127.0.0.1:{port}/> SELECT * WHERE {{ SERVICE <sparql> {{ ?s ?p ?o }} }}",
+    "SELECT * WHERE {{ BIND(<http://127.0.0.1:{port}/> AS ?u) SERVICE ?u {{ ?s ?p ?o }} }}",
+    "ASK {{ SERVICE <http://127.0.0.1:{port}/\\u0073parql> {{ ?s ?p ?o }} }}",
+])
+def test_service_is_refused_and_nothing_is_fetched(client: httpx.Client, server: Server,
+                                                   listener: Listener, template: str) -> None:
+    query = template.format(port=listener.port)
+    response = client.post(server.url, data={"query": query})
+    assert response.status_code == 403
+    assert "SERVICE" in response.text and "not allowed" in response.text
+    time.sleep(0.5)
+    assert listener.connections == 0
+
+
+def test_workers_cannot_open_connections_even_past_the_gate(listener: Listener,
+                                                            build_settings: Settings) -> None:
+    """Defence in depth: a query that reached a worker still cannot call out."""
+    store_path = str(build_settings.store_dir.resolve())
+
+    async def run() -> tuple[workers.Answer, list[bool]]:
+        pool = workers.QueryPool(1, 1, isolate_network=True)
+        pool.start()
+        try:
+            loop = asyncio.get_running_loop()
+            target = f"http://127.0.0.1:{listener.port}/"
+            query = f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}"
+            job = {"query": query, "store": store_path, "format": "json", "max_rows": 10}
+            execution = await pool.execute(job, loop.time() + 20)
+            answer = await workers.collect(execution, timeout_s=20, max_rows=10)
+            return answer, [w.isolated for w in pool.workers]
+        finally:
+            await pool.close()
+
+    answer, isolated = asyncio.run(run())
+    if not all(isolated):
+        pytest.skip("this kernel does not allow network namespaces")
+    assert isinstance(answer, workers.Failure)
+    time.sleep(0.3)
+    assert listener.connections == 0
+
+
+# --- an operator's allow-list, and memory under a large stream ---------------------------
+
+class FakeEndpoint(http.server.BaseHTTPRequestHandler):
+    """A remote SPARQL endpoint answering every query with one binding."""
+
+    hits: list[str] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        length = int(self.headers.get("content-length", 0))
+        FakeEndpoint.hits.append(self.rfile.read(length).decode())
+        body = json.dumps({"head": {"vars": ["s"]}, "results": {"bindings": [
+            {"s": {"type": "uri", "value": "http://remote.example/thing"}}]}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST  # noqa: N815
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def remote() -> Iterator[str]:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeEndpoint)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/sparql"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def open_server(build_settings: Settings, remote: str,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Generous limits and one allowed SERVICE endpoint."""
+    log = tmp_path_factory.mktemp("logs-open") / "uvicorn.log"
+    running = start_server(build_settings, log, sparql_timeout_s=60.0,
+                           sparql_max_rows=10_000_000, service_allowlist=[remote])
+    yield running
+    stop_server(running)
+
+
+def test_allowed_service_is_called(open_server: Server, remote: str,
+                                   listener: Listener) -> None:
+    query = f"SELECT ?s WHERE {{ SERVICE <{remote}> {{ ?s ?p ?o }} }}"
+    response = httpx.post(open_server.url, data={"query": query}, timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.json()["results"]["bindings"] == [
+        {"s": {"type": "uri", "value": "http://remote.example/thing"}}]
+    assert FakeEndpoint.hits
+    other = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.port}/> {{ ?s ?p ?o }} }}"
+    refused = httpx.post(open_server.url, data={"query": other}, timeout=30)
+    assert refused.status_code == 403
+    assert listener.connections == 0
+    description = httpx.get(open_server.url, timeout=30).text
+    assert "BasicFederatedQuery" in description
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def test_memory_stays_flat_while_streaming_a_large_result(open_server: Server) -> None:
+    query = LARGE + " LIMIT 100000"  # about 200 MB of SPARQL JSON
+    baseline: dict[int, float] = {}
+    peak: dict[int, float] = {}
+
+    def sample() -> None:
+        for pid in descendants(open_server.pid) | {open_server.pid}:
+            if alive(pid):
+                rss = _rss_mib(pid)
+                baseline.setdefault(pid, rss)
+                peak[pid] = max(peak.get(pid, 0.0), rss)
+
+    sample()
+    received = 0
+    with httpx.Client(timeout=60) as client:
+        with client.stream("POST", open_server.url, data={"query": query},
+                           headers={"Accept-Encoding": "identity"}) as response:
+            assert response.status_code == 200
+            for index, chunk in enumerate(response.iter_raw()):
+                received += len(chunk)
+                if index % 200 == 0:
+                    sample()
+    assert received > 150 * 1024 * 1024
+    growth = {pid: peak[pid] - baseline[pid] for pid in peak}
+    assert max(growth.values()) < 60, growth  # MiB, against ~200 MiB streamed
