@@ -91,7 +91,7 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 def humanize(local: str) -> str:
     """``wasDerivedFrom`` -> ``was derived from``; ``sergey-lavrov`` -> ``sergey lavrov``."""
     words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", local).replace("-", " ").replace("_", " ")
-    return words[:1].lower() + words[1:] if words[1:2].islower() else words
+    return " ".join(w if len(w) > 1 and w.isupper() else w.lower() for w in words.split())
 
 
 def local_name(iri: str) -> str:
