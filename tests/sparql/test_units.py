@@ -1,0 +1,190 @@
+"""Units without a server: the lexical gate, the serializers, the CLI helper."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pyoxigraph as ox
+import pytest
+
+from publisher.formats import (
+    CSV,
+    JSON_LD,
+    N_TRIPLES,
+    RDF_XML,
+    SPARQL_JSON,
+    SPARQL_XML,
+    TSV,
+    TURTLE,
+)
+from publisher.settings import Settings
+from publisher.sparql.analysis import analyse, refused_services
+from publisher.sparql.cli import run_query_cli
+from publisher.sparql.results import ChunkSink, cut_marker, write_result
+
+# --- analysis ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query, form", [
+    ("SELECT * { ?s ?p ?o }", "SELECT"),
+    ("PREFIX a: <http://a/> BASE <http://b/> construct { ?s ?p ?o } where { ?s ?p ?o }",
+     "CONSTRUCT"),
+    ("# ASK\nDESCRIBE <x>", "DESCRIBE"),
+    ("ASK{?s?p?o}", "ASK"),
+    ("SELEC ?x", None),
+])
+def test_query_form(query: str, form: str | None) -> None:
+    assert analyse(query).form == form
+
+
+@pytest.mark.parametrize("update", [
+    "INSERT DATA { <a> <b> <c> }", "PREFIX x: <y> DELETE WHERE { ?s ?p ?o }",
+    "LOAD <http://example.org/data.ttl>", "clear all", "DROP GRAPH <g>",
+    "WITH <g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", "CREATE GRAPH <g>",
+])
+def test_updates_are_recognised(update: str) -> None:
+    assert analyse(update).is_update
+
+
+def test_words_inside_strings_iris_and_comments_are_not_keywords() -> None:
+    info = analyse('PREFIX service: <http://x/> SELECT * { ?s service:SERVICE "SERVICE <http://a/>"'
+                   " . ?s <http://x/SERVICE> ?o # SERVICE <http://b/> {}\n"
+                   " FILTER(?o = '''FROM NOW()''') }")
+    assert info.services == ()
+    assert not info.has_dataset
+    assert info.deterministic
+
+
+def test_service_targets_are_resolved() -> None:
+    info = analyse("BASE <http://h/> PREFIX p: <http://q/> SELECT * {"
+                   " SERVICE <r> {} SERVICE SILENT p:s {} SERVICE ?v {}"
+                   " service <http://\\u0074/> {}"
+                   " SERVICE unknown:x {} }")
+    assert info.services == ("http://h/r", "http://q/s", None, "http://t/", None)
+    assert refused_services(info, ["http://h/r", "http://q/s", "http://t/"]) == [
+        "(a target that is not a constant IRI)"] * 2
+
+
+def test_from_and_nondeterminism() -> None:
+    assert analyse("SELECT * FROM <g> { ?s ?p ?o }").has_dataset
+    assert not analyse("SELECT (RAND() AS ?r) {}").deterministic
+    assert analyse("SELECT ?now { ?s <http://x/now> ?now }").deterministic
+
+
+# --- serializers, checked against pyoxigraph's own reader --------------------------------
+
+TRICKY = ox.Store()
+_S = ox.NamedNode("http://example.org/s")
+for index, term in enumerate([
+    ox.Literal("plain"), ox.Literal("chat", language="fr"),
+    ox.Literal("42", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+    ox.Literal('quote " comma , tab \t newline \n cr \r back \\ <tag> & amp'),
+    ox.Literal("ünïcödé ✓ 𝄞"), ox.BlankNode("b1"), ox.NamedNode("http://example.org/a?b=c&d"),
+]):
+    TRICKY.add(ox.Quad(_S, ox.NamedNode(f"http://example.org/p{index}"), term))
+QUERY = "SELECT ?p ?o ?unbound WHERE { ?s ?p ?o } ORDER BY ?p"
+
+
+def serialize(fmt, max_rows: int = 100) -> tuple[bytes, bool]:  # noqa: ANN001
+    chunks: list[bytes] = []
+    outcome = write_result(TRICKY.query(QUERY), fmt, ChunkSink(chunks.append, 64), max_rows)
+    return b"".join(chunks), outcome.cut
+
+
+def reference(fmt: ox.QueryResultsFormat) -> list[tuple]:
+    return [tuple(solution) for solution in ox.parse_query_results(
+        TRICKY.query(QUERY).serialize(format=fmt), fmt)]
+
+
+@pytest.mark.parametrize("fmt", [SPARQL_JSON, SPARQL_XML, TSV])
+def test_select_serializers_match_pyoxigraph(fmt) -> None:  # noqa: ANN001
+    data, cut = serialize(fmt)
+    assert not cut
+    parsed = [tuple(solution) for solution in ox.parse_query_results(data, fmt.results)]
+    assert parsed == reference(fmt.results)
+    assert len(parsed) == 7
+
+
+def test_csv_serializer() -> None:
+    import csv
+
+    data, _ = serialize(CSV)
+    rows = list(csv.reader(io.StringIO(data.decode(), newline="")))
+    assert rows[0] == ["p", "o", "unbound"]
+    values = {row[0].rsplit("p", 1)[1]: row[1] for row in rows[1:]}
+    assert values["0"] == "plain" and values["1"] == "chat" and values["2"] == "42"
+    assert values["3"] == 'quote " comma , tab \t newline \n cr \r back \\ <tag> & amp'
+    assert values["5"] == "_:b1"
+    assert all(row[2] == "" for row in rows[1:])
+
+
+@pytest.mark.parametrize("fmt", [SPARQL_JSON, SPARQL_XML, CSV, TSV])
+def test_row_cap_cuts_and_the_marker_breaks_the_document(fmt) -> None:  # noqa: ANN001
+    data, cut = serialize(fmt, max_rows=3)
+    assert cut
+    document = data + cut_marker(fmt, "result truncated")
+    if fmt in (SPARQL_JSON, SPARQL_XML, TSV):
+        with pytest.raises((SyntaxError, ValueError)):
+            list(ox.parse_query_results(document, fmt.results))
+    else:
+        import csv
+
+        with pytest.raises(csv.Error):
+            list(csv.reader(io.StringIO(document.decode(), newline=""), strict=True))
+
+
+@pytest.mark.parametrize("fmt", [TURTLE, N_TRIPLES, JSON_LD, RDF_XML])
+def test_graph_marker_breaks_the_document(fmt) -> None:  # noqa: ANN001
+    chunks: list[bytes] = []
+    result = TRICKY.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    outcome = write_result(result, fmt, ChunkSink(chunks.append), 2)
+    assert outcome.cut and outcome.rows == 2
+    data = b"".join(chunks)
+    assert len(list(ox.parse(data, fmt.rdf))) == 2
+    with pytest.raises(SyntaxError):
+        list(ox.parse(data + cut_marker(fmt, "result truncated"), fmt.rdf))
+
+
+def test_boolean_results() -> None:
+    for fmt in (SPARQL_JSON, SPARQL_XML):
+        chunks: list[bytes] = []
+        write_result(TRICKY.query("ASK { ?s ?p ?o }"), fmt, ChunkSink(chunks.append), 1)
+        assert bool(ox.parse_query_results(b"".join(chunks), fmt.results)) is True
+
+
+# --- CLI helper --------------------------------------------------------------------------
+
+@pytest.fixture
+def cli_settings(build_settings: Settings) -> Settings:
+    return build_settings
+
+
+def run(settings: Settings, query: str, fmt: str) -> tuple[int, bytes, str]:
+    out, err = io.BytesIO(), io.StringIO()
+    code = run_query_cli(settings, query, fmt, out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_cli_prints_results(cli_settings: Settings) -> None:
+    code, out, err = run(cli_settings, "SELECT ?t WHERE { <http://localhost:8000/id/event/"
+                                       "lavrov-wang-yi> a ?t }", "json")
+    assert code == 0, err
+    assert json.loads(out)["results"]["bindings"][0]["t"]["value"].endswith("BilateralMeeting")
+    code, out, _ = run(cli_settings, "CONSTRUCT { ?s ?p ?o } WHERE { ?s a ?o ; ?p ?o } LIMIT 2",
+                       "nt")
+    assert code == 0 and len(list(ox.parse(out, ox.RdfFormat.N_TRIPLES))) == 2
+
+
+def test_cli_exit_codes(cli_settings: Settings) -> None:
+    code, _, err = run(cli_settings, "SELECT ?s WHERE { ?s ?p }", "json")
+    assert code == 2 and "syntax error" in err
+    code, _, err = run(cli_settings, "INSERT DATA { <a> <b> <c> }", "json")
+    assert code == 1 and "read-only" in err
+    code, _, err = run(cli_settings, "SELECT * { SERVICE <http://127.0.0.1:1/> {} }", "json")
+    assert code == 1 and "SERVICE" in err
+    code, _, err = run(cli_settings, "SELECT * { ?s ?p ?o }", "pdf")
+    assert code == 1 and "format" in err
+    capped = cli_settings.model_copy(update={"sparql_max_rows": 5})
+    code, out, err = run(capped, "SELECT * { ?s ?p ?o }", "csv")
+    assert code == 1 and "5 rows" in err and b"INCOMPLETE RESULT" in out
