@@ -115,23 +115,23 @@ def test_timeout_stops_the_query_and_other_requests_are_served(server: Server) -
 def test_client_going_away_stops_the_query(server: Server) -> None:
     """A client that hangs up must not leave a worker computing (or waiting) for nobody."""
     big_stream = f"SELECT * WHERE {{ GRAPH <{BIG}> {{ ?a ?b ?c }} ?d ?e ?f }}"
-    before = {pid: cpu_seconds(pid) for pid in descendants(server.pid)}
+    workers_before = descendants(server.pid)
     with httpx.Client(timeout=30) as client:
-        with client.stream("POST", server.url, data={"query": big_stream}) as response:
+        with client.stream("POST", server.url, data={"query": big_stream},
+                           headers={"Accept-Encoding": "identity"}) as response:
             assert response.status_code == 200
             received = 0
             for chunk in response.iter_raw():
                 received += len(chunk)
-                if received > 1_000_000:
+                if received > 500_000:  # of about 2 MB before the row cap
                     break
-            spent = {pid: cpu_seconds(pid) - cpu for pid, cpu in before.items()}
-            hung_up = time.monotonic()
-    serving = max(spent, key=spent.__getitem__)  # the worker that produced the stream
-    assert spent[serving] > 0.02, spent
-    while alive(serving) and time.monotonic() - hung_up < 1.0:
+    hung_up = time.monotonic()
+    # Idle workers never exit on their own, and this query ran far less than the 0.5 s
+    # after which a worker could be retired from the slow lane: a worker that dies now
+    # is the one that served the stream, killed on hang-up, before the 2 s deadline.
+    while all(alive(pid) for pid in workers_before) and time.monotonic() - hung_up < 1.0:
         time.sleep(0.05)
-    # Killed on hang-up, well before the 2 s deadline would have killed it anyway.
-    assert not alive(serving)
+    assert not all(alive(pid) for pid in workers_before)
     usage = cpu_used(descendants(server.pid) | {server.pid}, 0.7)
     assert sum(usage.values()) < 0.3, usage
 
