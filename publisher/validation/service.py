@@ -1,0 +1,262 @@
+"""Validate a submission in a killable child process, in the context of our data.
+
+The web process (or the CLI) calls :func:`validate`. It starts one child per submission
+(:mod:`.worker`), sends it the documents, answers its questions about the published data
+from the store, and waits at most ``settings.validate_timeout_s`` in total. At the
+deadline the child is SIGKILLed: pyshacl and the parsers cannot be interrupted, and a
+thread cannot be killed, so a process is the unit that a time limit can really stop.
+
+Children come from a ``forkserver`` with the worker module (rdflib, pyshacl, pyoxigraph)
+preloaded: a fork costs milliseconds where a fresh interpreter costs ~0.4 s of imports,
+and the forkserver is single-threaded, so forking it is safe where forking the
+multi-threaded web process would not be. At most ``PARALLEL_VALIDATIONS`` run at once;
+a request that cannot get a slot before its deadline gets :class:`ValidationBusy`.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import multiprocessing.forkserver
+import os
+import signal
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import pyoxigraph as ox
+
+from ..settings import Settings
+from ..store import LiveStore
+from . import worker
+from .report import ValidationReport
+from .submission import Document, SubmissionError
+
+#: Validations running at once (each is one CPU-bound process); the host has 2 cores.
+PARALLEL_VALIDATIONS = max(1, min(4, os.cpu_count() or 1))
+#: Upper bound on context triples sent to a worker, so a submission naming every
+#: entity cannot make the web process serialize the whole store.
+MAX_CONTEXT_TRIPLES = 500_000
+
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+_slots = threading.BoundedSemaphore(PARALLEL_VALIDATIONS)
+
+
+class ValidationTimeout(Exception):
+    """The submission took longer than the configured limit; the worker was killed."""
+
+    def __init__(self, timeout_s: float) -> None:
+        super().__init__(
+            f"validation stopped after {timeout_s:g} s, this service's time limit: the "
+            "submission is too large or too complex to validate here; split it into "
+            "smaller documents")
+
+
+class ValidationBusy(Exception):
+    """Every validation slot stayed taken until the deadline."""
+
+    def __init__(self) -> None:
+        super().__init__(f"all {PARALLEL_VALIDATIONS} validation slots are busy; retry "
+                         "in a moment")
+
+
+class ValidationFailed(Exception):
+    """The worker died or raised; ``crashed`` tells a dead process from an exception."""
+
+    def __init__(self, message: str, crashed: bool = False) -> None:
+        self.crashed = crashed
+        super().__init__(message)
+
+
+class ContextSource(Protocol):
+    """What a worker may ask about the published data."""
+
+    def context(self, subjects: Sequence[str], mentioned: Sequence[str]) -> bytes:
+        """N-Triples: descriptions of existing ``subjects``, types of ``mentioned``."""
+        ...
+
+    def existing(self, iris: Sequence[str]) -> list[str]:
+        """The IRIs, among ``iris``, that the published dataset uses."""
+        ...
+
+    @property
+    def build_id(self) -> str | None: ...
+
+
+class StoreContext:
+    """Context from the live store, through its one interface (read-only)."""
+
+    def __init__(self, store: LiveStore) -> None:
+        self.store = store
+
+    @property
+    def build_id(self) -> str | None:
+        return self.store.info.build_id
+
+    def context(self, subjects: Sequence[str], mentioned: Sequence[str]) -> bytes:
+        """The published description of every submitted subject we already publish
+        (following blank nodes), so a submission can add facts about an existing entity
+        without restating it; and the ``rdf:type`` of every IRI the submission or those
+        descriptions mention, so ``sh:class`` sees what a reference points to."""
+        triples: set[ox.Triple] = set()
+        referenced = set(mentioned)
+        for node in _named_nodes(subjects):
+            for triple in self._description(node):
+                triples.add(triple)
+                if isinstance(triple.object, ox.NamedNode) and triple.predicate != RDF_TYPE:
+                    referenced.add(triple.object.value)
+            if len(triples) > MAX_CONTEXT_TRIPLES:
+                break
+        for node in _named_nodes(sorted(referenced)):
+            for quad in self.store.quads(node, RDF_TYPE, None, None):
+                triples.add(ox.Triple(quad.subject, quad.predicate, quad.object))
+            if len(triples) > MAX_CONTEXT_TRIPLES:
+                break
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+
+    def _description(self, node: ox.NamedNode) -> list[ox.Triple]:
+        found: list[ox.Triple] = []
+        stack: list[ox.NamedNode | ox.BlankNode] = [node]
+        seen: set[ox.NamedNode | ox.BlankNode] = {node}
+        while stack:
+            for quad in self.store.quads(stack.pop(), None, None, None):
+                found.append(ox.Triple(quad.subject, quad.predicate, quad.object))
+                if isinstance(quad.object, ox.BlankNode) and quad.object not in seen:
+                    seen.add(quad.object)
+                    stack.append(quad.object)
+        return found
+
+    def existing(self, iris: Sequence[str]) -> list[str]:
+        return [node.value for node in _named_nodes(iris) if self.store.exists(node.value)]
+
+
+def _named_nodes(iris: Sequence[str]) -> list[ox.NamedNode]:
+    nodes = []
+    for iri in iris:
+        try:
+            nodes.append(ox.NamedNode(iri))
+        except ValueError:
+            continue  # not an IRI: nothing of ours can match it
+    return nodes
+
+
+def validate(documents: list[Document], settings: Settings, context: ContextSource | None,
+             timeout_s: float | None = None) -> ValidationReport:
+    """Validate ``documents`` as one submission; the report covers only its own nodes.
+
+    Raises SubmissionError (unreadable input), ValidationTimeout, ValidationBusy or
+    ValidationFailed. ``context=None`` validates standalone.
+    """
+    timeout_s = settings.validate_timeout_s if timeout_s is None else timeout_s
+    started = time.monotonic()
+    deadline = started + timeout_s
+    if not _slots.acquire(timeout=timeout_s):
+        raise ValidationBusy()
+    try:
+        outcome = _run_worker(documents, settings, context, deadline, timeout_s)
+    finally:
+        _slots.release()
+    build_id = context.build_id if context is not None else None
+    return ValidationReport.from_worker(outcome, base=settings.base, build_id=build_id,
+                                        standalone=context is None,
+                                        seconds=time.monotonic() - started)
+
+
+def _run_worker(documents: list[Document], settings: Settings, context: ContextSource | None,
+                deadline: float, timeout_s: float) -> dict[str, Any]:
+    ctx = mp_context()
+    parent, child = ctx.Pipe(duplex=True)
+    process = ctx.Process(target=worker.main, args=(child,), daemon=True,
+                          name="publisher-validate")
+    process.start()
+    child.close()
+    try:
+        job = {"base": settings.base, "context": context is not None,
+               "shapes_dir": str(settings.shapes_dir.resolve()),
+               "ontology_dir": str(settings.ontology_dir.resolve()),
+               "documents": [{"name": d.name, "format": d.format.media_type}
+                             for d in documents]}
+        parent.send_bytes(json.dumps(job).encode("utf-8"))
+        for document in documents:
+            parent.send_bytes(document.data)
+        while True:
+            message = _receive(parent, process, deadline, timeout_s)
+            op = message.get("op")
+            if op == "ask" and context is not None:
+                parent.send_bytes(json.dumps(_answer(context, message)).encode("utf-8"))
+            elif op == "done":
+                return message
+            elif op == "invalid":
+                raise SubmissionError(str(message.get("message")), message.get("line"),
+                                      message.get("column"), message.get("document"),
+                                      bool(message.get("refused")))
+            elif op == "failed":
+                raise ValidationFailed(f"validation failed: {message.get('message')}")
+            else:
+                raise ValidationFailed(f"validation worker sent an unexpected {op!r}")
+    except (BrokenPipeError, ConnectionResetError):
+        process.join(1)
+        raise ValidationFailed(_crash_message(process.exitcode), crashed=True) from None
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join()
+        parent.close()
+
+
+def _receive(conn: Any, process: Any, deadline: float, timeout_s: float) -> dict[str, Any]:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0 or not conn.poll(remaining):
+        raise ValidationTimeout(timeout_s)
+    try:
+        payload = conn.recv_bytes(worker.MAX_MESSAGE_BYTES)
+    except (EOFError, ConnectionResetError):
+        process.join(1)
+        raise ValidationFailed(_crash_message(process.exitcode), crashed=True) from None
+    except OSError:  # the answer is over the size cap
+        raise ValidationFailed(
+            f"the report is larger than {worker.MAX_MESSAGE_BYTES // 2**20} MB: fix the "
+            "most frequent problems first, or validate smaller parts") from None
+    return json.loads(payload)
+
+
+def _answer(context: ContextSource, message: dict[str, Any]) -> dict[str, Any]:
+    question = message.get("question")
+    if question == "context":
+        ntriples = context.context(_strings(message.get("subjects")),
+                                   _strings(message.get("mentioned")))
+        return {"ntriples": ntriples.decode("utf-8")}
+    if question == "exists":
+        return {"iris": context.existing(_strings(message.get("iris")))}
+    raise ValidationFailed(f"validation worker asked an unknown question {question!r}")
+
+
+def _strings(value: Any) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _crash_message(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            cause = signal.Signals(-exitcode).name
+        except ValueError:
+            cause = f"signal {-exitcode}"
+    else:
+        cause = f"exit code {exitcode}"
+    return (f"the validation process ended abnormally ({cause}) while reading this "
+            "submission; the input is probably pathological (for example nested too deep)")
+
+
+def mp_context() -> Any:
+    """forkserver with the worker preloaded, added to (not replacing) other preloads."""
+    try:
+        ctx = multiprocessing.get_context("forkserver")
+    except ValueError:  # no fork on this platform
+        return multiprocessing.get_context("spawn")
+    server = multiprocessing.forkserver._forkserver
+    current = list(getattr(server, "_preload_modules", None) or [])
+    if worker.__name__ not in current:
+        ctx.set_forkserver_preload([*current, worker.__name__])
+    return ctx
