@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     )
     sparql_workers: int = Field(2, ge=1, description="Query worker processes.")
     sparql_max_body_bytes: int = Field(1_000_000, ge=1024)
+    sparql_cache_bytes: int = Field(
+        64 * 1024 * 1024, ge=0,
+        description="Memory for complete answers of repeated queries, per build; 0 disables.",
+    )
     service_allowlist: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="SPARQL SERVICE endpoints a query may call; empty means SERVICE is refused.",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urljoin
 
 QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
@@ -96,8 +97,13 @@ class QueryInfo:
         return self.form in ("CONSTRUCT", "DESCRIBE")
 
 
+@lru_cache(maxsize=1024)
 def analyse(query: str) -> QueryInfo:
-    """Classify a query by its tokens; see the module docstring for why."""
+    """Classify a query by its tokens; see the module docstring for why.
+
+    Cached: clients repeat the same queries (links, dashboards), and tokenizing a long
+    query costs more than the rest of the request handling.
+    """
     toks = tokens(query)
     base: str | None = None
     prefixes: dict[str, str] = {}

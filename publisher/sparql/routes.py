@@ -24,6 +24,7 @@ from ..settings import Settings
 from ..store import LiveStore, StoreMissing
 from . import service_description
 from .analysis import analyse, refused_services
+from .cache import AnswerCache
 from .examples import load_examples
 from .protocol import (
     UPDATE_REFUSED,
@@ -85,6 +86,7 @@ class Endpoint:
         self.settings = settings
         self.store = store
         self.pool: QueryPool | None = None
+        self.answers = AnswerCache(settings.sparql_cache_bytes)
         self._description_cache: dict[tuple[str, str], bytes] = {}
         self._templates = Environment(loader=PackageLoader("publisher", "templates"),
                                       autoescape=select_autoescape(["html"]))
@@ -147,14 +149,20 @@ class Endpoint:
         fmt = choose_format(info, query_request.format, request.headers.get("accept"))
         build = self.store.info
         headers = {"Vary": "Accept, Accept-Encoding"}
-        if request.method in ("GET", "HEAD") and info.deterministic:
+        tag = None
+        if info.deterministic:
             tag = etag(build.build_id, query_request, fmt, settings.sparql_max_rows)
+        if tag is not None and request.method in ("GET", "HEAD"):
             headers["ETag"] = tag
             headers["Cache-Control"] = "public, no-cache"
             if etag_matches(request.headers.get("if-none-match"), tag):
                 return Response(status_code=304, headers=headers)
         else:
             headers["Cache-Control"] = "no-store"
+        if tag is not None:
+            cached = self.answers.get(build.build_id, tag)
+            if cached is not None:
+                return Response(cached, media_type=fmt.content_type, headers=headers)
 
         job = {
             "query": query_request.query,
@@ -181,6 +189,8 @@ class Endpoint:
         if isinstance(outcome, Failure):
             return _text(outcome.status, outcome.message)
         if isinstance(outcome, Complete):
+            if tag is not None:
+                self.answers.put(build.build_id, tag, outcome.body)
             return Response(outcome.body, media_type=fmt.content_type, headers=headers)
         pairs = stream_rest(outcome, timeout_s=settings.sparql_timeout_s,
                             max_rows=settings.sparql_max_rows)

@@ -9,6 +9,7 @@ import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,7 +90,9 @@ def test_timeout_stops_the_query_and_other_requests_are_served(server: Server) -
                if used > 0.15]
     assert len(burning) == 1, burning
     cheap_started = time.monotonic()
-    cheap = httpx.get(server.url, params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
+    # A query text no earlier test sent, so no cached answer can stand in for a worker.
+    cheap_query = f"ASK {{ ?s ?p ?o }} # {uuid.uuid4()}"
+    cheap = httpx.get(server.url, params={"query": cheap_query}, timeout=30)
     cheap_finished = time.monotonic()
     assert cheap.status_code == 200 and cheap.json()["boolean"] is True
     assert cheap_finished - cheap_started < 1.0
@@ -108,7 +111,8 @@ def test_timeout_stops_the_query_and_other_requests_are_served(server: Server) -
     usage = cpu_used(descendants(server.pid) | {server.pid}, 1.0)
     assert sum(usage.values()) < 0.3, usage
     # And the endpoint still answers (a fresh worker replaced the killed one).
-    after = httpx.get(server.url, params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
+    after = httpx.get(server.url, params={"query": f"ASK {{ ?s ?p ?o }} # {uuid.uuid4()}"},
+                      timeout=30)
     assert after.json()["boolean"] is True
 
 

@@ -20,6 +20,7 @@ from publisher.formats import (
 )
 from publisher.settings import Settings
 from publisher.sparql.analysis import analyse, refused_services
+from publisher.sparql.cache import AnswerCache
 from publisher.sparql.cli import run_query_cli
 from publisher.sparql.results import ChunkSink, cut_marker, write_result
 
@@ -188,3 +189,22 @@ def test_cli_exit_codes(cli_settings: Settings) -> None:
     capped = cli_settings.model_copy(update={"sparql_max_rows": 5})
     code, out, err = run(capped, "SELECT * { ?s ?p ?o }", "csv")
     assert code == 1 and "5 rows" in err and b"INCOMPLETE RESULT" in out
+
+
+# --- answer cache ------------------------------------------------------------------------
+
+def test_answer_cache_is_bounded_and_per_build() -> None:
+    cache = AnswerCache(max_bytes=1600)
+    cache.put("b1", "q1", b"x" * 100)
+    cache.put("b1", "q2", b"y" * 100)
+    assert cache.get("b1", "q1") == b"x" * 100
+    cache.put("b1", "too-big", b"z" * 101)  # more than a sixteenth of the budget
+    assert cache.get("b1", "too-big") is None
+    for index in range(20):  # q1 was used last, so q2 goes first
+        cache.put("b1", f"fill{index}", b"f" * 100)
+    assert cache.get("b1", "q2") is None
+    assert sum(len(body) for body in cache._entries.values()) <= 1600
+    assert cache.get("b2", "fill19") is None  # a new build empties it
+    disabled = AnswerCache(max_bytes=0)
+    disabled.put("b1", "q", b"a")
+    assert disabled.get("b1", "q") is None
