@@ -34,6 +34,10 @@ def run_validate_cli(settings: Settings, files: list[Path], fmt: str = "table",
     """Validate ``files`` and print the report as a table or as Turtle; return the exit code."""
     out = out or sys.stdout
     err = err or sys.stderr
+    if not settings.shapes_dir.is_dir() or not settings.ontology_dir.is_dir():
+        print(f"error: no shapes/ and ontology/ in {settings.project_dir.resolve()}: run from "
+              "the project folder or pass --project-dir", file=err)
+        return EXIT_UNREADABLE
     try:
         documents = [read_document(path, input_format) for path in files]
     except SubmissionError as error:

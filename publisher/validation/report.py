@@ -147,7 +147,8 @@ class ValidationReport:
         """The report graph in an RDF format of the registry, with our prefixes."""
         if fmt.rdf is None:
             raise ValueError(f"{fmt.label} is not an RDF format")
-        used = {**report_prefixes(self.base)}
+        used = {name: namespace for name, namespace in report_prefixes(self.base).items()
+                if name == "sh" or namespace.encode("utf-8") in self.report_ntriples}
         return ox.serialize(self.triples(), format=fmt.rdf, prefixes=used)
 
     def table(self) -> str:

@@ -254,7 +254,7 @@ def read_raw(content_type: str, body: bytes) -> Document:
     if not body.strip():
         raise RequestProblem(400, "the request body is empty: send the RDF document to "
                              "validate")
-    return Document("submission", fmt, body)
+    return Document("request body", fmt, body)
 
 
 async def read_form(request: Request, body: bytes) -> tuple[Document, dict[str, Any]]:

@@ -31,7 +31,7 @@ from ..settings import Settings
 from ..store import LiveStore
 from . import worker
 from .report import ValidationReport
-from .submission import Document, SubmissionError
+from .submission import Document, SubmissionError, prescreen
 
 #: Validations running at once (each is one CPU-bound process); the host has 2 cores.
 PARALLEL_VALIDATIONS = max(1, min(4, os.cpu_count() or 1))
@@ -86,7 +86,14 @@ class ContextSource(Protocol):
 
 
 class StoreContext:
-    """Context from the live store, through its one interface (read-only)."""
+    """Context from the live store, through its one interface (read-only).
+
+    Lookups are batched into SPARQL queries with ``VALUES`` (a few thousand IRIs each):
+    one query per batch costs what ~100 single lookups cost, which matters for a 5 MB
+    submission naming 20,000 IRIs, and it works the same on a remote SPARQL backend.
+    IRIs are spliced in only as ``NamedNode`` terms, which pyoxigraph has validated
+    (no ``>``, space or brace can get through), so a query cannot be injected.
+    """
 
     def __init__(self, store: LiveStore) -> None:
         self.store = store
@@ -102,19 +109,28 @@ class StoreContext:
         descriptions mention, so ``sh:class`` sees what a reference points to."""
         triples: set[ox.Triple] = set()
         referenced = set(mentioned)
-        for node in _named_nodes(subjects):
+        for node in self._existing_subjects(_named_nodes(subjects)):
             for triple in self._description(node):
                 triples.add(triple)
                 if isinstance(triple.object, ox.NamedNode) and triple.predicate != RDF_TYPE:
                     referenced.add(triple.object.value)
             if len(triples) > MAX_CONTEXT_TRIPLES:
                 break
-        for node in _named_nodes(sorted(referenced)):
-            for quad in self.store.quads(node, RDF_TYPE, None, None):
-                triples.add(ox.Triple(quad.subject, quad.predicate, quad.object))
+        for batch in _batches(_named_nodes(sorted(referenced))):
+            values = " ".join(str(node) for node in batch)
+            triples.update(self.store.query(
+                f"CONSTRUCT {{ ?s a ?type }} WHERE {{ VALUES ?s {{ {values} }} ?s a ?type }}"))
             if len(triples) > MAX_CONTEXT_TRIPLES:
                 break
         return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+
+    def _existing_subjects(self, nodes: list[ox.NamedNode]) -> list[ox.NamedNode]:
+        found: list[ox.NamedNode] = []
+        for batch in _batches(nodes):
+            values = " ".join(str(node) for node in batch)
+            found.extend(row[0] for row in self.store.query(
+                f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}"))
+        return found
 
     def _description(self, node: ox.NamedNode) -> list[ox.Triple]:
         found: list[ox.Triple] = []
@@ -130,6 +146,10 @@ class StoreContext:
 
     def existing(self, iris: Sequence[str]) -> list[str]:
         return [node.value for node in _named_nodes(iris) if self.store.exists(node.value)]
+
+
+def _batches(nodes: list[ox.NamedNode], size: int = 5_000) -> list[list[ox.NamedNode]]:
+    return [nodes[i:i + size] for i in range(0, len(nodes), size)]
 
 
 def _named_nodes(iris: Sequence[str]) -> list[ox.NamedNode]:
@@ -151,6 +171,8 @@ def validate(documents: list[Document], settings: Settings, context: ContextSour
     """
     timeout_s = settings.validate_timeout_s if timeout_s is None else timeout_s
     started = time.monotonic()
+    for document in documents:
+        prescreen(document)
     deadline = started + timeout_s
     if not _slots.acquire(timeout=timeout_s):
         raise ValidationBusy()

@@ -173,7 +173,8 @@ def validate_documents(documents: list[Document], base: str, shapes_dir: Path,
         "focus": focus,
         "stats": {"documents": [d.name for d in documents], "triples": len(submission),
                   "subjects": len(subjects), "context_triples": len(context),
-                  "timings": {k: round(v, 4) for k, v in timings.items()}},
+                  "timings": {k: round(v, 4) for k, v in timings.items()},
+                  "worker_max_rss_mb": _max_rss_mb()},
     }
 
 
@@ -242,6 +243,16 @@ def to_oxigraph(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
             return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
         return ox.Literal(str(node))
     raise TypeError(f"unsupported term {node!r}")
+
+
+def _max_rss_mb() -> float:
+    """Peak memory of this process: the cost of one submission, for the logs and docs."""
+    try:
+        import resource
+
+        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    except (ImportError, OSError):
+        return 0.0
 
 
 def _lap(started: float) -> float:
