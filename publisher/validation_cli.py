@@ -55,7 +55,7 @@ def run_validate_cli(settings: Settings, files: list[Path], fmt: str = "table",
     try:
         report = validate(documents, settings, context)
     except SubmissionError as error:
-        print(f"error: does not parse: {error}", file=err)
+        print(f"error: {'refused' if error.refused else 'does not parse'}: {error}", file=err)
         return EXIT_UNREADABLE
     except (ValidationTimeout, ValidationFailed, ValidationBusy) as error:
         print(f"error: {error}", file=err)

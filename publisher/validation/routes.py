@@ -205,8 +205,9 @@ async def validate_submission(request: Request) -> Response:
     except RequestProblem as error:
         return _problem(error.status, str(error), chosen, settings, store, form)
     except SubmissionError as error:
-        return _problem(400, f"the submission does not parse: {error}", chosen, settings,
-                        store, form)
+        verdict = "is refused" if error.refused else "does not parse"
+        return _problem(400, f"the submission {verdict}: {error}", chosen, settings, store,
+                        form)
     except ValidationTimeout as error:
         return _problem(422, str(error), chosen, settings, store, form)
     except ValidationFailed as error:
