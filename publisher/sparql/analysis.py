@@ -20,10 +20,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urljoin
 
+UPDATE_REFUSED = ("this endpoint is read-only: SPARQL Update is not accepted here, and "
+                  "nothing was changed")
 QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
 UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 )
+#: Deeper nesting of (), {} and [] than this is refused: Oxigraph's recursive parser would
+#: overflow its stack on it (measured: 10 000 nested parentheses kill the process).
+MAX_NESTING = 200
 #: Built-ins whose value differs between two runs over the same data.
 NONDETERMINISTIC = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
 
@@ -91,6 +96,7 @@ class QueryInfo:
     #: SERVICE targets as absolute IRIs; None for a target that cannot be resolved
     #: statically (a variable, an unknown prefix): such a target is always refused.
     services: tuple[str | None, ...] = field(default=())
+    nesting: int = 0  # deepest nesting of (), {} and []
 
     @property
     def returns_graph(self) -> bool:
@@ -132,7 +138,15 @@ def analyse(query: str) -> QueryInfo:
     has_dataset = False
     deterministic = True
     services: list[str | None] = []
+    depth = nesting = 0
     for j, tok in enumerate(toks):
+        if tok.kind == "other":
+            if tok.text in "({[":
+                depth += 1
+                nesting = max(nesting, depth)
+            elif tok.text in ")}]":
+                depth -= 1
+            continue
         kw = tok.keyword
         if kw is None:
             continue
@@ -145,7 +159,7 @@ def analyse(query: str) -> QueryInfo:
             if k < len(toks) and toks[k].keyword == "SILENT":
                 k += 1
             services.append(_service_target(toks[k] if k < len(toks) else None, base, prefixes))
-    return QueryInfo(form, is_update, has_dataset, deterministic, tuple(services))
+    return QueryInfo(form, is_update, has_dataset, deterministic, tuple(services), nesting)
 
 
 def _resolve(iri: str, base: str | None) -> str:
@@ -162,6 +176,22 @@ def _service_target(tok: Token | None, base: str | None, prefixes: dict[str, str
         prefix, _, local = tok.text.partition(":")
         if prefix in prefixes:
             return prefixes[prefix] + _unescape(re.sub(r"\\(.)", r"\1", local))
+    return None
+
+
+def gate(info: QueryInfo, allowlist: list[str]) -> str | None:
+    """Why a query may not run here (an update, a refused SERVICE, too deep), or None."""
+    if info.is_update:
+        return UPDATE_REFUSED
+    if info.nesting > MAX_NESTING:
+        return (f"the query nests (), {{}} or [] {info.nesting} levels deep; this endpoint "
+                f"accepts at most {MAX_NESTING}")
+    refused = refused_services(info, allowlist)
+    if refused:
+        allowed = ", ".join(allowlist) or "none"
+        return ("SERVICE (federated query) is not allowed to: " + ", ".join(refused)
+                + ". This endpoint does not fetch other servers except those its operator "
+                  f"allowed (allowed: {allowed}); nothing was fetched.")
     return None
 
 

@@ -14,8 +14,8 @@ from typing import BinaryIO, TextIO
 from ..formats import GRAPH_FORMATS, RESULT_FORMATS
 from ..settings import Settings
 from ..store import LiveStore, StoreMissing
-from .analysis import analyse, refused_services
-from .protocol import UPDATE_REFUSED, ProtocolError, choose_format
+from .analysis import analyse, gate
+from .protocol import ProtocolError, choose_format
 from .results import ChunkSink, cut_marker, fits, result_kind, write_result
 from .workers import cut_message, query_options
 
@@ -32,12 +32,9 @@ def run_query_cli(settings: Settings, query: str, fmt: str, *,
     out = out if out is not None else sys.stdout.buffer
     err = err if err is not None else sys.stderr
     info = analyse(query)
-    if info.is_update:
-        print(f"error: {UPDATE_REFUSED}", file=err)
-        return EXIT_ERROR
-    refused = refused_services(info, settings.service_allowlist)
-    if refused:
-        print("error: SERVICE is not allowed to: " + ", ".join(refused), file=err)
+    refusal = gate(info, settings.service_allowlist)
+    if refusal is not None:
+        print(f"error: {refusal}", file=err)
         return EXIT_ERROR
     try:
         chosen = choose_format(info, fmt, None)

@@ -27,14 +27,12 @@ from ..formats import (
     describe_offered,
     negotiate,
 )
-from .analysis import QueryInfo
+from .analysis import UPDATE_REFUSED, QueryInfo
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
 
-UPDATE_REFUSED = ("this endpoint is read-only: SPARQL Update is not accepted here, and "
-                  "nothing was changed")
 
 
 class ProtocolError(Exception):

@@ -23,11 +23,10 @@ from ..formats import GRAPH_FORMATS, HTML, Format, by_extension, describe_offere
 from ..settings import Settings
 from ..store import LiveStore, StoreMissing
 from . import service_description
-from .analysis import analyse, refused_services
+from .analysis import MAX_NESTING, analyse, gate
 from .cache import AnswerCache
 from .examples import load_examples
 from .protocol import (
-    UPDATE_REFUSED,
     ProtocolError,
     QueryRequest,
     choose_format,
@@ -137,15 +136,9 @@ class Endpoint:
     async def answer(self, request: Request, query_request: QueryRequest) -> Response:
         settings = self.settings
         info = analyse(query_request.query)
-        if info.is_update:
-            raise ProtocolError(403, UPDATE_REFUSED)
-        refused = refused_services(info, settings.service_allowlist)
-        if refused:
-            allowed = ", ".join(settings.service_allowlist) or "none"
-            raise ProtocolError(
-                403, "SERVICE (federated query) is not allowed to: " + ", ".join(refused)
-                + f". This endpoint does not fetch other servers except those its operator "
-                  f"allowed (allowed: {allowed}); nothing was fetched.")
+        refusal = gate(info, settings.service_allowlist)
+        if refusal is not None:
+            raise ProtocolError(400 if info.nesting > MAX_NESTING else 403, refusal)
         fmt = choose_format(info, query_request.format, request.headers.get("accept"))
         build = self.store.info
         headers = {"Vary": "Accept, Accept-Encoding"}

@@ -433,7 +433,7 @@ class Execution:
             self._finish(reusable=False)
             if self.timed_out:
                 return TIMEOUT, b""
-            message = "the query worker died (out of memory?)"
+            message = "the query worker crashed (out of memory?); nothing more is known"
             return ERROR, json.dumps({"status": 500, "message": message}).encode()
         except BaseException:
             self.abort()

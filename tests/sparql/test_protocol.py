@@ -422,3 +422,17 @@ def test_no_etag_for_queries_whose_answer_changes(client: httpx.Client, server: 
 def test_post_responses_carry_no_etag(client: httpx.Client, server: Server) -> None:
     response = client.post(server.url, data={"query": SELECT_TWO})
     assert "etag" not in response.headers
+
+
+def test_nesting_deeper_than_the_parser_can_take_is_400(client: httpx.Client,
+                                                        server: Server) -> None:
+    """Thousands of nested brackets would overflow Oxigraph's recursive parser."""
+    direct = {"Content-Type": "application/sparql-query"}
+    deep = "SELECT * WHERE " + "{" * 5000 + "}" * 5000
+    response = client.post(server.url, content=deep.encode(), headers=direct)
+    assert response.status_code == 400
+    assert "nests" in response.text
+    for limit_query in ("SELECT * WHERE " + "{" * 200 + "}" * 200,
+                        "SELECT * WHERE { FILTER(" + "(" * 198 + "1" + ")" * 198 + ") }"):
+        answer = client.post(server.url, content=limit_query.encode(), headers=direct)
+        assert answer.status_code == 200, answer.text
