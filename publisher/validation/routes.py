@@ -34,7 +34,6 @@ from .service import (
     ValidationFailed,
     ValidationTimeout,
     validate,
-    warm_up,
 )
 from .submission import (
     INPUT_FORMATS,
@@ -90,7 +89,6 @@ def register(app: FastAPI) -> None:
     path = (urlsplit(app.state.settings.base).path or "/") + "validate"
     app.add_route(path, validate_page, methods=["GET", "HEAD"], include_in_schema=False)
     app.add_route(path, validate_submission, methods=["POST"], include_in_schema=False)
-    warm_up()
 
 
 # --------------------------------------------------------------------------- pages

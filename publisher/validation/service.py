@@ -288,10 +288,11 @@ def warm_up() -> None:
     """Start the forkserver now, with the worker preloaded, so the first submission is fast.
 
     The forkserver is one per process and keeps the preload list it started with: if
-    another feature (the SPARQL pool) started it first without our module, every
-    validation child would import rdflib and pyshacl itself (~0.4 s each). Starting it
-    when the app is assembled, before any request, makes the preload ours plus theirs
-    (pyoxigraph, which ours imports too).
+    another feature (the SPARQL pool) starts it first without our module, every
+    validation child imports rdflib and pyshacl itself (~0.4 s each). Not called by
+    ``register``: preloading costs ~1 s of CPU in a new process, which the process
+    that assembles the app should decide on (``create_app`` or ``publisher serve``),
+    after every feature has added its module to the preload list.
     """
     ctx = mp_context()
     if ctx.get_start_method() == "forkserver":
