@@ -199,6 +199,11 @@ class Worker:
         self.dead = False
         self.timers: list[asyncio.TimerHandle] = []
 
+    @property
+    def usable(self) -> bool:
+        """False once the process is gone (killed, crashed, OOM-killed while idle)."""
+        return not (self.dead or self.reader.at_eof() or self.writer.is_closing())
+
     def cancel_timers(self) -> None:
         for timer in self.timers:
             timer.cancel()
@@ -291,6 +296,10 @@ class QueryPool:
         self._make_available(worker)
 
     def _make_available(self, worker: Worker) -> None:
+        if not worker.usable:
+            self._discard(worker)
+            self._maybe_spawn()
+            return
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
@@ -327,8 +336,10 @@ class QueryPool:
     async def _acquire(self, deadline: float) -> Worker:
         while self._idle:
             worker = self._idle.pop()
-            if not worker.dead:
+            if worker.usable:
                 return worker
+            self._discard(worker)  # died while idle: replace it
+            self._maybe_spawn()
         if self._closed:
             raise PoolClosed("the query pool is shut down")
         self._maybe_spawn()
@@ -367,21 +378,29 @@ class QueryPool:
                 self._maybe_spawn()
 
     async def execute(self, job: dict[str, Any], deadline: float) -> Execution:
-        """Start ``job`` on a worker; the deadline covers waiting for one too."""
-        worker = await self._acquire(deadline)
+        """Start ``job`` on a worker; the deadline covers waiting for one too.
+
+        A worker found dead when the job is handed over is replaced and the job goes to
+        another one, so a worker lost while idle never costs a client an error.
+        """
         loop = asyncio.get_running_loop()
-        execution = Execution(self, worker)
-        worker.busy = True
-        worker.timers.append(loop.call_at(deadline, execution.expire))
-        worker.timers.append(loop.call_later(SLOW_AFTER_S, self._mark_slow, worker))
         payload = json.dumps(job).encode()
-        try:
-            worker.writer.write(HEADER.pack(JOB, len(payload)) + payload)
-            await worker.writer.drain()
-        except BaseException:
-            execution.abort()
-            raise
-        return execution
+        while True:
+            worker = await self._acquire(deadline)
+            execution = Execution(self, worker)
+            worker.busy = True
+            worker.timers.append(loop.call_at(deadline, execution.expire))
+            worker.timers.append(loop.call_later(SLOW_AFTER_S, self._mark_slow, worker))
+            try:
+                worker.writer.write(HEADER.pack(JOB, len(payload)) + payload)
+                await worker.writer.drain()
+            except (ConnectionError, OSError):
+                execution.abort()
+                continue
+            except BaseException:
+                execution.abort()
+                raise
+            return execution
 
     async def close(self) -> None:
         self._closed = True

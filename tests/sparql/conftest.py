@@ -173,6 +173,7 @@ def start_server(settings: Settings, log: Path, **overrides: object) -> Server:
             process.kill()
             raise RuntimeError(f"server did not start:\n{log.read_text()}")
         time.sleep(0.1)
+    _wait_until_idle(process.pid)
     return Server(url, process, settings.model_copy(update=overrides), log)
 
 
@@ -199,3 +200,60 @@ def server(build_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -
 def client(server: Server) -> Iterator[httpx.Client]:
     with httpx.Client(timeout=30) as http:
         yield http
+
+
+def _wait_until_idle(pid: int, limit_s: float = 15.0) -> None:
+    """Let start-up work (imports, linked-data prewarming) finish before tests measure CPU."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if sum(cpu_used(descendants(pid) | {pid}, 0.3).values()) <= 0.03:
+            return
+
+
+# --- process accounting from /proc ------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2:].split()  # fields from "state" on
+
+
+def descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = _stat(int(entry))
+            if fields:
+                children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = _stat(pid)
+    if fields is None or fields[0] == "Z":
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+def alive(pid: int) -> bool:
+    fields = _stat(pid)
+    return fields is not None and fields[0] != "Z"
+
+
+def cpu_used(pids: set[int], seconds: float) -> dict[int, float]:
+    before = {pid: cpu_seconds(pid) for pid in pids}
+    time.sleep(seconds)
+    return {pid: cpu_seconds(pid) - before[pid] for pid in pids}
+
+
