@@ -20,6 +20,7 @@ from starlette.requests import Request
 from ..formats import (
     GRAPH_FORMATS,
     JSON_LD,
+    N_TRIPLES,
     RDF_XML,
     RESULT_FORMATS,
     Format,
@@ -153,7 +154,7 @@ async def read_query_request(request: Request, max_bytes: int) -> QueryRequest |
 
 #: ``format`` values clients commonly send that are not a name, extension or media type.
 _GRAPH_FORMAT_ALIASES = {"json": JSON_LD, "xml": RDF_XML, "json-ld": JSON_LD,
-                         "n-triples": GRAPH_FORMATS[2], "rdf/xml": RDF_XML}
+                         "n-triples": N_TRIPLES, "rdf/xml": RDF_XML}
 
 
 def offered_formats(info: QueryInfo) -> tuple[Format, ...]:

@@ -232,8 +232,6 @@ class QueryPool:
         self._closed = False
         self._tasks: set[asyncio.Future[Any]] = set()
         self._ctx = _context()
-        self.timeouts = 0
-        self.spawned = 0
 
     # -- membership
 
@@ -284,7 +282,6 @@ class QueryPool:
             self._maybe_spawn()
             return
         self._starting -= 1
-        self.spawned += 1
         if self.isolate_network and not hello["isolated"]:
             log.warning("SPARQL worker %s could not drop network access; SERVICE stays "
                         "refused by the query check alone", hello["pid"])
@@ -423,15 +420,10 @@ class Execution:
         self.finished = False
         self.timed_out = False
 
-    @property
-    def pid(self) -> int:
-        return self.worker.pid
-
     def expire(self) -> None:
         """The deadline passed: kill the worker now; reading then sees the end."""
         if not self.finished:
             self.timed_out = True
-            self.pool.timeouts += 1
             self.worker.kill()
 
     def _finish(self, reusable: bool) -> None:
