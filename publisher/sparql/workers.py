@@ -32,6 +32,7 @@ import ctypes
 import json
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import signal
 import socket
@@ -560,10 +561,18 @@ async def stream_rest(streaming: Streaming, *, timeout_s: float,
 
 
 def _context() -> Any:
-    """forkserver with pyoxigraph preloaded (fast replacements); spawn where unavailable."""
+    """forkserver with pyoxigraph preloaded (fast replacements); spawn where unavailable.
+
+    The forkserver is one per process and shared with other features (the validation
+    service preloads its own worker), so this module is added to the preload list rather
+    than replacing it; the list only counts until the forkserver starts.
+    """
     try:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload([__name__])
-        return ctx
     except ValueError:
         return multiprocessing.get_context("spawn")
+    server = multiprocessing.forkserver._forkserver  # type: ignore[attr-defined]
+    current = list(getattr(server, "_preload_modules", None) or [])
+    if __name__ not in current:
+        ctx.set_forkserver_preload([*current, __name__])
+    return ctx
