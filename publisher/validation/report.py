@@ -60,6 +60,7 @@ class FocusGroup:
     types: list[str]
     documents: list[str]
     rows: list[Row]
+    published: bool = False  # the focus node is an entity of the published dataset
 
     @property
     def is_blank(self) -> bool:
@@ -74,7 +75,7 @@ class ValidationReport:
     base: str
     standalone: bool
     build_id: str | None = None
-    focus: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    focus: dict[str, dict[str, Any]] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -101,7 +102,8 @@ class ValidationReport:
             groups.setdefault(row.focus, []).append(row)
         return [FocusGroup(focus, rows[0].focus_display,
                            self.focus.get(focus, {}).get("types", []),
-                           self.focus.get(focus, {}).get("documents", []), rows)
+                           self.focus.get(focus, {}).get("documents", []), rows,
+                           bool(self.focus.get(focus, {}).get("published", False)))
                 for focus, rows in groups.items()]
 
     def limited_groups(self, limit: int) -> tuple[list[FocusGroup], int]:
@@ -115,7 +117,7 @@ class ValidationReport:
             rows = group.rows[:left]
             left -= len(rows)
             shown.append(FocusGroup(group.focus, group.display, group.types, group.documents,
-                                    rows))
+                                    rows, group.published))
         return shown, len(self.rows) - sum(len(g.rows) for g in shown)
 
     @property

@@ -144,7 +144,9 @@ def validate_documents(documents: list[Document], base: str, shapes_dir: Path,
     for row in rows:
         if row["reference"] == "unchecked" and row["value"] in submitted:
             row["reference"] = "submission"
-    look_up = sorted({row["value"] for row in rows if row["reference"] == "unchecked"})
+    look_up = sorted({row["value"] for row in rows if row["reference"] == "unchecked"}
+                     | {row["focus"] for row in rows if not row["focus"].startswith("_:")})
+    published: set[str] = set()
     if ask is not None and look_up:
         published = set(ask("exists", {"iris": look_up})["iris"])
         vocab = URIRef(validation_vocab(base) + "valueInPublishedDataset")
@@ -165,6 +167,7 @@ def validate_documents(documents: list[Document], base: str, shapes_dir: Path,
         focus.setdefault(row["focus"], {
             "types": sorted(compact(str(t), base) for t in data.objects(node, RDF.type)),
             "documents": defined_in.get(node, []),
+            "published": row["focus"] in published,
         })
     return {
         "conforms": conforms,

@@ -256,3 +256,14 @@ def test_the_page_shows_at_most_the_row_limit(settings, app, monkeypatch):
     page = routes.render_page(settings, app.state.store, report=report).decode()
     assert "1 more results are not shown here" in page
     assert "sh:ValidationReport" in page  # the whole report, as Turtle, below the table
+
+
+def test_only_published_focus_nodes_are_links(client):
+    """A new entity has no page yet; a published one (redescribed) links to its page."""
+    body = example("meeting-nonconforming.ttl") + (
+        b'\n<id/person/sergey-lavrov> <ontology#nationality> <id/country/AZE> .\n')
+    page = client.post("/validate", content=body,
+                       headers={"Content-Type": "text/turtle", "Accept": "text/html"}).text
+    assert f'<a href="{BASE}id/person/sergey-lavrov"><code>id/person/sergey-lavrov' in page
+    assert f'<a href="{BASE}id/person/rashid-amanov">' not in page
+    assert "<code>id/person/rashid-amanov</code>" in page

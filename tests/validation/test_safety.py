@@ -6,7 +6,6 @@ import multiprocessing
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -20,7 +19,7 @@ from publisher.validation.submission import (
 )
 from publisher.validation.worker import validate_documents
 
-from .conftest import BASE, ROOT, example
+from .conftest import BASE, example
 
 TURTLE = {"Content-Type": "text/turtle"}
 RDF_XML = {"Content-Type": "application/rdf+xml"}
@@ -287,9 +286,6 @@ def test_the_html_report_escapes_the_submission(client):
     assert "<img src=x" not in upload.text
     assert "&lt;img src=x onerror=alert(4)&gt;.ttl" in upload.text
 
-
-def test_cli_and_service_share_the_repository_shapes(settings):
-    assert settings.shapes_dir == Path(ROOT) / "shapes"
 
 
 def test_triple_terms_are_refused_not_crashed_on(client):
