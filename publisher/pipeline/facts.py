@@ -97,8 +97,30 @@ def read_fact_file(path: Path, root: Path | None = None) -> FactFile:
         record_id = body.get("id")
         if record_id is not None and not isinstance(record_id, str):
             raise FactFileError(f"{shown}:{line}: record `id` must be a string")
+        empty = _empty_field(body)
+        if empty is not None:
+            raise FactFileError(
+                f"{shown}:{line}: record {record_id or index + 1}: field `{empty}` has no value"
+                " (in a `{…}` record, quote any value that contains a comma)")
         fact_file.records.append(Record(shown, line, index, record_id, body))
     return fact_file
+
+
+def _empty_field(value: object, name: str = "") -> str | None:
+    """The first key whose value is null: JSON-LD would drop it without a word."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if item is None:
+                return str(key)
+            found = _empty_field(item, str(key))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for item in value:
+            found = _empty_field(item, name)
+            if found is not None:
+                return found
+    return None
 
 
 def discover(data_dir: Path) -> list[Path]:

@@ -106,5 +106,7 @@ def _resolve_namespace_literal(quad: ox.Quad, base: str) -> ox.Quad:
         return quad
     from urllib.parse import urljoin
 
-    resolved = ox.Literal(urljoin(base, value), datatype=quad.object.datatype)
+    # urljoin drops an empty fragment ("ontology#" -> ".../ontology"): keep the "#".
+    resolved_iri = urljoin(base, value.rstrip("#")) + ("#" if value.endswith("#") else "")
+    resolved = ox.Literal(resolved_iri, datatype=quad.object.datatype)
     return ox.Quad(quad.subject, quad.predicate, resolved, quad.graph_name)

@@ -1,0 +1,214 @@
+"""The build: what lands in the store, and how failures are reported and contained."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from publisher.cli import main
+from publisher.pipeline.build import BuildFailed, build
+from publisher.pipeline.facts import FactFileError, read_fact_file
+from publisher.settings import Settings
+
+from .conftest import BASE, select
+
+SOURCE_000 = "data/sources/000-thesun-malaysia-russia-education-security.yaml"
+
+
+def _settings(project: Path, base: str = BASE) -> Settings:
+    return Settings(project_dir=project, store_dir=project / "var" / "store", base=base)
+
+
+def _quiet(_line: str) -> None:
+    pass
+
+
+def test_build_publishes_every_source_as_a_named_graph_with_provenance(built, store) -> None:
+    _settings_, result = built
+    graphs = {g.value for g in store.named_graphs()}
+    sources = sorted(p.stem for p in (Path(__file__).parents[2] / "data/sources").glob("*.yaml"))
+    for stem in sources:
+        graph_id = re.sub(r"^(\d{3}-[a-z0-9-]+)$", r"\1", stem)
+        assert any(g.endswith("/id/graph/" + graph_id[:3]) or "/id/graph/" + graph_id[:3] in g
+                   for g in graphs), stem
+    rows = select(store, """
+        PREFIX prov: <http://www.w3.org/ns/prov#>
+        SELECT ?g ?article WHERE { ?g a <ontology#SourceGraph> ; prov:wasDerivedFrom ?article }""")
+    assert len(rows) == len(sources)
+    assert result.stats["entities_per_class"][BASE + "ontology#SourceGraph"] == len(sources)
+
+
+def test_which_source_says_lavrov_met_wang_yi_on_25_july_2024(store) -> None:
+    rows = select(store, """
+        PREFIX dip: <ontology#>
+        PREFIX prov: <http://www.w3.org/ns/prov#>
+        PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+        SELECT DISTINCT ?article WHERE {
+          GRAPH ?g { ?m dip:participant <id/person/sergey-lavrov>, <id/person/wang-yi> ;
+                        dip:date "2024-07-25"^^xsd:date }
+          ?g prov:wasDerivedFrom ?article }""")
+    assert rows == [(BASE + "id/article/russian-mfa-lavrov-asean-vientiane-kuala-lumpur-2024",)]
+
+
+def test_dates_are_typed_and_precision_is_derived(store) -> None:
+    rows = select(store, """
+        PREFIX dip: <ontology#>
+        SELECT ?date ?precision WHERE {
+          <id/event/2025-07-mohamad-hasan-lavrov-kuala-lumpur> dip:date ?date ;
+                                                               dip:datePrecision ?precision }""")
+    assert rows == [("2025-07", BASE + "ontology#MonthPrecision")]
+    plain = select(store, """
+        PREFIX dip: <ontology#>
+        SELECT ?d WHERE { ?e dip:date ?d FILTER(DATATYPE(?d) = <http://www.w3.org/2001/XMLSchema#string>) }""")
+    assert plain == []
+
+
+def test_countries_carry_iso_codes_and_stable_ids(store) -> None:
+    rows = select(store, """
+        PREFIX dip: <ontology#>
+        SELECT ?a2 ?a3 WHERE { <id/country/MYS> dip:iso3166Alpha2 ?a2 ; dip:iso3166Alpha3 ?a3 }""")
+    assert rows == [("MY", "MYS")]
+
+
+def test_base_iri_is_configurable_and_nothing_mentions_the_default_host(project_copy) -> None:
+    settings = _settings(project_copy, base="https://diplomacy.example.org/data/")
+    build(settings, progress=_quiet)
+    store = ox.Store.read_only(str(settings.store_dir.resolve()))
+    iris = set()
+    for quad in store.quads_for_pattern(None, None, None, None):
+        for term in (quad.subject, quad.predicate, quad.object, quad.graph_name):
+            if isinstance(term, ox.NamedNode):
+                iris.add(term.value)
+    assert not [i for i in iris if "localhost" in i]
+    assert "https://diplomacy.example.org/data/id/person/sergey-lavrov" in iris
+    assert "https://diplomacy.example.org/data/ontology#BilateralMeeting" in iris
+
+
+def _edit(project: Path, relative: str, old: str, new: str) -> None:
+    path = project / relative
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_invalid_fact_is_rejected_with_file_line_and_record(project_copy) -> None:
+    _edit(project_copy, SOURCE_000, 'month: "2025-07"\n    dateStatus: inferred\n    note: The',
+          'month: "July 2025"\n    dateStatus: inferred\n    note: The')
+    with pytest.raises(BuildFailed) as failure:
+        build(_settings(project_copy), progress=_quiet)
+    assert failure.value.stage == "validation"
+    problems = "\n".join(failure.value.problems)
+    assert f"{SOURCE_000}:21 (record event/2025-07-mohamad-hasan-lavrov-kuala-lumpur)" in problems
+    assert "dip:date" in problems and "July 2025" in problems
+
+
+def test_dangling_reference_is_caught(project_copy) -> None:
+    _edit(project_copy, SOURCE_000, "agent: person/mohamad-hasan,", "agent: person/mohamad-hassan,")
+    with pytest.raises(BuildFailed) as failure:
+        build(_settings(project_copy), progress=_quiet)
+    problems = "\n".join(failure.value.problems)
+    assert "id/person/mohamad-hassan" in problems
+    assert f"{SOURCE_000}:21 (record event/2025-07-mohamad-hasan-lavrov-kuala-lumpur)" in problems
+
+
+def test_time_span_ending_before_it_begins_is_caught(project_copy) -> None:
+    _edit(project_copy, "data/sources/002-nst-anwar-at-17th-brics-summit.yaml",
+          'during: {from: {month: "2021-03"}}',
+          'during: {from: {month: "2021-03"}, to: {year: "2020"}}')
+    with pytest.raises(BuildFailed) as failure:
+        build(_settings(project_copy), progress=_quiet)
+    problems = "\n".join(failure.value.problems)
+    assert "ends (2020) before it begins (2021-03)" in problems
+    assert "record tenure/ngozi-okonjo-iweala-director-general-wto" in problems
+
+
+def test_meeting_needs_two_participants(project_copy) -> None:
+    _edit(project_copy, SOURCE_000,
+          "      - {agent: person/sergey-lavrov, capacity: post/foreign-minister-rus, "
+          "represents: country/RUS}\n    topics",
+          "    topics")
+    with pytest.raises(BuildFailed) as failure:
+        build(_settings(project_copy), progress=_quiet)
+    problems = "\n".join(failure.value.problems)
+    assert "at least two participants" in problems
+    assert "bilateral meeting has two sides" in problems
+
+
+def test_yaml_error_names_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: graph/x\nfacts:\n  - {id: event/a, label: [unclosed\n", encoding="utf-8")
+    with pytest.raises(FactFileError, match=r"bad.yaml:\d+:\d+: not valid YAML"):
+        read_fact_file(bad)
+
+
+def test_unquoted_comma_in_a_flow_record_is_not_silently_dropped(tmp_path: Path) -> None:
+    bad = tmp_path / "comma.yaml"
+    bad.write_text("id: graph/x\nfacts:\n  - {id: tenure/a, type: Tenure,"
+                   " label: Sergey Lavrov, Minister of Foreign Affairs}\n", encoding="utf-8")
+    with pytest.raises(FactFileError,
+                       match=r"comma.yaml:3: record tenure/a: field `Minister of Foreign Affairs`"
+                             r" has no value"):
+        read_fact_file(bad)
+
+
+def test_labels_with_commas_survive_the_mapping(store) -> None:
+    rows = select(store, """
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT DISTINCT ?label WHERE { <id/tenure/sergey-lavrov-foreign-minister-rus> rdfs:label ?label }""")
+    assert {row[0] for row in rows} == {"Sergey Lavrov, Minister of Foreign Affairs of Russia"}
+
+
+def test_interrupted_build_leaves_the_live_store_intact(project_copy) -> None:
+    settings = _settings(project_copy)
+    first = build(settings, progress=_quiet)
+    live_before = os.readlink(settings.store_dir)
+    _edit(project_copy, SOURCE_000, 'label: "Mohamad Hasan, Minister', 'label: "Changed, Minister')
+
+    def interrupt(_partial: Path) -> None:
+        raise KeyboardInterrupt  # as if the process were stopped mid-build
+
+    with pytest.raises(KeyboardInterrupt):
+        build(settings, progress=_quiet, before_publish=interrupt)
+    assert os.readlink(settings.store_dir) == live_before
+    store = ox.Store.read_only(str(settings.store_dir.resolve()))
+    assert len(store) == first.stats["triples"]
+    assert list(settings.builds_dir.glob("*.partial"))  # the half-built store is left aside
+    build(settings, progress=_quiet)  # and the next build clears it away
+    assert not list(settings.builds_dir.glob("*.partial"))
+    assert os.readlink(settings.store_dir) != live_before
+
+
+def test_failed_validation_leaves_the_live_store_intact(project_copy) -> None:
+    settings = _settings(project_copy)
+    build(settings, progress=_quiet)
+    live_before = os.readlink(settings.store_dir)
+    _edit(project_copy, "data/reference/countries.yaml", "iso3: MYS,", "iso3: mys,")
+    with pytest.raises(BuildFailed):
+        build(settings, progress=_quiet)
+    assert os.readlink(settings.store_dir) == live_before
+
+
+def test_cli_build_exit_codes(project_copy, capsys) -> None:
+    args = ["build", "--project-dir", str(project_copy),
+            "--store-dir", str(project_copy / "var" / "store")]
+    assert main(args) == 0
+    assert "triples per graph" in capsys.readouterr().out
+    _edit(project_copy, "data/reference/countries.yaml", "iso2: MY,", "iso2: MYY,")
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "BUILD FAILED at validation" in err and "data/reference/countries.yaml:" in err
+    (project_copy / "data/reference/broken.yaml").write_text("id: [", encoding="utf-8")
+    assert main(args) == 2
+
+
+def test_stated_precision_must_match_the_date_datatype(project_copy) -> None:
+    _edit(project_copy, SOURCE_000, 'month: "2025-07"\n    dateStatus: inferred\n    note: The',
+          'month: "2025-07"\n    datePrecision: day\n    dateStatus: inferred\n    note: The')
+    with pytest.raises(BuildFailed) as failure:
+        build(_settings(project_copy), progress=_quiet)
+    problems = "\n".join(failure.value.problems)
+    assert "does not match the datatype of the date 2025-07" in problems
