@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic data generation and measurement scripts (issue 6)."""
