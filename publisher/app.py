@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from . import linked_data, sparql
 from .http_middleware import install as install_http_middleware
 from .settings import Settings, default_settings
 from .store import LiveStore
+from .validation import routes as validation_routes
+from .validation import service as validation_service
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    """The whole application as one FastAPI object (what tests drive with TestClient)."""
     settings = settings or default_settings()
     app = FastAPI(
         title="Diplomacy linked-data publisher",
@@ -26,20 +30,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # CORS and compression first: middleware added later wraps it, so a feature's own
     # lean middleware (linked data serves pre-compressed bytes) stays outermost.
     install_http_middleware(app)
-    for register in _routers():
-        register(app)
+    sparql.register(app)
+    validation_routes.register(app)
+    linked_data.register(app)
     return app
 
 
-def _routers() -> list:
-    """Each feature module exposes ``register(app)``; imported lazily to keep them apart."""
-    registrars = []
-    for module_name in ("sparql", "validation_routes", "linked_data"):
-        try:
-            module = __import__(f"{__package__}.{module_name}", fromlist=["register"])
-        except ModuleNotFoundError as error:
-            if error.name and error.name.endswith(module_name):
-                continue
-            raise
-        registrars.append(module.register)
-    return registrars
+def serving_app() -> linked_data.LinkedDataMiddleware:
+    """What ``publisher serve`` gives uvicorn: prepared documents answered before FastAPI.
+
+    The lean path saves about 14 µs per cached document (see
+    :func:`publisher.linked_data.front`); every other request reaches FastAPI unchanged.
+    The validation worker process is started here, not per request, so the first
+    submission does not pay for importing pyshacl.
+    """
+    app = create_app()
+    validation_service.warm_up()
+    return linked_data.front(app)

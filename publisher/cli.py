@@ -75,7 +75,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "store_dir": settings.store_dir.resolve() if not settings.store_dir.is_symlink()
         else settings.store_dir.absolute()}.items()})
     print(f"serving {settings.base} on http://{settings.host}:{settings.port}/")
-    uvicorn.run("publisher.app:create_app", factory=True, host=settings.host,
+    uvicorn.run("publisher.app:serving_app", factory=True, host=settings.host,
                 port=settings.port, workers=settings.workers, log_level="info")
     return EXIT_OK
 

@@ -1,34 +1,25 @@
-"""An application factory for uvicorn in tests: the real create_app, linked data only.
+"""Application factories for the linked-data tests: the real app, prewarming optional.
 
-The other features (SPARQL, validation) are built and tested by their own suites; the
-linked-data tests must not fail because one of them is half-way through a change.
+TestClient tests get the FastAPI object with background prewarming off, so each test
+sees exactly what it asks for; the live-server test gets what ``publisher serve`` runs
+(the lean linked-data path in front of the whole application).
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from publisher import app as app_module
+from publisher.app import create_app as create_publisher_app
+from publisher.linked_data import LinkedDataMiddleware, front
 from publisher.settings import Settings, load_settings
 
 
-def linked_data_only() -> list:
-    from publisher.linked_data import register
-
-    return [register]
-
-
 def make_app(settings: Settings | None = None, prewarm: bool = False) -> FastAPI:
-    original = app_module._routers
-    app_module._routers = linked_data_only
-    try:
-        application = app_module.create_app(settings or load_settings())
-    finally:
-        app_module._routers = original
+    application = create_publisher_app(settings or load_settings())
     application.state.linked_data.prewarm = prewarm
     return application
 
 
-def create_app() -> FastAPI:
+def create_app() -> LinkedDataMiddleware:
     """uvicorn ``--factory`` entry point: settings from ``PUBLISHER_*``, prewarm on."""
-    return make_app(prewarm=True)
+    return front(make_app(prewarm=True))

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from publisher.pipeline.build import build
 from publisher.settings import Settings
 from publisher.store import LiveStore
-from publisher.validation_routes import register
+from publisher.validation.routes import register
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = Path(__file__).resolve().parent / "examples"
