@@ -18,7 +18,10 @@ class FactFileError(ValueError):
     """A data file that cannot be read as facts; the message names file and line."""
 
 
-class _StringLoader(yaml.SafeLoader):
+_SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
+
+
+class _StringLoader(_SafeBase):  # type: ignore[misc, valid-type]
     """SafeLoader that resolves only strings, ints, bools, null, lists and mappings."""
 
 
@@ -73,8 +76,13 @@ def read_fact_file(path: Path, root: Path | None = None) -> FactFile:
     except (OSError, UnicodeDecodeError) as error:
         raise FactFileError(f"{shown}: cannot read: {error}") from error
     try:
-        node = yaml.compose(text, Loader=_StringLoader)
-        document = yaml.load(text, Loader=_StringLoader)  # noqa: S506 - SafeLoader subclass
+        # One parse: the node tree gives line numbers, the same tree gives the values.
+        loader = _StringLoader(text)
+        try:
+            node = loader.get_single_node()
+            document = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
