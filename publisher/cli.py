@@ -95,7 +95,12 @@ def cmd_query(args: argparse.Namespace) -> int:
         query = sys.stdin.read()
     elif query.startswith("@"):
         query = Path(query[1:]).read_text(encoding="utf-8")
-    return run_query_cli(_settings(args), query, args.format)
+    fmt = args.format
+    if fmt is None:  # readable in a terminal, and parseable by the next tool in a pipe
+        from .sparql.analysis import analyse
+
+        fmt = "ttl" if analyse(query).returns_graph else "tsv"
+    return run_query_cli(_settings(args), query, fmt)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -127,8 +132,8 @@ def parser() -> argparse.ArgumentParser:
     query = commands.add_parser("query", help="run a SPARQL query against the built store")
     _common(query)
     query.add_argument("query", help="the query, @file.rq, or - for stdin")
-    query.add_argument("--format", default="table",
-                       help="table, json, xml, csv, tsv, ttl, nt, jsonld, rdf")
+    query.add_argument("--format", help="json, xml, csv, tsv, ttl, nt, jsonld, rdf (default: "
+                       "tsv for SELECT/ASK, ttl for CONSTRUCT/DESCRIBE)")
     query.set_defaults(run=cmd_query)
     return root
 

@@ -43,8 +43,10 @@ def run_query_cli(settings: Settings, query: str, fmt: str, *,
         return EXIT_ERROR
     try:
         store = LiveStore(settings)
+        # Relative IRIs resolve against the deployment's base, as in the data files and
+        # queries/*.rq (a BASE in the query still wins).
         result = store.oxigraph.query(
-            query, **query_options({"union": not info.has_dataset}))
+            query, base_iri=settings.base, **query_options({"union": not info.has_dataset}))
     except StoreMissing as error:
         print(f"error: {error}", file=err)
         return EXIT_ERROR
