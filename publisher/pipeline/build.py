@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
+from rdflib import Graph
 
 from .. import __version__
 from ..namespaces import compact
@@ -26,7 +27,7 @@ from .facts import FactFileError, load_facts
 from .load import write_store
 from .locate import Locator
 from .mapping import MappedFile, MappingError, load_context, map_to_rdf, parse_turtle_dir
-from .shacl import ShaclResult, run_shacl, to_rdflib_graph
+from .shacl import ShaclResult, run_shacl, shape_label, shape_owner, to_rdflib_graph
 
 Progress = Callable[[str], None]
 
@@ -107,23 +108,26 @@ def derive(settings: Settings, mapped: list[MappedFile]) -> list[ox.Quad]:
 def validate(settings: Settings, prepared: Prepared) -> tuple[list[str], list[str]]:
     """SHACL over the union of all graphs; returns (violations, warnings) as located lines."""
     data = to_rdflib_graph(prepared.ontology, to_rdflib_graph(prepared.quads))
-    report = run_shacl(data, to_rdflib_graph(prepared.shapes))
+    shapes = to_rdflib_graph(prepared.shapes)
+    report = run_shacl(data, shapes)
     locator = Locator(prepared.mapped, settings.id_base)
     violations, warnings = [], []
     for result in report.results:
-        line = describe(result, locator, settings.base)
+        line = describe(result, locator, settings.base, shapes)
         (violations if result.severity == "Violation" else warnings).append(line)
     return violations, warnings
 
 
-def describe(result: ShaclResult, locator: Locator, base: str) -> str:
+def describe(result: ShaclResult, locator: Locator, base: str, shapes: Graph) -> str:
     where = ", ".join(str(loc) for loc in locator.locate(result)) or "(no record found)"
     focus = "a nested value of " if result.focus_is_blank else ""
     focus += compact(result.focus, base) if not result.focus_is_blank else ""
     path = f" {compact(result.path, base)}" if result.path else ""
     value = f" (value: {compact(result.value, base)})" if result.value is not None else ""
+    node = result.shape_node
+    shape = shape_label(shapes, node, shape_owner(shapes, node), base)
     return (f"{where}: {focus or 'record'}{path}: {result.message}{value} "
-            f"[{compact(result.shape, base)}, {result.component}]")
+            f"[{shape}, {result.component}]")
 
 
 def statistics(settings: Settings, quads: list[ox.Quad]) -> dict[str, Any]:

@@ -23,6 +23,9 @@ from rdflib.plugins.sparql import processor as sparql_processor
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.evaluate import evalQuery
 from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.term import Node
+
+from ..namespaces import compact
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
@@ -62,6 +65,7 @@ class ShaclResult:
     shape: str
     component: str
     focus_is_blank: bool = False
+    shape_node: Node | None = None  # the sh:sourceShape term, to look up in the shapes
 
 
 @dataclass
@@ -89,6 +93,7 @@ def parse_report(report_graph: Graph) -> list[ShaclResult]:
             message="; ".join(messages) or "constraint not met",
             severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
             shape=str(report_graph.value(result, SH.sourceShape)),
+            shape_node=report_graph.value(result, SH.sourceShape),
             component=str(report_graph.value(result, SH.sourceConstraintComponent))
             .rsplit("#", 1)[-1],
             focus_is_blank=isinstance(focus, BNode),
@@ -146,3 +151,30 @@ def run_shacl(data: Graph, shapes: Graph, ontology: Graph | None = None,
             focus_nodes=focus_nodes,
         )
     return ShaclReport(bool(conforms), report_graph, parse_report(report_graph))
+
+
+def shape_owner(shapes: Graph, node: Node | None, max_steps: int = 32) -> URIRef | None:
+    """The named shape a (possibly blank) shape belongs to: its documentation anchor.
+
+    Property shapes and ``sh:or`` members are usually blank nodes; walking up through
+    ``sh:property`` and RDF lists reaches the named node shape that holds them.
+    """
+    for _ in range(max_steps):
+        if node is None or isinstance(node, URIRef):
+            return node
+        node = next(shapes.subjects(None, node), None)
+    return None
+
+
+def shape_label(shapes: Graph, node: Node | None, owner: URIRef | None, base: str) -> str:
+    """``shape:DiplomaticEventShape › place``: the named shape and the property's name."""
+    if node is None:
+        return "(unknown shape)"
+    owner_text = compact(str(owner), base) if owner is not None else "(anonymous shape)"
+    if node == owner:
+        return owner_text
+    name = shapes.value(node, SH.name)
+    if name is None:
+        path = shapes.value(node, SH.path)
+        name = compact(str(path), base) if isinstance(path, URIRef) else None
+    return f"{owner_text} › {name}" if name else owner_text

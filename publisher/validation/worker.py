@@ -34,7 +34,14 @@ from rdflib.term import Node
 
 from ..namespaces import compact
 from ..pipeline.mapping import parse_turtle_dir
-from ..pipeline.shacl import SEVERITY_ORDER, parse_report, run_shacl, to_rdflib_graph
+from ..pipeline.shacl import (
+    SEVERITY_ORDER,
+    parse_report,
+    run_shacl,
+    shape_label,
+    shape_owner,
+    to_rdflib_graph,
+)
 from .submission import Document, SubmissionError, parse_document
 
 #: Components whose failing IRI value is a reference worth looking up in the dataset.
@@ -406,30 +413,3 @@ def display(node: Node, base: str) -> str:
 
 
 _XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
-
-
-def shape_owner(shapes: Graph, node: Node | None, max_steps: int = 32) -> URIRef | None:
-    """The named shape a (possibly blank) shape belongs to: its documentation anchor.
-
-    Property shapes and ``sh:or`` members are usually blank nodes; walking up through
-    ``sh:property`` and RDF lists reaches the named node shape that holds them.
-    """
-    for _ in range(max_steps):
-        if node is None or isinstance(node, URIRef):
-            return node
-        node = next(shapes.subjects(None, node), None)
-    return None
-
-
-def shape_label(shapes: Graph, node: Node | None, owner: URIRef | None, base: str) -> str:
-    """``shape:DiplomaticEventShape › place``: the named shape and the property's name."""
-    if node is None:
-        return "(unknown shape)"
-    owner_text = compact(str(owner), base) if owner is not None else "(anonymous shape)"
-    if node == owner:
-        return owner_text
-    name = shapes.value(node, SH.name)
-    if name is None:
-        path = shapes.value(node, SH.path)
-        name = compact(str(path), base) if isinstance(path, URIRef) else None
-    return f"{owner_text} › {name}" if name else owner_text

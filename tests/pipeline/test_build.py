@@ -63,7 +63,9 @@ def test_dates_are_typed_and_precision_is_derived(store) -> None:
     assert rows == [("2025-07", BASE + "ontology#MonthPrecision")]
     plain = select(store, """
         PREFIX dip: <ontology#>
-        SELECT ?d WHERE { ?e dip:date ?d FILTER(DATATYPE(?d) = <http://www.w3.org/2001/XMLSchema#string>) }""")
+        SELECT ?d WHERE {
+          ?e dip:date ?d FILTER(DATATYPE(?d) = <http://www.w3.org/2001/XMLSchema#string>)
+        }""")
     assert plain == []
 
 
@@ -103,6 +105,8 @@ def test_invalid_fact_is_rejected_with_file_line_and_record(project_copy) -> Non
     assert failure.value.stage == "validation"
     problems = "\n".join(failure.value.problems)
     assert f"{SOURCE_000}:21 (record event/2025-07-mohamad-hasan-lavrov-kuala-lumpur)" in problems
+    # the shape is named for a person to find it: the node shape and the property's name
+    assert "[shape:ParticipationShape › agent, ClassConstraintComponent]" in problems
     assert "dip:date" in problems and "July 2025" in problems
 
 
@@ -158,7 +162,9 @@ def test_unquoted_comma_in_a_flow_record_is_not_silently_dropped(tmp_path: Path)
 def test_labels_with_commas_survive_the_mapping(store) -> None:
     rows = select(store, """
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-        SELECT DISTINCT ?label WHERE { <id/tenure/sergey-lavrov-foreign-minister-rus> rdfs:label ?label }""")
+        SELECT DISTINCT ?label WHERE {
+          <id/tenure/sergey-lavrov-foreign-minister-rus> rdfs:label ?label
+        }""")
     assert {row[0] for row in rows} == {"Sergey Lavrov, Minister of Foreign Affairs of Russia"}
 
 
