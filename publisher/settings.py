@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     service_allowlist: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="SPARQL SERVICE endpoints a query may call; empty means SERVICE is refused.",
+    )
+
+    shacl_engine: Literal["turbo", "pyshacl"] = Field(
+        "turbo",
+        description="SHACL engine of the build: pyshacl-turbo (Rust, ~50x faster here) or "
+        "pyshacl (the reference); the validation service always uses pyshacl.",
     )
 
     validate_max_body_bytes: int = Field(5_000_000, ge=1024)

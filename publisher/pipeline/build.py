@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,15 @@ from .facts import FactFileError, load_facts
 from .load import write_store
 from .locate import Locator
 from .mapping import MappedFile, MappingError, load_context, map_to_rdf, parse_turtle_dir
-from .shacl import ShaclResult, run_shacl, shape_label, shape_owner, to_rdflib_graph
+from .shacl import (
+    ShaclResult,
+    run_shacl,
+    run_shacl_turbo,
+    shape_label,
+    shape_owner,
+    to_rdflib_graph,
+    union_store,
+)
 
 Progress = Callable[[str], None]
 
@@ -107,11 +116,17 @@ def derive(settings: Settings, mapped: list[MappedFile]) -> list[ox.Quad]:
 
 def validate(settings: Settings, prepared: Prepared) -> tuple[list[str], list[str]]:
     """SHACL over the union of all graphs; returns (violations, warnings) as located lines."""
-    data = to_rdflib_graph(prepared.ontology, to_rdflib_graph(prepared.quads))
     shapes = to_rdflib_graph(prepared.shapes)
-    report = run_shacl(data, shapes)
-    locator = Locator(prepared.mapped, settings.id_base)
-    violations, warnings = [], []
+    if settings.shacl_engine == "turbo":
+        report = run_shacl_turbo(union_store(chain(prepared.quads, prepared.ontology)), shapes)
+    else:
+        report = run_shacl(to_rdflib_graph(prepared.ontology, to_rdflib_graph(prepared.quads)),
+                           shapes)
+    violations: list[str] = []
+    warnings: list[str] = []
+    if not report.results:
+        return violations, warnings
+    locator = Locator(prepared.mapped, settings.id_base)  # indexes every quad: only on need
     for result in report.results:
         line = describe(result, locator, settings.base, shapes)
         (violations if result.severity == "Violation" else warnings).append(line)
