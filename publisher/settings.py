@@ -8,6 +8,7 @@ passed to :func:`load_settings` as keyword arguments.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -51,6 +52,10 @@ class Settings(BaseSettings):
         description="SPARQL SERVICE endpoints a query may call; empty means SERVICE is refused.",
     )
 
+    build_workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1,
+        description="Processes that read and map fact files in parallel during a build.",
+    )
     shacl_engine: Literal["turbo", "pyshacl"] = Field(
         "turbo",
         description="SHACL engine of the build: pyshacl-turbo (Rust, ~50x faster here) or "

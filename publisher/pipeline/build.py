@@ -24,10 +24,11 @@ from rdflib import Graph
 from .. import __version__
 from ..namespaces import compact
 from ..settings import Settings
-from .facts import FactFileError, load_facts
+from .facts import FactFileError
 from .load import write_store
 from .locate import Locator
-from .mapping import MappedFile, MappingError, load_context, map_to_rdf, parse_turtle_dir
+from .mapping import MappedFile, MappingError, load_context, parse_turtle_dir
+from .parallel_map import read_and_map
 from .shacl import (
     ShaclResult,
     run_shacl,
@@ -89,9 +90,9 @@ def prepare(settings: Settings) -> Prepared:
     """Read, map and derive; raises BuildFailed naming the file at fault."""
     root = settings.project_dir
     try:
-        files = load_facts(settings.data_dir, root)
         context = load_context(settings.mappings_dir)
-        mapped = map_to_rdf(files, context, settings.base, root)
+        mapped = read_and_map(settings.data_dir, context, settings.base, root,
+                              settings.build_workers)
         ontology = parse_turtle_dir(settings.ontology_dir, settings.base,
                                     ox.NamedNode(settings.ontology_iri))
         shapes = parse_turtle_dir(settings.shapes_dir, settings.base, None)

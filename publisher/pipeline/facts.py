@@ -136,8 +136,3 @@ def discover(data_dir: Path) -> list[Path]:
     if not data_dir.is_dir():
         raise FactFileError(f"{data_dir}: data folder not found")
     return sorted(data_dir.rglob("*.yaml"), key=lambda p: (p.parent.name != "reference", p))
-
-
-def load_facts(data_dir: Path, root: Path | None = None) -> list[FactFile]:
-    """Read every fact file; the first unreadable file stops the build with its name."""
-    return [read_fact_file(path, root) for path in discover(data_dir)]

@@ -9,7 +9,6 @@ The context is attached inline, so the parser never fetches a remote context.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,14 +64,9 @@ def _resolve_graph(graph_id: str, base: str) -> str:
     return urljoin(base + "id/", graph_id)
 
 
-def map_to_rdf(files: Iterable[FactFile], context: dict[str, Any], base: str,
-               root: Path) -> list[MappedFile]:
-    mapped = []
-    for fact_file in files:
-        path = fact_file.path
-        shown = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-        mapped.append(map_file(fact_file, context, base, shown))
-    return mapped
+def shown_path(path: Path, root: Path) -> str:
+    """The path as reports show it: relative to the project when it is inside it."""
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def parse_turtle_dir(folder: Path, base: str, graph: ox.NamedNode | None) -> list[ox.Quad]:

@@ -144,13 +144,13 @@ def run_shacl_turbo(data: ox.Store | Graph, shapes: Graph) -> ShaclReport:
     reads a pyoxigraph Store directly, so the build skips the rdflib copy as well.
     ``tests/pipeline/test_shacl_engines.py`` checks that both engines give the same
     results on our shapes; ``PUBLISHER_SHACL_ENGINE=pyshacl`` builds with the reference.
-    The data is validated in place: it is a throw-away copy made for validation.
+    Not ``inplace``: with a Store, turbo would write its (empty) additions back, 3 s at 100k.
     """
     import pyshacl_turbo
 
     conforms, report_graph, _text_report = pyshacl_turbo.validate(
         data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
-        inplace=True)
+        inplace=False)
     return ShaclReport(bool(conforms), report_graph, parse_report(report_graph))
 
 
