@@ -1,0 +1,195 @@
+"""Benchmark 1: the build (map, validate, load) at several scales, beside raw Oxigraph.
+
+Run ``python -m bench.build [--scales 10000 100000 1000000] [--seed 1]``. For each scale
+it generates the synthetic project (``bench.generate``, skipped when the folder already
+holds that scale and seed), runs a complete ``publisher build`` in a fresh process that
+reports each stage's seconds and the peak resident memory reached during that stage, and
+then, as the reference in the same run, has the ``oxigraph`` command (PyPI) load the very
+same quads from an N-Quads file into an empty store. The table shows how each stage grows
+from one scale to the next; the JSON goes to ``bench/results/build.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+STAGES = ("map", "validate", "load")
+
+
+def _rss_mib() -> float:
+    """Resident memory of this process now (Linux ``/proc``; the build runs on Linux)."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class StagePeaks:
+    """Samples RSS every 10 ms and keeps the highest value seen in each stage."""
+
+    def __init__(self) -> None:
+        self.stage = "start"
+        self.peaks: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.01):
+            rss = _rss_mib()
+            self.peaks[self.stage] = max(self.peaks.get(self.stage, 0.0), rss)
+
+    def progress(self, line: str) -> None:
+        """The build's progress callback: ``- map ...`` lines start a stage."""
+        if line.startswith("- ") and line.endswith(" ..."):
+            self.stage = line[2:-4]
+
+    def __enter__(self) -> StagePeaks:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def child(project: Path, store: Path, dump: Path) -> None:
+    """One build in this (fresh) process; prints its measurements as one JSON line."""
+    from publisher.pipeline.build import build
+    from publisher.settings import Settings
+
+    settings = Settings(project_dir=project, store_dir=store, base="http://localhost:8000/")
+    with StagePeaks() as peaks:
+        result = build(settings, progress=peaks.progress)
+    import pyoxigraph as ox
+
+    ox.Store.read_only(str(store.resolve())).dump(str(dump), format=ox.RdfFormat.N_QUADS)
+    print(json.dumps({"triples": result.stats["triples"], "seconds": result.timings,
+                      "peak_rss_mib": {k: round(v, 1) for k, v in peaks.peaks.items()},
+                      "max_rss_mib": round(max(peaks.peaks.values()), 1)}))
+
+
+def _run(command: list[str]) -> tuple[str, float]:
+    """Run ``command``; its stdout and wall seconds (the child reports its own memory)."""
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, cwd=ROOT)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed ({done.returncode}):\n"
+                 f"{done.stderr.decode()[-2000:]}")
+    return done.stdout.decode(), seconds
+
+
+def _timed_peak(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS of ``command`` via GNU time (``-f %M``, KiB)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+        start = time.perf_counter()
+        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report.name, *command], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        seconds = time.perf_counter() - start
+        peak_kib = int(report.read().strip().splitlines()[-1])
+    return seconds, peak_kib / 1024
+
+
+def ensure_dataset(folder: Path, triples: int, seed: int) -> None:
+    stamp = folder / "bench-dataset.json"
+    wanted = {"triples": triples, "seed": seed}
+    if stamp.exists() and json.loads(stamp.read_text()) == wanted:
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "bench.generate", "--triples", str(triples),
+                    "--seed", str(seed), "--out", str(folder)], check=True, cwd=ROOT,
+                   stdout=subprocess.DEVNULL)
+    stamp.write_text(json.dumps(wanted))
+
+
+def measure(folder: Path) -> dict[str, Any]:
+    store = folder / "var" / "store"
+    shutil.rmtree(folder / "var", ignore_errors=True)
+    dump = folder / "dataset.nq"
+    out, wall = _run([sys.executable, "-m", "bench.build", "--child", str(folder),
+                         str(store), str(dump)])
+    ours = json.loads(out.strip().splitlines()[-1])
+    ours["wall_seconds"] = round(wall, 2)
+    oxigraph = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    reference_store = folder / "var" / "oxigraph-load"
+    seconds, peak = _timed_peak([oxigraph, "load", "--location", str(reference_store),
+                                 "--file", str(dump)])
+    shutil.rmtree(reference_store, ignore_errors=True)
+    dump.unlink()
+    return {"ours": ours,
+            "oxigraph_load": {"seconds": round(seconds, 2), "peak_rss_mib": round(peak, 1)}}
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    from importlib.metadata import version
+
+    return {"date": datetime.now(UTC).isoformat(timespec="seconds"), "cpu": model,
+            "cores": os.cpu_count(), "python": platform.python_version(),
+            "versions": {p: version(p) for p in ("pyoxigraph", "pyshacl", "pyshacl-turbo",
+                                                 "oxigraph", "rdflib")}}
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = ["| triples | map s | validate s | load s | total s | peak MiB (map/validate/load)"
+             " | oxigraph load s (MiB) | total / oxigraph | growth of total |",
+             "|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
+    previous = None
+    for row in rows:
+        ours, ref = row["ours"], row["oxigraph_load"]
+        s, peaks = ours["seconds"], ours["peak_rss_mib"]
+        growth = f"×{s['total'] / previous:.1f}" if previous else "—"
+        previous = s["total"]
+        lines.append(
+            f"| {ours['triples']:,} | {s['map']:.2f} | {s['validate']:.2f} | {s['load']:.2f} "
+            f"| {s['total']:.2f} | {' / '.join(f'{peaks.get(k, 0):.0f}' for k in STAGES)} "
+            f"| {ref['seconds']:.2f} ({ref['peak_rss_mib']:.0f}) "
+            f"| ×{s['total'] / ref['seconds']:.1f} | {growth} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.build", description=__doc__)
+    parser.add_argument("--scales", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "bench")
+    parser.add_argument("--child", nargs=3, type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(*args.child)
+        return 0
+    rows = []
+    for scale in args.scales:
+        folder = args.workdir / f"gen-{scale}-seed{args.seed}"
+        ensure_dataset(folder, scale, args.seed)
+        print(f"building {scale:,} triples in {folder} ...", file=sys.stderr)
+        rows.append({"scale": scale, **measure(folder)})
+    print(table(rows))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "build.json").write_text(json.dumps(
+        {"benchmark": "build", "machine": machine(), "seed": args.seed, "rows": rows},
+        indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
