@@ -11,6 +11,7 @@ so the result is exactly what the single-process path produces, in the same file
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,7 @@ def read_and_map(data_dir: Path, context: dict[str, Any], base: str, root: Path,
     if workers <= 1:
         return [_map_one(path, context, base, root) for path in paths]
     slices = [paths[i::workers * 4] for i in range(workers * 4)]
-    # spawn, not fork: the caller may be a threaded server or a test runner.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=_start_method()) as pool:
         done = list(pool.map(_map_slice, slices, [context] * len(slices),
                              [base] * len(slices), [root] * len(slices)))
     by_path: dict[Path, MappedFile] = {}
@@ -42,6 +42,12 @@ def read_and_map(data_dir: Path, context: dict[str, Any], base: str, root: Path,
             quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS, rename_blank_nodes=False))
             by_path[fact_file.path] = MappedFile(fact_file, ox.NamedNode(graph), quads)
     return [by_path[path] for path in paths]
+
+
+def _start_method() -> multiprocessing.context.BaseContext:
+    """fork when it is safe (no other thread could hold a lock), which costs nothing and
+    needs no ``__main__`` guard in the caller; spawn in threaded callers (servers, tests)."""
+    return multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
 
 
 def _map_one(path: Path, context: dict[str, Any], base: str, root: Path) -> MappedFile:
