@@ -36,7 +36,6 @@ from .shacl import (
     shape_label,
     shape_owner,
     to_rdflib_graph,
-    union_store,
 )
 
 Progress = Callable[[str], None]
@@ -68,6 +67,9 @@ class Prepared:
     quads: list[ox.Quad]
     ontology: list[ox.Quad]
     shapes: list[ox.Quad]
+    # The derived quads and the ontology in one in-memory store: what pyshacl-turbo
+    # validates (it reads a store as the union of its graphs) without another copy.
+    dataset: ox.Store
 
 
 def input_files(settings: Settings) -> list[Path]:
@@ -98,28 +100,30 @@ def prepare(settings: Settings) -> Prepared:
         shapes = parse_turtle_dir(settings.shapes_dir, settings.base, None)
     except (FactFileError, MappingError) as error:
         raise BuildFailed("mapping", [str(error)]) from error
-    return Prepared(mapped, derive(settings, mapped), ontology, shapes)
+    dataset = derive(settings, mapped)
+    quads = list(dataset)
+    dataset.bulk_extend(ontology)
+    return Prepared(mapped, quads, ontology, shapes, dataset)
 
 
-def derive(settings: Settings, mapped: list[MappedFile]) -> list[ox.Quad]:
+def derive(settings: Settings, mapped: list[MappedFile]) -> ox.Store:
     """Apply ``mappings/derive.ru`` (SPARQL Update) to the mapped quads, in memory."""
     work = ox.Store()
-    for mapped_file in mapped:
-        work.extend(mapped_file.quads)
+    work.bulk_extend(chain.from_iterable(m.quads for m in mapped))
     rules = settings.mappings_dir / "derive.ru"
     if rules.exists():
         try:
             work.update(rules.read_text(encoding="utf-8"), base_iri=settings.base)
         except SyntaxError as error:
             raise BuildFailed("derivation", [f"{rules}: {error}"]) from error
-    return list(work.quads_for_pattern(None, None, None, None))
+    return work
 
 
 def validate(settings: Settings, prepared: Prepared) -> tuple[list[str], list[str]]:
     """SHACL over the union of all graphs; returns (violations, warnings) as located lines."""
     shapes = to_rdflib_graph(prepared.shapes)
     if settings.shacl_engine == "turbo":
-        report = run_shacl_turbo(union_store(chain(prepared.quads, prepared.ontology)), shapes)
+        report = run_shacl_turbo(prepared.dataset, shapes)
     else:
         report = run_shacl(to_rdflib_graph(prepared.ontology, to_rdflib_graph(prepared.quads)),
                            shapes)

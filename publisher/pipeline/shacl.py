@@ -154,14 +154,6 @@ def run_shacl_turbo(data: ox.Store | Graph, shapes: Graph) -> ShaclReport:
     return ShaclReport(bool(conforms), report_graph, parse_report(report_graph))
 
 
-def union_store(quads: Iterable[ox.Quad]) -> ox.Store:
-    """An in-memory store holding the union of ``quads``' graphs as its default graph."""
-    store = ox.Store()
-    default = ox.DefaultGraph()
-    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, default) for q in quads)
-    return store
-
-
 def run_shacl(data: Graph, shapes: Graph, ontology: Graph | None = None,
               focus_nodes: list | None = None) -> ShaclReport:
     """Validate ``data`` against ``shapes`` with pyshacl; SHACL-SPARQL is enabled."""
