@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 
 import pyoxigraph as ox
 
@@ -28,6 +29,8 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 CHUNK_BYTES = 64 * 1024
 
 _dumps = json.dumps
+#: ``json.dumps`` of a string without its dispatch: the same escaping, in C.
+_json_string: Callable[[str], str] = encode_basestring_ascii  # type: ignore[assignment]
 
 
 class ChunkSink:
@@ -129,29 +132,119 @@ def write_solutions(solutions: ox.QuerySolutions, fmt: Format, sink: ChunkSink,
     return Outcome(rows, False)
 
 
+#: Per result format: a byte string that occurs in pyoxigraph's output once per row or
+#: more often (never less), and what to add to its count for an upper bound of the rows.
+#: In JSON, ``},{`` outside strings only separates two rows (a literal may contain it
+#: too: the bound only grows); XML escapes ``<`` in text, so ``<result>`` is exact; in
+#: CSV and TSV every row ends a line, and so does the header.
+_ROW_MARKS = {
+    SPARQL_JSON.name: (b"},{", 1),
+    SPARQL_XML.name: (b"<result>", 0),
+    CSV.name: (b"\r\n", -1),
+    TSV.name: (b"\n", -1),
+}
+
+
+class _Abandon(Exception):
+    """Raised from the sink to stop pyoxigraph's serializer."""
+
+
+class _BoundedBuffer:
+    """Collects pyoxigraph's output while it is provably within the limits."""
+
+    def __init__(self, mark: bytes, offset: int, max_rows: int, hold_bytes: int) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.marks = 0
+        self.tail = b""
+        self.mark, self.offset = mark, offset
+        self.max_rows, self.hold_bytes = max_rows, hold_bytes
+
+    def write(self, data: bytes) -> int:
+        data = bytes(data)
+        self.size += len(data)
+        if self.size > self.hold_bytes:
+            raise _Abandon
+        # A mark split across two writes is found in the previous tail plus this one.
+        self.marks += (self.tail + data).count(self.mark)
+        if self.marks + self.offset > self.max_rows:
+            raise _Abandon
+        self.tail = (self.tail + data)[-(len(self.mark) - 1):] if len(self.mark) > 1 else b""
+        self.parts.append(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def serialize_native(solutions: ox.QuerySolutions, fmt: Format, max_rows: int,
+                     hold_bytes: int) -> bytes | None:
+    """The whole result by pyoxigraph's own serializer, or None when it cannot be proved
+    to have at most ``max_rows`` rows within ``hold_bytes`` (``solutions`` is then spent).
+
+    pyoxigraph writes a result in one call with no place to stop at a row count, so its
+    output is counted as it comes (:data:`_ROW_MARKS`): an upper bound of the rows. A
+    result that stays within both limits is exact and complete; any other is run again
+    through the row-by-row writers (:func:`write_solutions`), which cut it exactly. The
+    native writer costs a fraction of the Python one per row.
+    """
+    assert fmt.results is not None
+    mark, offset = _ROW_MARKS[fmt.name]
+    buffer = _BoundedBuffer(mark, offset, max_rows, hold_bytes)
+    try:
+        solutions.serialize(buffer, fmt.results)
+    except _Abandon:
+        return None
+    return b"".join(buffer.parts)
+
+
+class TermCache(dict):  # type: ignore[type-arg]
+    """Encoded terms of one result, by term: results repeat their IRIs and labels.
+
+    Encoding a term reads several attributes, each a conversion from Rust; a lookup by
+    the term's hash costs one. Bounded, so that a long stream keeps flat memory.
+    """
+
+    LIMIT = 4096
+
+    def __init__(self, encode: Callable[[object], str]) -> None:
+        super().__init__()
+        self.encode = encode
+
+    def __missing__(self, term: object) -> str:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        text = self[term] = self.encode(term)
+        return text
+
+
 # --- SPARQL 1.1 Query Results JSON -------------------------------------------------------
+
+_NAMED, _LITERAL, _BLANK, _TRIPLE = ox.NamedNode, ox.Literal, ox.BlankNode, ox.Triple
+
 
 def _json_term(term: object) -> str:
     kind = type(term)
-    if kind is ox.NamedNode:
-        return '{"type":"uri","value":' + _dumps(term.value) + "}"  # type: ignore[attr-defined]
-    if kind is ox.Literal:
-        value = _dumps(term.value)  # type: ignore[attr-defined]
+    if kind is _NAMED:
+        return '{"type":"uri","value":' + _json_string(term.value) + "}"  # type: ignore[attr-defined]
+    if kind is _LITERAL:
+        value = _json_string(term.value)  # type: ignore[attr-defined]
         language = term.language  # type: ignore[attr-defined]
         if language:
             extra = ""
             direction = getattr(term, "direction", None)
             if direction is not None:
-                extra = ',"its:dir":' + _dumps(str(direction))
-            return '{"type":"literal","value":' + value + ',"xml:lang":' + _dumps(language) \
-                + extra + "}"
+                extra = ',"its:dir":' + _json_string(str(direction))
+            return ('{"type":"literal","value":' + value + ',"xml:lang":'
+                    + _json_string(language) + extra + "}")
         datatype = term.datatype.value  # type: ignore[attr-defined]
         if datatype == XSD_STRING:
             return '{"type":"literal","value":' + value + "}"
-        return '{"type":"literal","value":' + value + ',"datatype":' + _dumps(datatype) + "}"
-    if kind is ox.BlankNode:
-        return '{"type":"bnode","value":' + _dumps(term.value) + "}"  # type: ignore[attr-defined]
-    if kind is ox.Triple:
+        return ('{"type":"literal","value":' + value + ',"datatype":'
+                + _json_string(datatype) + "}")
+    if kind is _BLANK:
+        return '{"type":"bnode","value":' + _json_string(term.value) + "}"  # type: ignore[attr-defined]
+    if kind is _TRIPLE:
         return ('{"type":"triple","value":{"subject":' + _json_term(term.subject)  # type: ignore[attr-defined]
                 + ',"predicate":' + _json_term(term.predicate)  # type: ignore[attr-defined]
                 + ',"object":' + _json_term(term.object) + "}}")  # type: ignore[attr-defined]
@@ -163,10 +256,12 @@ def _json_head(names: list[str]) -> bytes:
 
 
 def _json_row(names: list[str]) -> Callable[[ox.QuerySolution, int], bytes]:
-    keys = [(i, _dumps(name) + ":") for i, name in enumerate(names)]
+    keys = [_json_string(name) + ":" for name in names]
+    terms = TermCache(_json_term)
 
     def encode(solution: ox.QuerySolution, index: int) -> bytes:
-        parts = [key + _json_term(solution[i]) for i, key in keys if solution[i] is not None]
+        parts = [key + terms[term]
+                 for key, term in zip(keys, solution, strict=True) if term is not None]
         return (("\n{" if index == 0 else ",\n{") + ",".join(parts) + "}").encode()
 
     return encode
@@ -188,9 +283,9 @@ def _xml_attr(text: str) -> str:
 
 def _xml_term(term: object) -> str:
     kind = type(term)
-    if kind is ox.NamedNode:
+    if kind is _NAMED:
         return "<uri>" + _xml_text(term.value) + "</uri>"  # type: ignore[attr-defined]
-    if kind is ox.Literal:
+    if kind is _LITERAL:
         value = _xml_text(term.value)  # type: ignore[attr-defined]
         if term.language:  # type: ignore[attr-defined]
             return f'<literal xml:lang="{_xml_attr(term.language)}">{value}</literal>'  # type: ignore[attr-defined]
@@ -198,9 +293,9 @@ def _xml_term(term: object) -> str:
         if datatype == XSD_STRING:
             return "<literal>" + value + "</literal>"
         return f'<literal datatype="{_xml_attr(datatype)}">{value}</literal>'
-    if kind is ox.BlankNode:
+    if kind is _BLANK:
         return "<bnode>" + _xml_text(term.value) + "</bnode>"  # type: ignore[attr-defined]
-    if kind is ox.Triple:
+    if kind is _TRIPLE:
         return ("<triple><subject>" + _xml_term(term.subject)  # type: ignore[attr-defined]
                 + "</subject><predicate>" + _xml_term(term.predicate)  # type: ignore[attr-defined]
                 + "</predicate><object>" + _xml_term(term.object)  # type: ignore[attr-defined]
@@ -215,11 +310,12 @@ def _xml_head(names: list[str]) -> bytes:
 
 
 def _xml_row(names: list[str]) -> Callable[[ox.QuerySolution, int], bytes]:
-    opens = [(i, f'<binding name="{_xml_attr(name)}">') for i, name in enumerate(names)]
+    opens = [f'<binding name="{_xml_attr(name)}">' for name in names]
+    terms = TermCache(_xml_term)
 
     def encode(solution: ox.QuerySolution, index: int) -> bytes:
-        parts = [open_ + _xml_term(solution[i]) + "</binding>"
-                 for i, open_ in opens if solution[i] is not None]
+        parts = [open_ + terms[term] + "</binding>"
+                 for open_, term in zip(opens, solution, strict=True) if term is not None]
         return ("\n<result>" + "".join(parts) + "</result>").encode()
 
     return encode
@@ -235,9 +331,9 @@ def _csv_field(term: object) -> str:
     if term is None:
         return ""
     kind = type(term)
-    if kind is ox.BlankNode:
+    if kind is _BLANK:
         text = "_:" + term.value  # type: ignore[attr-defined]
-    elif kind is ox.Triple:
+    elif kind is _TRIPLE:
         text = str(term)
     else:
         text = term.value  # type: ignore[attr-defined]
@@ -251,10 +347,8 @@ def _csv_head(names: list[str]) -> bytes:
 
 
 def _csv_row(names: list[str]) -> Callable[[ox.QuerySolution, int], bytes]:
-    indexes = range(len(names))
-
     def encode(solution: ox.QuerySolution, index: int) -> bytes:
-        return (",".join(_csv_field(solution[i]) for i in indexes) + "\r\n").encode()
+        return (",".join(map(_csv_field, solution)) + "\r\n").encode()
 
     return encode
 
@@ -269,10 +363,8 @@ def _tsv_head(names: list[str]) -> bytes:
 
 
 def _tsv_row(names: list[str]) -> Callable[[ox.QuerySolution, int], bytes]:
-    indexes = range(len(names))
-
     def encode(solution: ox.QuerySolution, index: int) -> bytes:
-        return ("\t".join(_tsv_field(solution[i]) for i in indexes) + "\n").encode()
+        return ("\t".join(map(_tsv_field, solution)) + "\n").encode()
 
     return encode
 

@@ -44,7 +44,14 @@ from typing import Any
 import pyoxigraph as ox
 
 from ..formats import ALL_FORMATS, Format
-from .results import ChunkSink, fits, result_kind, write_result
+from .results import (
+    CHUNK_BYTES,
+    ChunkSink,
+    fits,
+    result_kind,
+    serialize_native,
+    write_result,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +62,12 @@ SLOW_AFTER_S = 0.5
 #: How long a new worker may take to say it is ready.
 SPAWN_TIMEOUT_S = 30.0
 #: A result up to this size is buffered and sent with a definite status and length.
-PREFIX_BYTES = 256 * 1024
+PREFIX_BYTES = 1024 * 1024
+#: A SELECT result is first serialized by pyoxigraph, held in the worker up to this size
+#: (see :func:`.results.serialize_native`); a larger one is run again row by row.
+NATIVE_HOLD_BYTES = 4 * 1024 * 1024
+#: The payload of DONE after a native serialization: the exact row count is not known.
+DONE_NATIVE = b'{"rows":null}'
 #: Added to the workers' nice value: the web process keeps priority over queries.
 WORKER_NICENESS = 5
 
@@ -64,18 +76,36 @@ _FORMATS_BY_NAME = {fmt.name: fmt for fmt in ALL_FORMATS}
 
 # --- worker side -------------------------------------------------------------------------
 
+class FrameWriter:
+    """Frames from a worker to the web process, sent with as few ``sendall`` as possible.
+
+    A frame is held back only while less than a chunk is pending, so a small result and
+    its final frame leave in one write (one wake-up of the web process), while a large
+    one still goes out chunk by chunk and blocks when the client is slow to read.
+    """
+
+    def __init__(self, sock: socket.socket, hold_bytes: int = CHUNK_BYTES) -> None:
+        self.sock = sock
+        self.pending = bytearray()
+        self.hold_bytes = hold_bytes
+
+    def frame(self, kind: bytes, payload: bytes = b"", *, final: bool = False) -> None:
+        self.pending += HEADER.pack(kind, len(payload))
+        self.pending += payload
+        if final or len(self.pending) >= self.hold_bytes:
+            self.sock.sendall(self.pending)
+            self.pending.clear()
+
+
 def _send(sock: socket.socket, kind: bytes, payload: bytes = b"") -> None:
     sock.sendall(HEADER.pack(kind, len(payload)) + payload)
 
 
-def _recv_exact(sock: socket.socket, size: int) -> bytes:
-    data = bytearray()
-    while len(data) < size:
-        part = sock.recv(size - len(data))
-        if not part:
-            raise EOFError
-        data += part
-    return bytes(data)
+def _read_exact(stream: Any, size: int) -> bytes:
+    data = stream.read(size) if size else b""
+    if len(data) < size:
+        raise EOFError
+    return data
 
 
 def _die_with_parent() -> None:
@@ -110,18 +140,37 @@ def worker_main(sock: socket.socket, isolate_network: bool) -> None:
         os.nice(WORKER_NICENESS)
     _send(sock, READY, json.dumps({"pid": os.getpid(), "isolated": isolated}).encode())
     stores: dict[str, ox.Store] = {}
+    incoming = sock.makefile("rb", buffering=CHUNK_BYTES)
+    out = FrameWriter(sock)
     while True:
         try:
-            kind, size = HEADER.unpack(_recv_exact(sock, HEADER.size))
-            payload = _recv_exact(sock, size)
-        except (EOFError, OSError):
+            kind, size = HEADER.unpack(_read_exact(incoming, HEADER.size))
+            payload = _read_exact(incoming, size)
+        except (EOFError, OSError, ValueError):
             return
         if kind == JOB:
-            run_job(sock, json.loads(payload), stores)
+            run_job(out, decode_job(payload), stores)
 
 
-def _error(sock: socket.socket, status: int, message: str) -> None:
-    _send(sock, ERROR, json.dumps({"status": status, "message": message}).encode())
+def encode_job(job: dict[str, Any]) -> bytes:
+    """A job as a frame payload: its settings as JSON, a newline, then the query's text.
+
+    The query is most of a job; sending it raw spares escaping it on one side and
+    unescaping it on the other.
+    """
+    settings = {key: value for key, value in job.items() if key != "query"}
+    return json.dumps(settings).encode() + b"\n" + job["query"].encode()
+
+
+def decode_job(payload: bytes) -> dict[str, Any]:
+    settings, _, query = payload.partition(b"\n")
+    job: dict[str, Any] = json.loads(settings)
+    job["query"] = query.decode()
+    return job
+
+
+def _error(out: FrameWriter, status: int, message: str) -> None:
+    out.frame(ERROR, json.dumps({"status": status, "message": message}).encode(), final=True)
 
 
 def _open(stores: dict[str, ox.Store], path: str) -> ox.Store:
@@ -144,30 +193,41 @@ def query_options(job: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def run_job(sock: socket.socket, job: dict[str, Any], stores: dict[str, ox.Store]) -> None:
+def run_job(out: FrameWriter, job: dict[str, Any], stores: dict[str, ox.Store]) -> None:
     fmt: Format = _FORMATS_BY_NAME[job["format"]]
     try:
         store = _open(stores, job["store"])
         result = store.query(job["query"], **query_options(job))
     except SyntaxError as error:
-        return _error(sock, 400, f"SPARQL syntax error: {error}")
+        return _error(out, 400, f"SPARQL syntax error: {error}")
     except ValueError as error:
-        return _error(sock, 400, f"invalid request: {error}")
+        return _error(out, 400, f"invalid request: {error}")
     except OSError as error:
-        return _error(sock, 500, f"store error: {error}")
+        return _error(out, 500, f"store error: {error}")
     except RuntimeError as error:
-        return _error(sock, 400, f"query evaluation failed: {error}")
+        return _error(out, 400, f"query evaluation failed: {error}")
     kind = result_kind(result)
     if not fits(kind, fmt):
-        return _error(sock, 406, f"a {kind} result cannot be written as {fmt.media_type}")
-    sink = ChunkSink(lambda data: _send(sock, DATA, data))
+        return _error(out, 406, f"a {kind} result cannot be written as {fmt.media_type}")
+    max_rows = int(job["max_rows"])
+    sink = ChunkSink(lambda data: out.frame(DATA, data))
     try:
-        outcome = write_result(result, fmt, sink, int(job["max_rows"]))
+        if kind == "solutions":
+            body = serialize_native(result, fmt, max_rows, NATIVE_HOLD_BYTES)
+            if body is not None:
+                for start in range(0, len(body), CHUNK_BYTES):
+                    out.frame(DATA, body[start:start + CHUNK_BYTES])
+                out.frame(DONE, DONE_NATIVE, final=True)
+                return None
+            # Maybe over the row cap, or large: again, row by row, cut exactly.
+            result = store.query(job["query"], **query_options(job))
+        outcome = write_result(result, fmt, sink, max_rows)
     except OSError as error:
-        return _error(sock, 500, f"store error: {error}")
+        return _error(out, 500, f"store error: {error}")
     except (RuntimeError, ValueError, TypeError) as error:
-        return _error(sock, 400, f"query evaluation failed: {error}")
-    _send(sock, CUT if outcome.cut else DONE, json.dumps({"rows": outcome.rows}).encode())
+        return _error(out, 400, f"query evaluation failed: {error}")
+    out.frame(CUT if outcome.cut else DONE, json.dumps({"rows": outcome.rows}).encode(),
+              final=True)
 
 
 # --- web side ----------------------------------------------------------------------------
@@ -180,19 +240,103 @@ class PoolClosed(RuntimeError):
     """The pool was shut down while a request waited for a worker."""
 
 
-async def _read_frame(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
-    kind, size = HEADER.unpack(await reader.readexactly(HEADER.size))
-    return kind, (await reader.readexactly(size) if size else b"")
+class Channel(asyncio.Protocol):
+    """The web process's end of one worker's socket: frames parsed as bytes arrive.
+
+    Cheaper than an ``asyncio.StreamReader`` (two awaits per frame): a small answer comes
+    in one read that holds all its frames. Reading pauses while more than ``high_water``
+    bytes of frames wait to be consumed (a slow client), so the worker blocks in
+    ``sendall`` and memory stays flat.
+    """
+
+    def __init__(self, high_water: int = 4 * CHUNK_BYTES) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.frames: collections.deque[tuple[bytes, bytes]] = collections.deque()
+        self.closed = False
+        self._buffer = bytearray()
+        self._queued = 0
+        self._paused = False
+        self._high_water = high_water
+        self._waiter: asyncio.Future[None] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self._buffer
+        if buffer:
+            buffer += data
+            source: bytes | memoryview = memoryview(buffer)
+        else:  # the usual case: whole frames, parsed straight from the bytes read
+            source = data
+        size = len(source)
+        position = 0
+        while size - position >= HEADER.size:
+            kind, length = HEADER.unpack_from(source, position)
+            end = position + HEADER.size + length
+            if end > size:
+                break
+            self.frames.append((kind, bytes(source[position + HEADER.size:end])))
+            self._queued += length
+            position = end
+        if isinstance(source, memoryview):
+            source.release()
+            del buffer[:position]
+        elif position < size:
+            buffer += data[position:]
+        if self._queued > self._high_water and not self._paused and self.transport:
+            self._paused = True
+            self.transport.pause_reading()
+        self._wake()
+
+    def eof_received(self) -> bool:
+        self.closed = True
+        self._wake()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def next_frame(self) -> tuple[bytes, bytes]:
+        """The next whole frame; EOFError once the worker is gone and nothing is left."""
+        while not self.frames:
+            if self.closed:
+                raise EOFError
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        kind, payload = self.frames.popleft()
+        self._queued -= len(payload)
+        if self._paused and self._queued <= self._high_water // 2 and not self.closed:
+            self._paused = False
+            if self.transport is not None:
+                self.transport.resume_reading()
+        return kind, payload
+
+    def write(self, data: bytes) -> None:
+        if self.transport is None or self.transport.is_closing():
+            raise ConnectionError("the worker's socket is closed")
+        self.transport.write(data)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
 
 
 class Worker:
     """The web process's handle on one worker process."""
 
-    def __init__(self, process: Any, reader: asyncio.StreamReader,
-                 writer: asyncio.StreamWriter, pid: int, isolated: bool) -> None:
+    def __init__(self, process: Any, channel: Channel, pid: int, isolated: bool) -> None:
         self.process = process
-        self.reader = reader
-        self.writer = writer
+        self.channel = channel
         self.pid = pid
         self.isolated = isolated
         self.slow = False
@@ -203,7 +347,9 @@ class Worker:
     @property
     def usable(self) -> bool:
         """False once the process is gone (killed, crashed, OOM-killed while idle)."""
-        return not (self.dead or self.reader.at_eof() or self.writer.is_closing())
+        channel = self.channel
+        return not (self.dead or channel.closed or channel.transport is None
+                    or channel.transport.is_closing())
 
     def cancel_timers(self) -> None:
         for timer in self.timers:
@@ -216,7 +362,7 @@ class Worker:
             self.dead = True
             with contextlib.suppress(ProcessLookupError, OSError):
                 os.kill(self.pid, signal.SIGKILL)
-            self.writer.close()
+            self.channel.close()
 
 
 class QueryPool:
@@ -266,8 +412,10 @@ class QueryPool:
             )
             await asyncio.to_thread(process.start)
             child_sock.close()
-            reader, writer = await asyncio.open_connection(sock=parent_sock)
-            kind, payload = await asyncio.wait_for(_read_frame(reader), SPAWN_TIMEOUT_S)
+            channel = Channel()
+            await asyncio.get_running_loop().create_connection(lambda: channel,
+                                                               sock=parent_sock)
+            kind, payload = await asyncio.wait_for(channel.next_frame(), SPAWN_TIMEOUT_S)
             if kind != READY:
                 raise RuntimeError(f"unexpected frame {kind!r} from a new worker")
             hello = json.loads(payload)
@@ -286,7 +434,7 @@ class QueryPool:
         if self.isolate_network and not hello["isolated"]:
             log.warning("SPARQL worker %s could not drop network access; SERVICE stays "
                         "refused by the query check alone", hello["pid"])
-        worker = Worker(process, reader, writer, hello["pid"], hello["isolated"])
+        worker = Worker(process, channel, hello["pid"], hello["isolated"])
         if self._closed:
             self._discard(worker)
             return
@@ -319,7 +467,7 @@ class QueryPool:
         """Let a surplus worker go: closing its socket makes it exit on its own."""
         self._workers.discard(worker)
         worker.dead = True
-        worker.writer.close()
+        worker.channel.close()
 
         async def reap() -> None:
             await asyncio.to_thread(worker.process.join, 5)
@@ -369,6 +517,12 @@ class QueryPool:
         else:
             self._make_available(worker)
 
+    def _slow(self, worker: Worker, execution: Execution, deadline: float) -> None:
+        """Still running after ``SLOW_AFTER_S``: to the slow lane; now the deadline timer."""
+        worker.timers.clear()
+        worker.timers.append(asyncio.get_running_loop().call_at(deadline, execution.expire))
+        self._mark_slow(worker)
+
     def _mark_slow(self, worker: Worker) -> None:
         if worker.busy and not worker.slow and not worker.dead:
             if sum(1 for w in self._workers if w.slow) < self.slow_lane:
@@ -382,22 +536,23 @@ class QueryPool:
         another one, so a worker lost while idle never costs a client an error.
         """
         loop = asyncio.get_running_loop()
-        payload = json.dumps(job).encode()
+        payload = encode_job(job)
+        frame = HEADER.pack(JOB, len(payload)) + payload
         while True:
             worker = await self._acquire(deadline)
             execution = Execution(self, worker)
             worker.busy = True
-            worker.timers.append(loop.call_at(deadline, execution.expire))
-            worker.timers.append(loop.call_later(SLOW_AFTER_S, self._mark_slow, worker))
+            slow_at = loop.time() + SLOW_AFTER_S
+            if slow_at < deadline:
+                worker.timers.append(loop.call_at(slow_at, self._slow, worker, execution,
+                                                  deadline))
+            else:
+                worker.timers.append(loop.call_at(deadline, execution.expire))
             try:
-                worker.writer.write(HEADER.pack(JOB, len(payload)) + payload)
-                await worker.writer.drain()
+                worker.channel.write(frame)
             except (ConnectionError, OSError):
                 execution.abort()
                 continue
-            except BaseException:
-                execution.abort()
-                raise
             return execution
 
     async def close(self) -> None:
@@ -440,8 +595,8 @@ class Execution:
         if self.finished:
             raise RuntimeError("execution already finished")
         try:
-            kind, payload = await _read_frame(self.worker.reader)
-        except (asyncio.IncompleteReadError, ConnectionError, OSError):
+            kind, payload = await self.worker.channel.next_frame()
+        except (EOFError, ConnectionError, OSError):
             self._finish(reusable=False)
             if self.timed_out:
                 return TIMEOUT, b""
@@ -470,7 +625,7 @@ class Complete:
     """The whole (small) result, sent with 200 and a Content-Length."""
 
     body: bytes
-    rows: int
+    rows: int | None  # None: serialized by pyoxigraph, at most the row cap
 
 
 @dataclass
@@ -512,7 +667,8 @@ async def collect(execution: Execution, *, timeout_s: float, max_rows: int,
                 if size >= prefix_bytes:
                     return Streaming(head, execution)
             elif kind == DONE:
-                return Complete(b"".join(head), json.loads(payload)["rows"])
+                rows = None if payload == DONE_NATIVE else json.loads(payload)["rows"]
+                return Complete(b"".join(head), rows)
             elif kind == CUT:
                 return Failure(422, cut_message(max_rows))
             elif kind == TIMEOUT:
@@ -558,6 +714,11 @@ async def stream_rest(streaming: Streaming, *, timeout_s: float,
                 return
     finally:
         execution.abort()
+
+
+def preload() -> None:
+    """Add this module to the forkserver's preload list, before the forkserver starts."""
+    _context()
 
 
 def _context() -> Any:

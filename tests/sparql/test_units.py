@@ -19,10 +19,17 @@ from publisher.formats import (
     TURTLE,
 )
 from publisher.settings import Settings
+from publisher.sparql import workers
 from publisher.sparql.analysis import analyse, refused_services
 from publisher.sparql.cache import AnswerCache
 from publisher.sparql.cli import run_query_cli
-from publisher.sparql.results import ChunkSink, cut_marker, write_result
+from publisher.sparql.results import (
+    ChunkSink,
+    TermCache,
+    cut_marker,
+    serialize_native,
+    write_result,
+)
 
 # --- analysis ----------------------------------------------------------------------------
 
@@ -145,6 +152,109 @@ def test_graph_marker_breaks_the_document(fmt) -> None:  # noqa: ANN001
     assert len(list(ox.parse(data, fmt.rdf))) == 2
     with pytest.raises(SyntaxError):
         list(ox.parse(data + cut_marker(fmt, "result truncated"), fmt.rdf))
+
+
+RESULT_FORMATS = [SPARQL_JSON, SPARQL_XML, CSV, TSV]
+
+
+@pytest.mark.parametrize("fmt", RESULT_FORMATS)
+def test_native_serialization_is_pyoxigraphs_within_the_cap(fmt) -> None:  # noqa: ANN001
+    body = serialize_native(TRICKY.query(QUERY), fmt, max_rows=7, hold_bytes=1 << 20)
+    assert body == TRICKY.query(QUERY).serialize(format=fmt.results)
+
+
+@pytest.mark.parametrize("fmt", RESULT_FORMATS)
+def test_native_serialization_gives_up_over_the_cap_or_the_hold(fmt) -> None:  # noqa: ANN001
+    assert serialize_native(TRICKY.query(QUERY), fmt, max_rows=6, hold_bytes=1 << 20) is None
+    assert serialize_native(TRICKY.query(QUERY), fmt, max_rows=7, hold_bytes=100) is None
+
+
+def test_native_row_bound_is_never_below_the_rows() -> None:
+    """Literals that look like row separators only make the bound larger, never smaller."""
+    store = ox.Store()
+    for index in range(50):
+        store.add(ox.Quad(ox.NamedNode(f"http://example.org/s{index}"),
+                          ox.NamedNode("http://example.org/p"),
+                          ox.Literal("},{" * index + "\r\n\n<result>")))
+    query = "SELECT ?s ?o WHERE { ?s ?p ?o }"
+    for fmt in RESULT_FORMATS:
+        for max_rows in (49, 50):
+            body = serialize_native(store.query(query), fmt, max_rows, 1 << 22)
+            if body is not None:  # complete: so it really has at most max_rows rows
+                if fmt is CSV:
+                    import csv
+
+                    rows = len(list(csv.reader(io.StringIO(body.decode(), newline="")))) - 1
+                else:
+                    rows = len(list(ox.parse_query_results(body, fmt.results)))
+                assert rows <= max_rows
+            assert max_rows == 50 or body is None
+        _, cut = _written(store, query, fmt, 49)
+        assert cut  # the row-by-row writer cuts exactly where the bound gave up
+
+
+def _written(store: ox.Store, query: str, fmt, max_rows: int) -> tuple[bytes, bool]:  # noqa: ANN001
+    chunks: list[bytes] = []
+    outcome = write_result(store.query(query), fmt, ChunkSink(chunks.append), max_rows)
+    return b"".join(chunks), outcome.cut
+
+
+def test_term_cache_is_bounded() -> None:
+    encoded: list[object] = []
+    cache = TermCache(lambda term: encoded.append(term) or str(term))
+    terms = [ox.NamedNode(f"http://example.org/{index}") for index in range(TermCache.LIMIT + 10)]
+    for term in terms:
+        assert cache[term] == str(term)
+    assert len(cache) <= TermCache.LIMIT
+    assert cache[terms[-1]] == str(terms[-1])
+    assert len(encoded) == len(terms)  # the last one was still cached
+
+
+def test_job_encoding_round_trip() -> None:
+    job = {"query": "SELECT * {\n ?s ?p \"ü\\n\" }", "store": "/x", "format": "json",
+           "max_rows": 3, "union": True, "default_graph": ["http://g/"], "named_graphs": None}
+    assert workers.decode_job(workers.encode_job(job)) == job
+
+
+class _FakeTransport:
+    def __init__(self) -> None:
+        self.paused = False
+
+    def pause_reading(self) -> None:
+        self.paused = True
+
+    def resume_reading(self) -> None:
+        self.paused = False
+
+    def is_closing(self) -> bool:
+        return False
+
+
+def test_channel_reassembles_frames_split_anyhow() -> None:
+    import asyncio
+
+    frames = [(workers.DATA, b"x" * 70_000), (workers.DATA, b""), (workers.DONE, b"{}")]
+    wire = b"".join(workers.HEADER.pack(kind, len(payload)) + payload
+                    for kind, payload in frames)
+
+    async def read_back(cuts: list[int]) -> list[tuple[bytes, bytes]]:
+        channel = workers.Channel(high_water=65_536)
+        transport = _FakeTransport()
+        channel.connection_made(transport)  # type: ignore[arg-type]
+        start = 0
+        for cut in [*cuts, len(wire)]:
+            channel.data_received(wire[start:cut])
+            start = cut
+        assert transport.paused  # more than high_water bytes were waiting
+        received = [await channel.next_frame() for _ in frames]
+        assert not transport.paused
+        channel.connection_lost(None)
+        with pytest.raises(EOFError):
+            await channel.next_frame()
+        return received
+
+    for cuts in ([], [1], [3, 5, 6], [70_004, 70_005, 70_006, 70_010], list(range(1, 40, 7))):
+        assert asyncio.run(read_back(cuts)) == frames
 
 
 def test_boolean_results() -> None:
