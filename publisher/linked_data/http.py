@@ -79,6 +79,7 @@ class Prepared:
     body: bytes
     representation: Representation | None = None
     not_modified_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    variant: tuple[str, str] | None = None  # (document key, format): the body's source
 
 
 class LinkedDataMiddleware:
@@ -125,7 +126,7 @@ class LinkedDataMiddleware:
             else:
                 await self._missing(cache, route, headers, send, head)
                 return
-            cache.remember_response(key, prepared)
+            cache.remember_response(key, prepared, prepared.variant)
         if prepared.representation is not None and _not_modified(
                 prepared.representation, cache, headers):
             await _send(send, 304, prepared.not_modified_headers, b"")
@@ -188,7 +189,8 @@ class LinkedDataMiddleware:
         if coding is not None:
             out.append((b"content-encoding", coding.encode()))
         out.append((b"content-length", str(len(body)).encode()))
-        return Prepared(200, out, body, representation, not_modified)
+        return Prepared(200, out, body, representation, not_modified,
+                        (document.key, fmt.name))
 
     def _redirect(self, redirect: Redirect, headers: RequestHeaders) -> Prepared:
         if redirect.offered and self.negotiate(headers.accept, redirect.offered) is None:

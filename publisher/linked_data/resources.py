@@ -304,13 +304,8 @@ class Site:
         return cache.once("shapes", shapes)
 
     def _entity_quads(self, cache: BuildCache, name: str) -> list[ox.Quad]:
-        key = f"describe:{name}"
-        found = cache.memo.get(key)
-        if found is None:
-            found = describe(self.snapshot(), f"{self.base}id/{name}")
-            if len(cache.memo) < 20_000:
-                cache.memo[key] = found
-        return found
+        return cache.description(
+            name, lambda: describe(self.snapshot(), f"{self.base}id/{name}"))
 
     # -- rendering ------------------------------------------------------------------
     def representation(self, cache: BuildCache, document: Document,
@@ -394,14 +389,20 @@ class Site:
         thread.start()
 
     def _prewarm(self, cache: BuildCache) -> None:
-        """Render every document of the build in every format, in the background, so
-        requests find prepared bytes. A failure here only means a render on request."""
+        """Render the documents of the build in the background, so requests find
+        prepared bytes. A failure here only means a render on request.
+
+        HTML and Turtle of every document come first (what browsers and most RDF
+        clients ask for), then the other formats; preparation stops when the cache's
+        byte budget is mostly used, so a large build is not rendered into more memory
+        than the process may keep (the rest is rendered when asked for)."""
         started = time.perf_counter()
         try:
             names = list(self._entity_paths(cache))
             graphs = [g for g, _ in self._summary(cache).graphs]
             names += [g[len(self.base) + 3:] for g in graphs if g.startswith(self.base + "id/")]
             targets = ["", "ontology", "shapes", "void", "dumps/"] + [f"id/{n}" for n in names]
+            documents = []
             for rest in targets:
                 if self._cache is not cache:
                     return  # a newer build took over
@@ -409,10 +410,24 @@ class Site:
                 if isinstance(route, Redirect):
                     route = self.route(cache, route.location[len(self.base_path):])
                 if isinstance(route, Document):
+                    documents.append(route)
+            first = (HTML, formats.TURTLE)
+            passes = [list(first), [f for f in DOCUMENT_FORMATS if f not in first]]
+            complete = True
+            for wanted in passes:
+                for route in documents:
+                    if self._cache is not cache:
+                        return
+                    if not cache.has_room_to_prewarm():
+                        complete = False
+                        break
                     for fmt in route.offered:
-                        self.representation(cache, route, fmt)
-            logger.info("linked data: %d documents of build %s prepared in %.1f s",
-                        len(cache.representations), cache.build_id[:12],
-                        time.perf_counter() - started)
+                        if fmt in wanted or (wanted is passes[0] and len(route.offered) == 1):
+                            self.representation(cache, route, fmt)
+            logger.info("linked data: %d variants (%.0f MB) of build %s prepared in %.1f s%s",
+                        len(cache.representations), cache.prepared_bytes / 2**20,
+                        cache.build_id[:12], time.perf_counter() - started,
+                        "" if complete else "; stopped at the memory budget, the rest is "
+                        "rendered on request")
         except Exception:  # noqa: BLE001 - prewarming is an optimisation, never fatal
             logger.exception("prewarming the linked-data cache failed")
