@@ -192,3 +192,28 @@ def test_deref_scenarios_cover_fixed_variants_and_conneg() -> None:
     assert rotations["ours conneg turtle"][0].headers == {"Accept": "text/turtle"}
     construct = rotations["oxigraph CONSTRUCT turtle"][0]
     assert construct.method == "POST" and construct.body == "CONSTRUCT {} WHERE {}"
+
+
+# -- the linked-data cache budget (found by bench.deref on the 100k/1M datasets) -------
+
+def test_prepared_variants_stay_within_the_byte_budget() -> None:
+    """Oldest variants leave first, one at a time, and take their whole answers along."""
+    from datetime import UTC, datetime
+
+    from publisher.linked_data.cache import BuildCache, Representation
+
+    cache = BuildCache("b", datetime.now(UTC), "seed", None, max_prepared_bytes=1000)
+
+    def variant(size: int) -> Representation:
+        return Representation.prepare(b"x" * size, "text/plain", "t", compressible=False)
+
+    for index in range(5):
+        cache.remember((f"doc{index}", "ttl"), variant(300))
+        cache.remember_response((f"doc/{index}.ttl", "", ""), object(), (f"doc{index}", "ttl"))
+    assert cache.prepared_bytes <= 1000
+    assert list(cache.representations) == [("doc2", "ttl"), ("doc3", "ttl"), ("doc4", "ttl")]
+    assert set(cache.responses) == {(f"doc/{i}.ttl", "", "") for i in (2, 3, 4)}
+    assert not cache.has_room_to_prewarm()
+    # An answer whose variant is already gone is not kept (it would pin evicted bytes).
+    cache.remember_response(("doc/0.ttl", "", ""), object(), ("doc0", "ttl"))
+    assert ("doc/0.ttl", "", "") not in cache.responses
