@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
-from starlette.requests import Request
+from starlette.types import Receive
 
 from ..formats import (
     GRAPH_FORMATS,
@@ -93,9 +93,36 @@ def _from_params(params: list[tuple[str, str]], query: str | None) -> QueryReque
     )
 
 
-async def _read_body(request: Request, max_bytes: int) -> bytes:
+class RequestHeaders:
+    """The request headers the endpoint reads, found in one pass over the raw ASGI list."""
+
+    __slots__ = ("accept", "content_type", "content_length", "if_none_match")
+
+    def __init__(self, raw: Iterable[tuple[bytes, bytes]]) -> None:
+        self.accept: str | None = None
+        self.content_type = ""
+        self.content_length: str | None = None
+        self.if_none_match: str | None = None
+        for name, value in raw:
+            if name == b"accept":
+                self.accept = value.decode("latin-1")
+            elif name == b"content-type":
+                self.content_type = value.decode("latin-1")
+            elif name == b"content-length":
+                self.content_length = value.decode("latin-1")
+            elif name == b"if-none-match":
+                self.if_none_match = value.decode("latin-1")
+
+
+def query_params(query_string: bytes) -> list[tuple[str, str]]:
+    """The URL's parameters, decoded as Starlette decodes them."""
+    if not query_string:
+        return []
+    return parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+
+
+async def _read_body(receive: Receive, declared: str | None, max_bytes: int) -> bytes:
     """The body, refusing with 413 as soon as it is larger than allowed."""
-    declared = request.headers.get("content-length")
     too_large = ProtocolError(
         413, f"request body larger than this endpoint's limit of {max_bytes} bytes")
     if declared is not None:
@@ -104,12 +131,18 @@ async def _read_body(request: Request, max_bytes: int) -> bytes:
                 raise too_large
         except ValueError:
             raise ProtocolError(400, "invalid Content-Length") from None
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > max_bytes:
-            raise too_large
-    return bytes(body)
+    body = b""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ProtocolError(400, "the client went away before sending the whole body")
+        chunk = message.get("body", b"")
+        if chunk:
+            body += chunk
+            if len(body) > max_bytes:
+                raise too_large
+        if not message.get("more_body", False):
+            return body
 
 
 def _decode(data: bytes, what: str) -> str:
@@ -119,21 +152,22 @@ def _decode(data: bytes, what: str) -> str:
         raise ProtocolError(400, f"{what} is not valid UTF-8: {error}") from None
 
 
-async def read_query_request(request: Request, max_bytes: int) -> QueryRequest | None:
+async def read_query_request(method: str, query_string: bytes, headers: RequestHeaders,
+                             receive: Receive, max_bytes: int) -> QueryRequest | None:
     """Parse GET or POST per the protocol; None means "no query" (service description)."""
-    url_params = [(k, v) for k, v in request.query_params.multi_items()]
-    if request.method in ("GET", "HEAD"):
-        raw_query = request.url.query
-        if len(raw_query.encode()) > max_bytes:
+    if method in ("GET", "HEAD"):
+        if len(query_string) > max_bytes:
             raise ProtocolError(414, f"query string longer than this endpoint's limit of "
                                      f"{max_bytes} bytes: send the query by POST")
-        return _from_params(url_params, None)
+        return _from_params(query_params(query_string), None)
 
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    url_params = query_params(query_string)
+    media_type = headers.content_type.split(";")[0].strip().lower()
     if media_type == UPDATE:
         raise ProtocolError(403, UPDATE_REFUSED)
     if media_type == FORM:
-        body = _decode(await _read_body(request, max_bytes), "the form body")
+        body = _decode(await _read_body(receive, headers.content_length, max_bytes),
+                       "the form body")
         try:
             form = parse_qsl(body, keep_blank_values=True, strict_parsing=False,
                              errors="strict")
@@ -144,7 +178,8 @@ async def read_query_request(request: Request, max_bytes: int) -> QueryRequest |
             raise ProtocolError(400, "the form has no 'query' field")
         return parsed
     if media_type == DIRECT:
-        body = _decode(await _read_body(request, max_bytes), "the query")
+        body = _decode(await _read_body(receive, headers.content_length, max_bytes),
+                       "the query")
         return _from_params(url_params, body)
     shown = media_type or "no Content-Type"
     raise ProtocolError(
@@ -162,13 +197,32 @@ def offered_formats(info: QueryInfo) -> tuple[Format, ...]:
 
 
 def choose_format(info: QueryInfo, format_param: str | None, accept: str | None) -> Format:
-    """``format=`` wins (links, browsers); otherwise ``Accept`` with q-values; else 406."""
-    offered = offered_formats(info)
-    kind = "graph (CONSTRUCT/DESCRIBE)" if info.returns_graph else "SELECT/ASK"
+    """``format=`` wins (links, browsers); otherwise ``Accept`` with q-values; else 406.
+
+    Memoised per (kind, ``format``, ``Accept``): clients send the same few headers, and
+    parsing an ``Accept`` header costs more than the rest of the request's checks.
+    """
+    key = (info.returns_graph, format_param, accept)
+    fmt = _chosen.get(key)
+    if fmt is None:
+        fmt = _choose_format(info.returns_graph, format_param, accept)
+        if len(_chosen) >= 1024:
+            _chosen.clear()
+        _chosen[key] = fmt
+    return fmt
+
+
+_chosen: dict[tuple[bool, str | None, str | None], Format] = {}
+
+
+def _choose_format(returns_graph: bool, format_param: str | None,
+                   accept: str | None) -> Format:
+    offered = GRAPH_FORMATS if returns_graph else RESULT_FORMATS
+    kind = "graph (CONSTRUCT/DESCRIBE)" if returns_graph else "SELECT/ASK"
     if format_param:
         value = format_param.strip().lower()
         fmt = by_extension(value, offered)
-        if fmt is None and info.returns_graph:
+        if fmt is None and returns_graph:
             fmt = _GRAPH_FORMAT_ALIASES.get(value)
         if fmt is None:
             raise ProtocolError(406, f"format={format_param!r} is not offered for a {kind} "
@@ -183,11 +237,9 @@ def choose_format(info: QueryInfo, format_param: str | None, accept: str | None)
 
 def etag(build_id: str, request: QueryRequest, fmt: Format, *parts: object) -> str:
     """A weak ETag: same build, query, dataset and format give the same answer."""
-    digest = hashlib.sha256()
-    for part in (build_id, request.query, "\x1f".join(request.default_graphs),
-                 "\x1f".join(request.named_graphs), fmt.media_type, *map(str, parts)):
-        digest.update(part.encode())
-        digest.update(b"\x00")
+    text = "\x00".join((build_id, request.query, "\x1f".join(request.default_graphs),
+                        "\x1f".join(request.named_graphs), fmt.media_type, *map(str, parts)))
+    digest = hashlib.sha256((text + "\x00").encode())
     return f'W/"{digest.hexdigest()[:40]}"'
 
 

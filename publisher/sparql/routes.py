@@ -2,14 +2,18 @@
 
 Thin by design: :mod:`.protocol` reads the request, :mod:`.analysis` classifies the
 query, :mod:`.workers` runs it, :mod:`.results` wrote it; this module only turns their
-outcomes into responses with the right status, headers (ETag, Vary) and body; CORS is app-wide.
-Plain Starlette routes, not FastAPI's: no validation layer on the hot path.
+outcomes into responses with the right status, headers (ETag, Vary) and body; CORS and
+compression are app-wide. ``/sparql`` itself is a raw ASGI application (no Request or
+Response objects on the hot path); the rare answers (service description, query page,
+streamed results) still use Starlette's responses.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -17,11 +21,11 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
-from starlette.types import Send
+from starlette.types import Receive, Scope, Send
 
 from ..formats import GRAPH_FORMATS, HTML, Format, by_extension, describe_offered, negotiate
 from ..settings import Settings
-from ..store import LiveStore, StoreMissing
+from ..store import BuildInfo, LiveStore, StoreMissing
 from . import service_description
 from .analysis import MAX_NESTING, analyse, gate
 from .cache import AnswerCache
@@ -29,9 +33,11 @@ from .examples import load_examples
 from .protocol import (
     ProtocolError,
     QueryRequest,
+    RequestHeaders,
     choose_format,
     etag,
     etag_matches,
+    query_params,
     read_query_request,
 )
 from .results import cut_marker
@@ -47,6 +53,25 @@ DESCRIPTION_FORMATS: tuple[Format, ...] = (GRAPH_FORMATS[0], HTML, *GRAPH_FORMAT
 
 def _text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     return PlainTextResponse(message.rstrip("\n") + "\n", status_code=status, headers=headers)
+
+
+TEXT_PLAIN = b"text/plain; charset=utf-8"
+
+
+async def send_text(send: Send, status: int, message: str,
+                    headers: Mapping[str, str] | None = None) -> None:
+    """A plain-text answer (every error of the endpoint), sent as two raw ASGI messages."""
+    extra = [(name.lower().encode("latin-1"), value.encode("latin-1"))
+             for name, value in (headers or {}).items()]
+    await send_body(send, status, [(b"content-type", TEXT_PLAIN), *extra],
+                    (message.rstrip("\n") + "\n").encode())
+
+
+async def send_body(send: Send, status: int, headers: list[tuple[bytes, bytes]],
+                    body: bytes) -> None:
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class CutAwareStreamingResponse(StreamingResponse):
@@ -79,7 +104,13 @@ class CutAwareStreamingResponse(StreamingResponse):
 
 
 class Endpoint:
-    """State shared by the routes of one app: settings, store, worker pool, templates."""
+    """``/sparql`` as a raw ASGI application, and the state it shares with the assets route.
+
+    Raw ASGI, not a Starlette request/response endpoint: a query's own checks cost tens
+    of microseconds, and building Request and Response objects cost as much again. The
+    same object is routed by FastAPI (``create_app``, what TestClient drives) and, when
+    serving, called before FastAPI by :func:`publisher.sparql.front`.
+    """
 
     def __init__(self, settings: Settings, store: LiveStore) -> None:
         self.settings = settings
@@ -89,6 +120,8 @@ class Endpoint:
         self._description_cache: dict[tuple[str, str], bytes] = {}
         self._templates = Environment(loader=PackageLoader("publisher", "templates"),
                                       autoescape=select_autoescape(["html"]))
+        self._link: str | None = None
+        self._build: BuildInfo | None = None
 
     # -- lifecycle
 
@@ -106,56 +139,79 @@ class Endpoint:
             await self.pool.close()
             self.pool = None
 
-    # -- routes
+    def build(self) -> BuildInfo:
+        """The live build; one ``readlink`` when the live symlink has not changed.
 
-    async def sparql(self, request: Request) -> Response:
-        if request.method == "OPTIONS":
-            return self.preflight(request)
-        if request.method not in ("GET", "HEAD", "POST"):
-            return _text(405, f"{request.method} is not allowed on the SPARQL endpoint; "
-                              f"use GET or POST (SPARQL 1.1 Protocol)", {"Allow": ALLOW})
-        try:
-            query_request = await read_query_request(request,
-                                                     self.settings.sparql_max_body_bytes)
-            if query_request is None:
-                return self.describe(request)
-            return await self.answer(request, query_request)
-        except ProtocolError as error:
-            return _text(error.status, error.message, error.headers)
-        except StoreMissing as error:
-            return _text(503, str(error))
-
-    def preflight(self, request: Request) -> Response:
-        """A plain OPTIONS: what the endpoint allows.
-
-        CORS preflights (with ``Origin`` and ``Access-Control-Request-Method``) are
-        answered before this by the app-wide CORS middleware (publisher.http_middleware).
+        :attr:`LiveStore.info` resolves the whole path and stats it on every call; the
+        symlink's target string is enough to know that the build is still the same one.
         """
-        return Response(status_code=204, headers={"Allow": ALLOW})
+        try:
+            link = os.readlink(self.settings.store_dir)
+        except OSError:  # not a symlink (or missing): the general path decides
+            return self.store.info
+        build = self._build
+        if build is None or link != self._link:
+            build = self.store.info
+            self._link, self._build = link, build
+        return build
 
-    async def answer(self, request: Request, query_request: QueryRequest) -> Response:
+    # -- /sparql
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = scope["method"]
+        if method == "OPTIONS":
+            # CORS preflights were answered by the app-wide CORS middleware before this.
+            await send({"type": "http.response.start", "status": 204,
+                        "headers": [(b"allow", ALLOW.encode())]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if method not in ("GET", "HEAD", "POST"):
+            await send_text(send, 405, f"{method} is not allowed on the SPARQL endpoint; "
+                                       f"use GET or POST (SPARQL 1.1 Protocol)",
+                            {"Allow": ALLOW})
+            return
+        headers = RequestHeaders(scope["headers"])
+        try:
+            query_request = await read_query_request(
+                method, scope["query_string"], headers, receive,
+                self.settings.sparql_max_body_bytes)
+            if query_request is None:
+                await self.describe(scope, headers)(scope, receive, send)
+                return
+            await self.answer(scope, receive, send, headers, query_request)
+        except ProtocolError as error:
+            await send_text(send, error.status, error.message, error.headers)
+        except StoreMissing as error:
+            await send_text(send, 503, str(error))
+
+    async def answer(self, scope: Scope, receive: Receive, send: Send,
+                     request_headers: RequestHeaders, query_request: QueryRequest) -> None:
         settings = self.settings
         info = analyse(query_request.query)
         refusal = gate(info, settings.service_allowlist)
         if refusal is not None:
             raise ProtocolError(400 if info.nesting > MAX_NESTING else 403, refusal)
-        fmt = choose_format(info, query_request.format, request.headers.get("accept"))
-        build = self.store.info
-        headers = {"Vary": "Accept, Accept-Encoding"}
+        fmt = choose_format(info, query_request.format, request_headers.accept)
+        build = self.build()
+        headers = [(b"vary", b"Accept, Accept-Encoding")]
         tag = None
         if info.deterministic:
             tag = etag(build.build_id, query_request, fmt, settings.sparql_max_rows)
-        if tag is not None and request.method in ("GET", "HEAD"):
-            headers["ETag"] = tag
-            headers["Cache-Control"] = "public, no-cache"
-            if etag_matches(request.headers.get("if-none-match"), tag):
-                return Response(status_code=304, headers=headers)
+        if tag is not None and scope["method"] in ("GET", "HEAD"):
+            headers.append((b"etag", tag.encode()))
+            headers.append((b"cache-control", b"public, no-cache"))
+            if etag_matches(request_headers.if_none_match, tag):
+                await send({"type": "http.response.start", "status": 304, "headers": headers})
+                await send({"type": "http.response.body", "body": b""})
+                return
         else:
-            headers["Cache-Control"] = "no-store"
+            headers.append((b"cache-control", b"no-store"))
+        content_type = (b"content-type", fmt.content_type.encode())
         if tag is not None:
             cached = self.answers.get(build.build_id, tag)
             if cached is not None:
-                return Response(cached, media_type=fmt.content_type, headers=headers)
+                await send_body(send, 200, [content_type, *headers], cached)
+                return
 
         job = {
             "query": query_request.query,
@@ -173,36 +229,42 @@ class Endpoint:
         try:
             execution = await self.ensure_pool().execute(job, deadline)
         except PoolBusy as error:
-            return _text(503, f"{error}: too many long queries are running; retry later",
-                         {"Retry-After": "5"})
+            await send_text(send, 503, f"{error}: too many long queries are running; "
+                                       f"retry later", {"Retry-After": "5"})
+            return
         except PoolClosed as error:
-            return _text(503, str(error))
+            await send_text(send, 503, str(error))
+            return
         outcome = await collect(execution, timeout_s=settings.sparql_timeout_s,
                                 max_rows=settings.sparql_max_rows)
         if isinstance(outcome, Failure):
-            return _text(outcome.status, outcome.message)
+            await send_text(send, outcome.status, outcome.message)
+            return
         if isinstance(outcome, Complete):
             if tag is not None:
                 self.answers.put(build.build_id, tag, outcome.body)
-            return Response(outcome.body, media_type=fmt.content_type, headers=headers)
+            await send_body(send, 200, [content_type, *headers], outcome.body)
+            return
         pairs = stream_rest(outcome, timeout_s=settings.sparql_timeout_s,
                             max_rows=settings.sparql_max_rows)
-        return CutAwareStreamingResponse(pairs, fmt, headers)
+        response = CutAwareStreamingResponse(
+            pairs, fmt, {name.decode(): value.decode() for name, value in headers})
+        await response(scope, receive, send)
 
-    def describe(self, request: Request) -> Response:
+    def describe(self, scope: Scope, request_headers: RequestHeaders) -> Response:
         """GET without a query: the service description, or the query page for browsers."""
-        format_param = request.query_params.get("format")
+        format_param = dict(query_params(scope["query_string"])).get("format")
         if format_param:
             fmt = by_extension(format_param, DESCRIPTION_FORMATS)
         else:
-            fmt = negotiate(request.headers.get("accept"), DESCRIPTION_FORMATS)
+            fmt = negotiate(request_headers.accept, DESCRIPTION_FORMATS)
         if fmt is None:
             return _text(406, "offered for the service description:\n"
                               + describe_offered(DESCRIPTION_FORMATS))
         headers = {"Vary": "Accept"}
         if fmt is HTML:
             return Response(self.page(), media_type=HTML.content_type, headers=headers)
-        build = self.store.info
+        build = self.build()
         key = (build.build_id, fmt.name)
         body = self._description_cache.get(key)
         if body is None:

@@ -143,7 +143,14 @@ class Server:
         return self.process.pid
 
 
-def start_server(settings: Settings, log: Path, **overrides: object) -> Server:
+#: What ``publisher serve`` runs: the lean ``/sparql`` path in front of FastAPI.
+SERVING_APP = "publisher.app:serving_app"
+#: The plain FastAPI application, where ``/sparql`` is one route among the others.
+FASTAPI_APP = "publisher.app:create_app"
+
+
+def start_server(settings: Settings, log: Path, app: str = SERVING_APP,
+                 **overrides: object) -> Server:
     """uvicorn on a free port of 127.0.0.1, configured by PUBLISHER_* variables."""
     port = free_port()
     env = {f"PUBLISHER_{name.upper()}": ",".join(value) if isinstance(value, list)
@@ -157,7 +164,7 @@ def start_server(settings: Settings, log: Path, **overrides: object) -> Server:
         **env,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "publisher.app:create_app", "--factory",
+        [sys.executable, "-m", "uvicorn", app, "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         cwd=ROOT, env=environment, stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )

@@ -6,12 +6,24 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterator
 
 import httpx
 import pyoxigraph as ox
 import pytest
 
-from .conftest import BASE, GENERATED, SOURCE_A, SOURCE_B, Server
+from publisher.settings import Settings
+
+from .conftest import (
+    BASE,
+    FASTAPI_APP,
+    GENERATED,
+    SOURCE_A,
+    SOURCE_B,
+    Server,
+    start_server,
+    stop_server,
+)
 
 DIP = BASE + "ontology#"
 EVENT = BASE + "id/event/lavrov-wang-yi"
@@ -436,3 +448,71 @@ def test_nesting_deeper_than_the_parser_can_take_is_400(client: httpx.Client,
                         "SELECT * WHERE { FILTER(" + "(" * 198 + "1" + ")" * 198 + ") }"):
         answer = client.post(server.url, content=limit_query.encode(), headers=direct)
         assert answer.status_code == 200, answer.text
+
+
+# --- the lean path answers exactly like the FastAPI route --------------------------------
+
+@pytest.fixture(scope="module")
+def fastapi_server(build_settings: Settings,
+                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``create_app`` alone: ``/sparql`` routed by FastAPI, as TestClient users see it."""
+    log = tmp_path_factory.mktemp("logs-fastapi") / "uvicorn.log"
+    running = start_server(build_settings, log, FASTAPI_APP, sparql_timeout_s=2.0,
+                           sparql_max_rows=1000, sparql_max_body_bytes=20000)
+    yield running
+    stop_server(running)
+
+
+ORIGIN = {"Origin": "https://client.example"}
+COMPARED_HEADERS = ("content-type", "content-encoding", "etag", "vary", "cache-control",
+                    "allow", "retry-after", "accept-post", "access-control-allow-origin",
+                    "access-control-expose-headers", "access-control-allow-methods",
+                    "access-control-allow-headers", "access-control-max-age")
+DIRECT = {"Content-Type": "application/sparql-query"}
+REQUESTS = {
+    "get": ("GET", {"params": {"query": SELECT_TWO}}),
+    "get-identity": ("GET", {"params": {"query": SELECT_EVENT},
+                             "headers": {"Accept-Encoding": "identity"}}),
+    "get-origin-gzip": ("GET", {"params": {"query": SELECT_TWO, "format": "xml"},
+                                "headers": {**ORIGIN, "Accept-Encoding": "gzip"}}),
+    "get-br-large": ("GET", {"params": {"query": f"SELECT * {{ GRAPH <{GENERATED}> "
+                                                 f"{{ ?s ?p ?o }} }} LIMIT 200"},
+                             "headers": {"Accept-Encoding": "br"}}),
+    "post-form": ("POST", {"data": {"query": SELECT_EVENT}}),
+    "post-direct": ("POST", {"content": CONSTRUCT.encode(),
+                             "headers": {**DIRECT, "Accept": "application/n-triples"}}),
+    "head": ("HEAD", {"params": {"query": SELECT_EVENT}}),
+    "not-modified": ("GET", {"params": {"query": SELECT_TWO},
+                             "headers": {"If-None-Match": "*"}}),
+    "put": ("PUT", {"params": {"query": "ASK {}"}}),
+    "options": ("OPTIONS", {}),
+    "preflight": ("OPTIONS", {"headers": {**ORIGIN, "Access-Control-Request-Method": "POST",
+                                          "Access-Control-Request-Headers": "Content-Type"}}),
+    "syntax-error": ("GET", {"params": {"query": "SELEC"}, "headers": ORIGIN}),
+    "not-acceptable": ("GET", {"params": {"query": SELECT_TWO},
+                               "headers": {"Accept": "text/turtle"}}),
+    "update": ("POST", {"data": {"update": UPDATE}}),
+    "too-large": ("POST", {"content": b"#" + b"x" * 30_000, "headers": DIRECT}),
+    "unsupported-media": ("POST", {"content": b"ASK {}", "headers": {"Content-Type": "a/b"}}),
+    "service": ("GET", {"params": {"query": "ASK { SERVICE <http://127.0.0.1:9/> {} }"}}),
+    "row-cap": ("GET", {"params": {"query": f"SELECT ?s {{ GRAPH <{GENERATED}> "
+                                            f"{{ ?s ?p ?o }} }}"}}),
+    "description": ("GET", {"headers": {"Accept": "application/n-triples"}}),
+    "page": ("GET", {"headers": {"Accept": "text/html"}}),
+}
+
+
+@pytest.mark.parametrize("name", list(REQUESTS))
+def test_lean_path_answers_like_the_fastapi_route(server: Server, fastapi_server: Server,
+                                                  name: str) -> None:
+    method, options = REQUESTS[name]
+    lean = httpx.request(method, server.url, timeout=30, **options)
+    routed = httpx.request(method, fastapi_server.url, timeout=30, **options)
+    assert lean.status_code == routed.status_code, (lean.text, routed.text)
+    for header in COMPARED_HEADERS:
+        assert lean.headers.get(header) == routed.headers.get(header), header
+    if name == "post-direct":  # same triples; blank nodes and order aside
+        assert len(list(ox.parse(lean.content, ox.RdfFormat.N_TRIPLES))) == len(
+            list(ox.parse(routed.content, ox.RdfFormat.N_TRIPLES)))
+    else:
+        assert lean.content == routed.content
