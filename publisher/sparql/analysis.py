@@ -103,13 +103,28 @@ class QueryInfo:
         return self.form in ("CONSTRUCT", "DESCRIBE")
 
 
-@lru_cache(maxsize=1024)
+#: Queries up to this length have their analysis remembered (1024 of them at most).
+CACHED_QUERY_CHARS = 16_384
+
+
 def analyse(query: str) -> QueryInfo:
     """Classify a query by its tokens; see the module docstring for why.
 
     Cached: clients repeat the same queries (links, dashboards), and tokenizing a long
-    query costs more than the rest of the request handling.
+    query costs more than the rest of the request handling. Only short queries are kept,
+    so the cache cannot pin a thousand megabyte-sized POST bodies.
     """
+    if len(query) <= CACHED_QUERY_CHARS:
+        return _cached_analysis(query)
+    return _analyse(query)
+
+
+@lru_cache(maxsize=1024)
+def _cached_analysis(query: str) -> QueryInfo:
+    return _analyse(query)
+
+
+def _analyse(query: str) -> QueryInfo:
     toks = tokens(query)
     base: str | None = None
     prefixes: dict[str, str] = {}

@@ -23,7 +23,15 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from ..formats import GRAPH_FORMATS, HTML, Format, by_extension, describe_offered, negotiate
+from ..formats import (
+    ALL_FORMATS,
+    GRAPH_FORMATS,
+    HTML,
+    Format,
+    by_extension,
+    describe_offered,
+    negotiate,
+)
 from ..settings import Settings
 from ..store import BuildInfo, LiveStore, StoreMissing
 from . import service_description
@@ -56,6 +64,7 @@ def _text(status: int, message: str, headers: dict[str, str] | None = None) -> R
 
 
 TEXT_PLAIN = b"text/plain; charset=utf-8"
+_CONTENT_TYPES = {fmt.name: (b"content-type", fmt.content_type.encode()) for fmt in ALL_FORMATS}
 
 
 async def send_text(send: Send, status: int, message: str,
@@ -206,7 +215,7 @@ class Endpoint:
                 return
         else:
             headers.append((b"cache-control", b"no-store"))
-        content_type = (b"content-type", fmt.content_type.encode())
+        content_type = _CONTENT_TYPES[fmt.name]
         if tag is not None:
             cached = self.answers.get(build.build_id, tag)
             if cached is not None:

@@ -318,3 +318,32 @@ def test_answer_cache_is_bounded_and_per_build() -> None:
     disabled = AnswerCache(max_bytes=0)
     disabled.put("b1", "q", b"a")
     assert disabled.get("b1", "q") is None
+
+
+# --- parsing caches ----------------------------------------------------------------------
+
+def test_get_query_strings_are_parsed_once_and_errors_never_kept() -> None:
+    from urllib.parse import urlencode
+
+    from publisher.sparql import protocol
+
+    short = urlencode({"query": "ASK { ?s ?p ?o }", "format": "csv"}).encode()
+    first = protocol._from_query_string(short)
+    assert first is not None and first.format == "csv"
+    assert protocol._from_query_string(short) is first
+    bad = urlencode({"query": "ASK {}", "default-graph-uri": "not an iri"}).encode()
+    for _ in range(2):
+        with pytest.raises(protocol.ProtocolError):
+            protocol._from_query_string(bad)
+    long = urlencode({"query": "ASK {} #" + "x" * protocol.PARSED_QUERY_STRING_BYTES}).encode()
+    assert protocol._from_query_string(long) is not protocol._from_query_string(long)
+
+
+def test_only_short_queries_keep_their_analysis() -> None:
+    from publisher.sparql import analysis
+
+    short = "ASK { ?s ?p ?o } # short"
+    assert analyse(short) is analyse(short)
+    long = "ASK { ?s ?p ?o } #" + "x" * analysis.CACHED_QUERY_CHARS
+    assert analyse(long) == analyse(long)
+    assert analyse(long) is not analyse(long)
