@@ -215,6 +215,39 @@ def check_equivalence(ours: str, reference: str, names: list[str], base: str,
             "triples_only_oxigraph": extra_in_reference, "examples": examples}
 
 
+def summarize(results: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """Ratios against the same-run Oxigraph measurements, targets, and the table.
+
+    Separate from :func:`main` so that a results file can be re-rendered
+    (``python -c 'from bench.deref import summarize; …'``) without measuring again.
+    """
+    rows, summary = [], {}
+    for setting, block in results.items():
+        scen = block["scenarios"]
+        ref = scen["oxigraph CONSTRUCT turtle"]
+        floor = scen.get("oxigraph floor: outgoing triples only")
+        for label, run in scen.items():
+            entry = {
+                "rps": run["rps"], "p50_ms": run["p50_ms"], "p99_ms": run["p99_ms"],
+                "rps_ratio_vs_oxigraph": harness.ratio(run["rps"], ref["rps"]),
+                "p99_ratio_vs_oxigraph": harness.ratio(run["p99_ms"], ref["p99_ms"]),
+                "rps_ratio_vs_oxigraph_floor": harness.ratio(run["rps"], floor["rps"])
+                if floor else None,
+                "throughput_target_met": (None if label.startswith("oxigraph")
+                                          else run["rps"] >= ref["rps"]),
+                "p99_target_met": None if label.startswith("oxigraph") else run["p99_ms"] < 20,
+            }
+            summary[f"{setting} {label}"] = entry
+            rows.append([setting, label, run["rps"], run["p50_ms"], run["p99_ms"],
+                         entry["rps_ratio_vs_oxigraph"], entry["p99_ratio_vs_oxigraph"],
+                         entry["rps_ratio_vs_oxigraph_floor"],
+                         run.get("requests_per_cpu_s"), run["failed"]])
+    table = harness.markdown_table(
+        ["server", "scenario", "req/s", "p50 ms", "p99 ms", "req/s ÷ Oxigraph",
+         "p99 ÷ Oxigraph", "req/s ÷ floor", "req per server CPU-s", "failed"], rows)
+    return summary, table
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.deref", description=__doc__)
     harness.common_arguments(parser, default_duration=15.0)
@@ -312,30 +345,7 @@ def main(argv: list[str] | None = None) -> int:
 
             shutil.rmtree(copy.parent, ignore_errors=True)
 
-    rows, summary = [], {}
-    for setting, block in results.items():
-        scen = block["scenarios"]
-        ref = scen["oxigraph CONSTRUCT turtle"]
-        floor = scen.get("oxigraph floor: outgoing triples only")
-        for label, run in scen.items():
-            entry = {
-                "rps": run["rps"], "p50_ms": run["p50_ms"], "p99_ms": run["p99_ms"],
-                "rps_ratio_vs_oxigraph": harness.ratio(run["rps"], ref["rps"]),
-                "p99_ratio_vs_oxigraph": harness.ratio(run["p99_ms"], ref["p99_ms"]),
-                "rps_ratio_vs_oxigraph_floor": harness.ratio(run["rps"], floor["rps"])
-                if floor else None,
-                "throughput_target_met": (None if label.startswith("oxigraph")
-                                          else run["rps"] >= ref["rps"]),
-                "p99_target_met": None if label.startswith("oxigraph") else run["p99_ms"] < 20,
-            }
-            summary[f"{setting} {label}"] = entry
-            rows.append([setting, label, run["rps"], run["p50_ms"], run["p99_ms"],
-                         entry["rps_ratio_vs_oxigraph"], entry["p99_ratio_vs_oxigraph"],
-                         entry["rps_ratio_vs_oxigraph_floor"],
-                         run.get("requests_per_cpu_s"), run["failed"]])
-    table = harness.markdown_table(
-        ["server", "scenario", "req/s", "p50 ms", "p99 ms", "req/s ÷ Oxigraph",
-         "p99 ÷ Oxigraph", "req/s ÷ floor", "req per server CPU-s", "failed"], rows)
+    summary, table = summarize(results)
     print("\n" + table)
     payload = {
         "benchmark": "deref",

@@ -166,8 +166,9 @@ def median_run(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         return dict(runs[0])
     out: dict[str, Any] = {}
     for key in ("rps", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "mean_ms", "max_ms",
-                "mb_per_s"):
-        out[key] = round(statistics.median(r[key] for r in runs), 3)
+                "mb_per_s", "server_cpu_s", "requests_per_cpu_s"):
+        values = [r[key] for r in runs if r.get(key) is not None]
+        out[key] = round(statistics.median(values), 3) if values else None
     out["requests"] = sum(r["requests"] for r in runs)
     out["failed"] = sum(r["failed"] for r in runs)
     out["rounds"] = [dict(r) for r in runs]
