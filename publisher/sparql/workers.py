@@ -18,9 +18,12 @@ empty network namespace (Linux), so even a SERVICE clause that slipped past the 
 gate (:mod:`.analysis`) could not open a connection.
 
 Frame format on the socket: one kind byte, a 4-byte big-endian length, the payload.
-Kinds: ``R`` ready (worker -> web), ``J`` job (web -> worker, JSON), ``D`` data, ``E``
-error (JSON status and message), ``C`` cut by the row cap (JSON rows), ``Z`` done (JSON
-rows). ``T`` is never sent: the web side synthesises it when it killed a worker on time.
+Kinds: ``R`` ready (worker -> web), ``J`` job (web -> worker: JSON settings, a newline,
+the query), ``D`` data, ``E`` error (JSON status and message), ``C`` cut by the row cap
+(JSON rows), ``Z`` done (JSON rows, null after pyoxigraph's own serializer). ``T`` is
+never sent: the web side synthesises it when it killed a worker on time. A worker writes
+a small answer's frames at once; the web side parses frames as bytes arrive
+(:class:`Channel`), so such an answer costs each side one read and one write.
 """
 
 from __future__ import annotations
