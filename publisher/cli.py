@@ -59,7 +59,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    settings = _settings(args, host=args.host, port=args.port, workers=args.workers)
+    settings = _settings(args, host=args.host, port=args.port, workers=args.workers,
+                         access_log=args.access_log)
     from .store import StoreMissing, resolve_live_build
 
     try:
@@ -76,7 +77,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         else settings.store_dir.absolute()}.items()})
     print(f"serving {settings.base} on http://{settings.host}:{settings.port}/")
     uvicorn.run("publisher.app:serving_app", factory=True, host=settings.host,
-                port=settings.port, workers=settings.workers, log_level="info")
+                port=settings.port, workers=settings.workers, log_level="info",
+                access_log=settings.access_log)
     return EXIT_OK
 
 
@@ -116,6 +118,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int)
+    serve.add_argument("--no-access-log", dest="access_log", action="store_false", default=None,
+                       help="no per-request log lines (env PUBLISHER_ACCESS_LOG=false)")
     serve.set_defaults(run=cmd_serve)
 
     validate = commands.add_parser("validate", help="check RDF files against the shapes")

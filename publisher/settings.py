@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(1, ge=1, description="uvicorn worker processes.")
+    access_log: bool = Field(
+        True, description="uvicorn's per-request log line; about a third of the web "
+        "process's time under load (bench/), so off behind a proxy that logs already.")
 
     sparql_timeout_s: float = Field(10.0, gt=0, description="Wall-clock budget of one query.")
     sparql_max_rows: int = Field(
