@@ -9,11 +9,13 @@ the same store in the same run: ``SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 10000
 Memory is sampled every 50 ms over the server's whole process tree (the web process,
 the forkserver and every query worker, including workers started during the query):
 RSS as asked for; PSS, which divides pages shared between forked workers among them
-and so is what the tree really costs; and RSS split into anonymous memory (heap:
-what buffering a result would cost) and file-backed pages (the store's files mapped
-while the query reads them, which belong to the page cache and which Oxigraph's own
-server shows too). The baseline is taken after a small warm-up query, when the workers
-exist and are idle; growth is peak minus baseline. Target: our growth within 50 MB.
+and so is what the tree really costs; RSS split into anonymous memory and file-backed
+pages (store files mapped while reading); and the growth of each process, which tells
+the web process (where buffering a result would show) from the query worker (where
+RocksDB's caches fill during a full scan, as they do in Oxigraph's own server) and from
+workers forked during the query. The baseline is taken after a small warm-up query,
+when the workers exist and are idle; growth is peak minus baseline. Target: our growth
+within 50 MB.
 
     python -m bench.streaming --project-dir /tmp/gen-1m --store-dir /tmp/gen-1m/var/store
 """
