@@ -490,6 +490,53 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
+class CpuTracker:
+    """CPU seconds a process tree spends while the block runs, processes that come and
+    go included: SPARQL workers are killed and replaced during load, and a sum taken
+    only before and after would lose everything the dead ones did (it can even come out
+    negative). Each process is sampled every ``interval`` seconds; one that exits loses
+    at most its last interval."""
+
+    def __init__(self, pid: int, interval: float = 0.25) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="cpu-tracker")
+
+    def _sample(self, initial: bool = False) -> None:
+        import psutil
+
+        for p in tree_pids(self.pid):
+            try:
+                times = psutil.Process(p).cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            used = times.user + times.system
+            if initial:
+                self.first[p] = used
+            self.last[p] = used
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    @property
+    def seconds(self) -> float:
+        return sum(used - self.first.get(p, 0.0) for p, used in self.last.items())
+
+    def __enter__(self) -> CpuTracker:
+        self._sample(initial=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+
 def wait_quiet(pids: Sequence[int], max_wait: float = 600.0, window: float = 2.0,
                busy_share: float = 0.05) -> float:
     """Wait until the servers' process trees use less than ``busy_share`` of one core.
@@ -660,9 +707,9 @@ def measure(target: Server, rotation: Sequence[Request], duration: float,
     Requests per server CPU-second is the steadier figure on a shared machine: it does
     not drop when another tenant takes a core away, throughput does.
     """
-    before = tree_cpu_seconds(target.pid)
-    run = run_load(target.url, rotation, duration, connections, timeout_s=timeout_s)
-    run["server_cpu_s"] = round(tree_cpu_seconds(target.pid) - before, 2)
+    with CpuTracker(target.pid) as cpu:
+        run = run_load(target.url, rotation, duration, connections, timeout_s=timeout_s)
+    run["server_cpu_s"] = round(cpu.seconds, 2)
     run["requests_per_cpu_s"] = (round(run["requests"] / run["server_cpu_s"], 1)
                                  if run["server_cpu_s"] else None)
     return run
