@@ -45,6 +45,10 @@ class Settings(BaseSettings):
         100_000, ge=1, description="Rows (or triples) a query may return before it is cut."
     )
     sparql_workers: int = Field(2, ge=1, description="Query worker processes.")
+    sparql_spare_workers: int = Field(
+        1, ge=0, description="Idle workers kept started to take a fast-lane place at once "
+        "when a query turns long (no process start while it runs).",
+    )
     sparql_max_body_bytes: int = Field(1_000_000, ge=1024)
     sparql_cache_bytes: int = Field(
         64 * 1024 * 1024, ge=0,

@@ -139,6 +139,7 @@ class Endpoint:
             self.pool = QueryPool(
                 self.settings.sparql_workers, self.settings.sparql_workers,
                 isolate_network=not self.settings.service_allowlist,
+                spares=self.settings.sparql_spare_workers,
             )
             self.pool.start()
         return self.pool

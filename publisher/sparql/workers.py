@@ -9,8 +9,11 @@ the worker is SIGKILLed, which stops its CPU work at once, and a fresh worker re
 Two lanes keep cheap queries prompt while expensive ones run: ``size`` workers form the
 fast lane. A query still running after ``SLOW_AFTER_S`` moves its worker to the slow lane
 (at most ``slow_lane`` of them) and a replacement joins the fast lane, so the next cheap
-query does not wait behind it. Workers run with a lower CPU priority than the web process,
-so the HTTP side stays responsive while they burn cores.
+query does not wait behind it. The replacement is a ``spares`` worker started beforehand
+and kept idle on standby: the handover costs no process start, the process tree does not
+grow while a long query streams, and when the slow worker is done it becomes the standby
+(its store cache warm) instead of being retired. Workers run with a lower CPU priority
+than the web process, so the HTTP side stays responsive while they burn cores.
 
 Workers start from a ``forkserver`` that has pyoxigraph preloaded, so a replacement is
 ready in milliseconds. When no SERVICE endpoint is allowed, each worker also drops into an
@@ -343,6 +346,7 @@ class Worker:
         self.pid = pid
         self.isolated = isolated
         self.slow = False
+        self.standby = False
         self.busy = False
         self.dead = False
         self.timers: list[asyncio.TimerHandle] = []
@@ -371,12 +375,15 @@ class Worker:
 class QueryPool:
     """Worker processes with a fast and a slow lane; see the module docstring."""
 
-    def __init__(self, size: int, slow_lane: int, *, isolate_network: bool) -> None:
+    def __init__(self, size: int, slow_lane: int, *, isolate_network: bool,
+                 spares: int = 0) -> None:
         self.size = size
         self.slow_lane = slow_lane
+        self.spares = min(spares, slow_lane)
         self.isolate_network = isolate_network
         self._workers: set[Worker] = set()
         self._idle: list[Worker] = []
+        self._standby: list[Worker] = []
         self._waiters: collections.deque[asyncio.Future[Worker]] = collections.deque()
         self._starting = 0
         self._closed = False
@@ -390,7 +397,15 @@ class QueryPool:
         return list(self._workers)
 
     def _fast_count(self) -> int:
-        return self._starting + sum(1 for w in self._workers if not w.slow)
+        """Fast-lane workers, counting those still starting (they are placed on arrival)."""
+        return self._starting + self._fast_ready()
+
+    def _fast_ready(self) -> int:
+        return sum(1 for w in self._workers if not w.slow and not w.standby)
+
+    def _wanted(self) -> bool:
+        total = self._starting + len(self._workers)
+        return self._fast_count() < self.size or total < self.size + self.spares
 
     def start(self) -> None:
         self._maybe_spawn()
@@ -401,7 +416,7 @@ class QueryPool:
         task.add_done_callback(self._tasks.discard)
 
     def _maybe_spawn(self) -> None:
-        while not self._closed and self._fast_count() < self.size:
+        while not self._closed and self._wanted():
             self._starting += 1
             self._background(self._spawn())
 
@@ -442,7 +457,28 @@ class QueryPool:
             self._discard(worker)
             return
         self._workers.add(worker)
-        self._make_available(worker)
+        self._place(worker)
+
+    def _place(self, worker: Worker) -> None:
+        """An idle worker joins the fast lane if it is short, else the standby, else goes."""
+        worker.standby = False
+        if self._fast_ready() - 1 < self.size:  # ``worker`` itself is counted
+            self._make_available(worker)
+        elif len(self._standby) < self.spares:
+            worker.standby = True
+            self._standby.append(worker)
+        else:
+            self._retire(worker)
+
+    def _promote_standby(self) -> None:
+        """A worker went slow: the standby takes its place in the fast lane at once."""
+        while self._standby:
+            worker = self._standby.pop()
+            worker.standby = False
+            if worker.usable:
+                self._make_available(worker)
+                return
+            self._discard(worker)
 
     def _make_available(self, worker: Worker) -> None:
         if not worker.usable:
@@ -461,8 +497,9 @@ class QueryPool:
         worker.cancel_timers()
         worker.kill()
         self._workers.discard(worker)
-        with contextlib.suppress(ValueError):
-            self._idle.remove(worker)
+        for pool in (self._idle, self._standby):
+            with contextlib.suppress(ValueError):
+                pool.remove(worker)
         if worker.process is not None:
             self._background(asyncio.to_thread(worker.process.join, 10))
 
@@ -515,10 +552,7 @@ class QueryPool:
             self._maybe_spawn()
             return
         worker.slow = False
-        if self._fast_count() > self.size:
-            self._retire(worker)
-        else:
-            self._make_available(worker)
+        self._place(worker)
 
     def _slow(self, worker: Worker, execution: Execution, deadline: float) -> None:
         """Still running after ``SLOW_AFTER_S``: to the slow lane; now the deadline timer."""
@@ -530,6 +564,7 @@ class QueryPool:
         if worker.busy and not worker.slow and not worker.dead:
             if sum(1 for w in self._workers if w.slow) < self.slow_lane:
                 worker.slow = True
+                self._promote_standby()
                 self._maybe_spawn()
 
     async def execute(self, job: dict[str, Any], deadline: float) -> Execution:
