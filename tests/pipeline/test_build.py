@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
 from publisher.cli import main
+from publisher.pipeline import build as build_module
+from publisher.pipeline import load as load_module
 from publisher.pipeline.build import BuildFailed, build
 from publisher.pipeline.facts import FactFileError, read_fact_file
 from publisher.settings import Settings
@@ -196,6 +199,26 @@ def test_failed_validation_leaves_the_live_store_intact(project_copy) -> None:
     with pytest.raises(BuildFailed):
         build(settings, progress=_quiet)
     assert os.readlink(settings.store_dir) == live_before
+    # The store loaded alongside validation is thrown away, not left for later.
+    assert not list(settings.builds_dir.glob("*.partial"))
+    assert len([p for p in settings.builds_dir.iterdir() if p.is_dir()]) == 1
+
+
+def test_validation_crashing_discards_the_store_loaded_alongside(project_copy,
+                                                                monkeypatch) -> None:
+    settings = _settings(project_copy)
+    build(settings, progress=_quiet)
+    live_before = os.readlink(settings.store_dir)
+    _edit(project_copy, SOURCE_000, 'label: "Mohamad Hasan, Minister', 'label: "Changed, Minister')
+
+    def crash(*_args: object) -> None:
+        raise RuntimeError("validator crashed")
+
+    monkeypatch.setattr(build_module, "validate", crash)
+    with pytest.raises(RuntimeError, match="validator crashed"):
+        build(settings, progress=_quiet)
+    assert os.readlink(settings.store_dir) == live_before
+    assert not list(settings.builds_dir.glob("*.partial"))
 
 
 def test_cli_build_exit_codes(project_copy, capsys) -> None:
@@ -218,3 +241,21 @@ def test_stated_precision_must_match_the_date_datatype(project_copy) -> None:
         build(_settings(project_copy), progress=_quiet)
     problems = "\n".join(failure.value.problems)
     assert "does not match the datatype of the date 2025-07" in problems
+
+
+def test_a_failed_load_fails_the_build_and_keeps_the_live_store(project_copy,
+                                                                 monkeypatch) -> None:
+    settings = _settings(project_copy)
+    build(settings, progress=_quiet)
+    live_before = os.readlink(settings.store_dir)
+    _edit(project_copy, SOURCE_000, 'label: "Mohamad Hasan, Minister', 'label: "Changed, Minister')
+    failing = [sys.executable, "-c",
+               "import sys; print('writing the store: No space left on device', "
+               "file=sys.stderr); sys.exit(1)"]
+    monkeypatch.setattr(load_module, "LOADER", failing)
+    with pytest.raises(BuildFailed) as failure:
+        build(settings, progress=_quiet)
+    assert failure.value.stage == "load"
+    assert failure.value.problems == ["writing the store: No space left on device"]
+    assert os.readlink(settings.store_dir) == live_before
+    assert not list(settings.builds_dir.glob("*.partial"))

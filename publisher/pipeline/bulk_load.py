@@ -1,0 +1,40 @@
+"""The process that writes a new store: ``python -m publisher.pipeline.bulk_load NQ DIR``.
+
+A separate interpreter, not a thread or a multiprocessing child: pyoxigraph holds the
+GIL while it bulk-loads, so a thread would only take turns with the SHACL validator; a
+forked child could inherit RocksDB locks held by the threads of a store opened earlier
+in the parent; and ``spawn`` would re-import the caller's ``__main__``. Any failure is
+one line on stderr and a non-zero exit code, which :mod:`.load` turns into the build's
+error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pyoxigraph as ox
+
+#: Added to this process's nice value: Oxigraph's bulk loader starts a thread per core,
+#: and on a small machine the validator, single-threaded and the build's critical path,
+#: should keep its core.
+NICENESS = 10
+
+
+def main(nquads: str, directory: str) -> int:
+    os.nice(NICENESS)
+    try:
+        store = ox.Store(directory)
+        store.bulk_load(path=nquads, format=ox.RdfFormat.N_QUADS)
+        store.flush()
+        store.optimize()
+        del store  # release the RocksDB lock before readers open it
+    except Exception as error:
+        print(f"writing the store {directory}: {type(error).__name__}: {error}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:3]))
