@@ -15,6 +15,8 @@ import sys
 
 import pyoxigraph as ox
 
+from publisher.process import die_with_parent
+
 #: Added to this process's nice value: Oxigraph's bulk loader starts a thread per core,
 #: and on a small machine the validator, single-threaded and the build's critical path,
 #: should keep its core.
@@ -22,6 +24,7 @@ NICENESS = 10
 
 
 def main(nquads: str, directory: str) -> int:
+    die_with_parent()  # a killed build must not leave a writer behind
     os.nice(NICENESS)
     try:
         store = ox.Store(directory)

@@ -48,8 +48,9 @@ class LoadFailed(Exception):
 class Loading:
     """A new store being written in ``<builds>/<name>.partial`` by another process.
 
-    Dumping the dataset for that process takes a thread of this one (2 s at a million
-    triples), so it overlaps the validation too rather than delaying its start.
+    A thread of this process dumps the dataset for it (2 s at a million triples, so that
+    overlaps the validation too), starts it and waits for it. The writer dies with that
+    thread (``PR_SET_PDEATHSIG`` is per thread), so the thread lives as long as the writer.
     """
 
     def __init__(self, settings: Settings, name: str, dataset: ox.Store) -> None:
@@ -59,47 +60,49 @@ class Loading:
         self.started = time.perf_counter()
         self.partial = builds / f"{name}.partial"
         self._dump = builds / f"{name}.nq.partial"
+        self._lock = threading.Lock()
+        self._cancelled = False
         self._process: subprocess.Popen[bytes] | None = None
-        self._error: str | None = None
-        self._starter = threading.Thread(target=self._start, args=(dataset,),
-                                         name="build-load", daemon=True)
-        self._starter.start()
+        self._failure: str | None = None
+        self._thread = threading.Thread(target=self._run, args=(dataset,),
+                                        name="build-load", daemon=True)
+        self._thread.start()
 
-    def _start(self, dataset: ox.Store) -> None:
+    def _run(self, dataset: ox.Store) -> None:
         try:
             dataset.dump(str(self._dump), format=ox.RdfFormat.N_QUADS)
-            self._process = subprocess.Popen(
-                [*LOADER, str(self._dump), str(self.partial)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            with self._lock:
+                if self._cancelled:
+                    return
+                self._process = subprocess.Popen(
+                    [*LOADER, str(self._dump), str(self.partial)],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE)
+            _, errors = self._process.communicate()
+            if self._process.returncode != 0 and not self._cancelled:
+                lines = errors.decode(errors="replace").strip().splitlines()
+                self._failure = (lines[-1] if lines else
+                                 f"the load process exited with {self._process.returncode}")
         except Exception as error:  # reported by wait()
-            self._error = f"writing {self._dump}: {type(error).__name__}: {error}"
+            self._failure = f"writing {self.partial}: {type(error).__name__}: {error}"
+        finally:
+            self._dump.unlink(missing_ok=True)
 
     def wait(self) -> float:
         """Block until the store is complete; its seconds, or LoadFailed."""
-        self._starter.join()
-        if self._process is None:
+        self._thread.join()
+        if self._failure is not None:
             self.discard()
-            raise LoadFailed(self._error or "the load process did not start")
-        try:
-            _, errors = self._process.communicate()
-        finally:
-            self._dump.unlink(missing_ok=True)
-        if self._process.returncode != 0:
-            self.discard()
-            lines = errors.decode(errors="replace").strip().splitlines()
-            raise LoadFailed(lines[-1] if lines else
-                             f"the load process exited with {self._process.returncode}")
+            raise LoadFailed(self._failure)
         return round(time.perf_counter() - self.started, 3)
 
     def discard(self) -> None:
         """Stop the load at once (the build failed) and delete what it wrote."""
-        self._starter.join()
-        if self._process is not None:
-            if self._process.poll() is None:
+        with self._lock:
+            self._cancelled = True
+            if self._process is not None and self._process.poll() is None:
                 self._process.kill()
-            self._process.wait()
-            if self._process.stderr is not None:
-                self._process.stderr.close()
+        self._thread.join()
         self._dump.unlink(missing_ok=True)
         shutil.rmtree(self.partial, ignore_errors=True)
 

@@ -50,6 +50,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from ..formats import ALL_FORMATS, Format
+from ..process import die_with_parent
 from .results import (
     CHUNK_BYTES,
     ChunkSink,
@@ -114,12 +115,6 @@ def _read_exact(stream: Any, size: int) -> bytes:
     return data
 
 
-def _die_with_parent() -> None:
-    """PR_SET_PDEATHSIG: if the process that forked us dies, so do we (Linux only)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
-
-
 def drop_network() -> bool:
     """Move this process into an empty network namespace; True when it worked.
 
@@ -139,7 +134,7 @@ def drop_network() -> bool:
 
 def worker_main(sock: socket.socket, isolate_network: bool) -> None:
     """Entry point of a worker process: answer jobs until the web process hangs up."""
-    _die_with_parent()
+    die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the web process's to handle
     isolated = drop_network() if isolate_network else False
     with contextlib.suppress(OSError):

@@ -42,6 +42,7 @@ from ..pipeline.shacl import (
     shape_owner,
     to_rdflib_graph,
 )
+from ..process import die_with_parent
 from .submission import Document, SubmissionError, parse_document
 
 #: Components whose failing IRI value is a reference worth looking up in the dataset.
@@ -100,9 +101,9 @@ def _harden() -> None:
     and if some future parser tried, it would find no network to use.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
         clone_newnet, clone_newuser = 0x40000000, 0x10000000
         for flags in (clone_newnet, clone_newuser | clone_newnet):
             if libc.unshare(flags) == 0:

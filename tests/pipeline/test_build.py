@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -259,3 +262,50 @@ def test_a_failed_load_fails_the_build_and_keeps_the_live_store(project_copy,
     assert failure.value.problems == ["writing the store: No space left on device"]
     assert os.readlink(settings.store_dir) == live_before
     assert not list(settings.builds_dir.glob("*.partial"))
+
+
+LOADER_STANDIN = """
+import os, sys, time
+from publisher.process import die_with_parent
+die_with_parent()
+open(sys.argv[1], "w").write(str(os.getpid()))
+time.sleep(120)
+"""
+
+KILLED_BUILD = """
+import os, signal, sys, time
+from pathlib import Path
+import pyoxigraph as ox
+from publisher.pipeline import load
+from publisher.settings import Settings
+pid_file = sys.argv[2]
+load.LOADER = [sys.executable, "-c", sys.argv[1], pid_file]
+loading = load.Loading(Settings(project_dir=Path(sys.argv[3])), "killed", ox.Store())
+while not os.path.exists(pid_file) or not open(pid_file).read():
+    time.sleep(0.05)
+time.sleep(1.0)  # the writer must outlive the thread's start-up: it is still running
+print("alive" if os.path.exists(f"/proc/{open(pid_file).read()}") else "gone", flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # as if the build were killed mid-load
+"""
+
+
+def test_a_killed_build_leaves_no_store_writer_behind(tmp_path: Path) -> None:
+    pid_file = tmp_path / "writer.pid"
+    run = subprocess.run([sys.executable, "-c", KILLED_BUILD, LOADER_STANDIN, str(pid_file),
+                          str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == -signal.SIGKILL, run.stderr
+    assert run.stdout.strip() == "alive"
+    writer = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while _running(writer) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(writer), "the store writer outlived the build"
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting for a reaper (a container's init may not reap)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
