@@ -64,6 +64,7 @@ class Loading:
         self._cancelled = False
         self._process: subprocess.Popen[bytes] | None = None
         self._failure: str | None = None
+        self._finished = self.started
         self._thread = threading.Thread(target=self._run, args=(dataset,),
                                         name="build-load", daemon=True)
         self._thread.start()
@@ -87,14 +88,15 @@ class Loading:
             self._failure = f"writing {self.partial}: {type(error).__name__}: {error}"
         finally:
             self._dump.unlink(missing_ok=True)
+            self._finished = time.perf_counter()
 
     def wait(self) -> float:
-        """Block until the store is complete; its seconds, or LoadFailed."""
+        """Block until the store is complete; the seconds it took, or LoadFailed."""
         self._thread.join()
         if self._failure is not None:
             self.discard()
             raise LoadFailed(self._failure)
-        return round(time.perf_counter() - self.started, 3)
+        return round(self._finished - self.started, 3)
 
     def discard(self) -> None:
         """Stop the load at once (the build failed) and delete what it wrote."""
