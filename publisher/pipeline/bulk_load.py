@@ -40,4 +40,8 @@ def main(nquads: str, directory: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:3]))
+    if len(sys.argv) != 3:
+        print("usage: python -m publisher.pipeline.bulk_load DUMP.nq NEW_STORE_DIR (internal to"
+              " `publisher build`)", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(main(sys.argv[1], sys.argv[2]))
