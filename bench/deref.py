@@ -266,10 +266,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="do not compare descriptions with Oxigraph's CONSTRUCT")
     args = parser.parse_args(argv)
 
-    store_dir = harness.store_dir_of(args)
-    store = harness.resolve_store(store_dir)
-    dataset = harness.dataset_info(args.project_dir, store_dir)
-    base = dataset["base"] or "http://localhost:8000/"
+    target = harness.target_of(args)
+    store_dir, store, dataset, base = target.store_dir, target.store, target.dataset, target.base
     iris = entity_iris(store, base, args.entities, args.seed)
     if not iris:
         print("no typed entities under the base in this store", file=sys.stderr)

@@ -757,5 +757,22 @@ def store_dir_of(args: Any) -> Path:
     return args.store_dir or args.project_dir / "var" / "store"
 
 
+@dataclass(frozen=True)
+class Target:
+    """What every HTTP benchmark measures against: the live store, its build, its base."""
+
+    store_dir: Path  # the live symlink, as our server is given it
+    store: Path  # the build directory behind it, as Oxigraph wants it
+    dataset: dict[str, Any]  # :func:`dataset_info`, recorded in the results
+    base: str
+
+
+def target_of(args: Any) -> Target:
+    store_dir = store_dir_of(args)
+    dataset = dataset_info(args.project_dir, store_dir)
+    return Target(store_dir, resolve_store(store_dir), dataset,
+                  dataset["base"] or "http://localhost:8000/")
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

@@ -227,10 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-check", action="store_true")
     args = parser.parse_args(argv)
 
-    store_dir = harness.store_dir_of(args)
-    store = harness.resolve_store(store_dir)
-    dataset = harness.dataset_info(args.project_dir, store_dir)
-    base = dataset["base"] or "http://localhost:8000/"
+    target = harness.target_of(args)
+    store_dir, store, dataset, base = target.store_dir, target.store, target.dataset, target.base
     templates = load_templates(harness.QUERIES_DIR, args.project_dir)
     if args.templates:
         keep = {t.strip() for t in args.templates.split(",")}

@@ -191,10 +191,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="client timeout and PUBLISHER_SPARQL_TIMEOUT_S for the run")
     args = parser.parse_args(argv)
 
-    store_dir = harness.store_dir_of(args)
-    store = harness.resolve_store(store_dir)
-    dataset = harness.dataset_info(args.project_dir, store_dir)
-    base = dataset["base"] or "http://localhost:8000/"
+    target = harness.target_of(args)
+    store_dir, store, dataset, base = target.store_dir, target.store, target.dataset, target.base
     query = f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT {args.rows}"
     env = {"PUBLISHER_SPARQL_MAX_ROWS": str(args.rows + 1),
            "PUBLISHER_SPARQL_TIMEOUT_S": str(args.timeout)}
