@@ -18,9 +18,10 @@ import pyoxigraph as ox
 
 from .. import formats
 from ..formats import Format
+from ..formats.rdf import EXTRA_PREFIXES, ordered_quads
 from ..namespaces import STANDARD, prefixes
-from .describe import RDF_TYPE, WAS_DERIVED_FROM, Snapshot
-from .render import EXTRA_PREFIXES, ordered_quads, ordered_triples, used_prefixes
+from ..store import Store
+from .describe import RDF_TYPE, WAS_DERIVED_FROM
 
 NS = {**STANDARD, **EXTRA_PREFIXES}
 XSD = NS["xsd"]
@@ -62,21 +63,25 @@ class Dump:
         return hashlib.sha256(self.body).hexdigest()
 
 
-def make_dumps(snapshot: Snapshot, base: str) -> list[Dump]:
-    """N-Quads and TriG (with the source graphs) and Turtle (their union), gzipped."""
-    quads = ordered_quads(snapshot.quads(None, None, None, None))
-    triples = ordered_triples(quads)
-    bodies = [
-        ("dataset.nq.gz", "N-Quads, every statement with its source graph", formats.N_QUADS,
-         ox.serialize(quads, format=ox.RdfFormat.N_QUADS)),
-        ("dataset.trig.gz", "TriG, every statement with its source graph", formats.TRIG,
-         ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=used_prefixes(quads, base))),
-        ("dataset.ttl.gz", "Turtle, the union of all graphs", formats.TURTLE,
-         ox.serialize(triples, format=ox.RdfFormat.TURTLE,
-                      prefixes=used_prefixes(triples, base))),
-    ]
-    return [Dump(name, title, fmt, gzip.compress(raw, compresslevel=9, mtime=0))
-            for name, title, fmt, raw in bodies]
+#: The dumps: file name, title, format of what is inside the gzip.
+DUMPS: tuple[tuple[str, str, Format], ...] = (
+    ("dataset.nq.gz", "N-Quads, every statement with its source graph", formats.N_QUADS),
+    ("dataset.trig.gz", "TriG, every statement with its source graph", formats.TRIG),
+    ("dataset.ttl.gz", "Turtle, the union of all graphs", formats.TURTLE),
+)
+
+
+def make_dumps(store: Store, base: str) -> list[Dump]:
+    """N-Quads and TriG (with the source graphs) and Turtle (their union), gzipped.
+
+    Written by the format registry, so their bytes (and the size and SHA-256 the
+    description advertises) are the same in every process and every build of the same
+    inputs.
+    """
+    quads = ordered_quads(store.quads(None, None, None, None))
+    return [Dump(name, title, fmt, gzip.compress(
+        formats.serialize(quads, fmt, base=base), compresslevel=9, mtime=0))
+        for name, title, fmt in DUMPS]
 
 
 @dataclass
@@ -101,14 +106,14 @@ class Summary:
     publishers: list[str]
 
 
-def summarize(snapshot: Snapshot, stats: dict, base: str, ontology_iri: str) -> Summary:
+def summarize(store: Store, stats: dict, base: str, ontology_iri: str) -> Summary:
     """Counts per class, featured entities, graphs, sources and vocabularies in use."""
     ontology = _n(ontology_iri)
-    id_base = base + "id/"
+    id_base = base + "id/"  # the same as settings.id_base: base is the deployment's
     members: dict[str, set[str]] = defaultdict(set)
     incoming: Counter[str] = Counter()
     vocab_iris: set[str] = set()
-    for quad in snapshot.quads(None, None, None, None):
+    for quad in store.quads(None, None, None, None):
         if quad.graph_name == ontology:
             continue
         vocab_iris.add(quad.predicate.value)
@@ -128,13 +133,13 @@ def summarize(snapshot: Snapshot, stats: dict, base: str, ontology_iri: str) -> 
                 if not iri[len(id_base):].startswith(skip_kinds)][:8]
     per_graph = stats.get("triples_per_graph", {})
     graphs = sorted((g, n) for g, n in per_graph.items() if g and g != ontology_iri)
-    articles = sorted({q.object.value for q in snapshot.quads(None, WAS_DERIVED_FROM, None,
+    articles = sorted({q.object.value for q in store.quads(None, WAS_DERIVED_FROM, None,
                                                               ox.DefaultGraph())
                        if isinstance(q.object, ox.NamedNode)})
-    licence = next((q.object.value for q in snapshot.quads(
+    licence = next((q.object.value for q in store.quads(
         ontology, _term("dcterms", "license"), None, None)
         if isinstance(q.object, ox.NamedNode)), None)
-    publishers = sorted({q.object.value for q in snapshot.quads(
+    publishers = sorted({q.object.value for q in store.quads(
         None, _term("prov", "wasAttributedTo"), None, ox.DefaultGraph())
         if isinstance(q.object, ox.NamedNode)})
     vocabularies = set()
@@ -230,29 +235,11 @@ def void_quads(summary: Summary, dumps: list[Dump], base: str, built_at: str,
 
 
 def example_queries(base: str) -> list[tuple[str, str, str]]:
-    """(title, query, link to run it) for the home page."""
-    dip = base + "ontology#"
-    queries = [
-        ("Meetings Sergey Lavrov took part in, with the source stating each",
-         f"""PREFIX dip: <{dip}>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-SELECT ?event ?label ?date ?article WHERE {{
-  GRAPH ?g {{ ?event dip:participant <{base}id/person/sergey-lavrov> ;
-                     rdfs:label ?label .
-             OPTIONAL {{ ?event dip:date ?date }} }}
-  ?g prov:wasDerivedFrom ?article .
-}} ORDER BY ?date"""),
-        ("Entities per class",
-         """SELECT ?class (COUNT(DISTINCT ?s) AS ?entities) WHERE {
-  GRAPH ?g { ?s a ?class }
-} GROUP BY ?class ORDER BY DESC(?entities)"""),
-        ("Members of ASEAN and their role",
-         f"""PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?member ?name ?role WHERE {{
-  ?m org:organization <{base}id/organization/asean> ; org:member ?member ; org:role ?role .
-  ?member rdfs:label ?name .
-}} ORDER BY ?name"""),
-    ]
-    return [(title, query, f"{base}sparql?query={quote(query)}") for title, query in queries]
+    """(title, query, link that opens it on the query page) for the home page.
+
+    The same examples the query page offers (:mod:`publisher.sparql.examples`): one list.
+    """
+    from ..sparql.examples import EXAMPLES
+
+    return [(example.question, query, f"{base}sparql?query={quote(query)}")
+            for example in EXAMPLES[:3] for query in [example.query(base)]]

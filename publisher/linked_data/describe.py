@@ -14,7 +14,8 @@ triples (DBpedia and Pubby users expect the same):
 
 Quads keep their graph, so the N-Quads and TriG variants say which source states each
 fact and the triple formats are simply their union. Reads go through the store's quad
-pattern API (no SPARQL), which keeps a description a few dozen index lookups.
+pattern interface of :class:`publisher.store.Store` (no SPARQL), which keeps a
+description a few dozen index lookups.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from ..namespaces import STANDARD
+from ..store import Store
 
 RDF = STANDARD["rdf"]
 RDFS = STANDARD["rdfs"]
@@ -46,24 +48,6 @@ WAS_DERIVED_FROM = ox.NamedNode(PROV + "wasDerivedFrom")
 MAX_BLANK_DEPTH = 4
 
 Subject = ox.NamedNode | ox.BlankNode
-
-
-class Snapshot:
-    """One build's quads, read through the quad-pattern index.
-
-    Taken once per document from :attr:`publisher.store.LiveStore.oxigraph`, so a
-    description is read from a single consistent build and the live-symlink check is
-    paid once per document, not once per lookup.
-    """
-
-    def __init__(self, store: ox.Store) -> None:
-        self._store = store
-
-    def quads(self, subject=None, predicate=None, object=None, graph=None):
-        return self._store.quads_for_pattern(subject, predicate, object, graph)
-
-    def contains_named_graph(self, graph: ox.NamedNode) -> bool:
-        return self._store.contains_named_graph(graph)
 
 
 class _QuadSet:
@@ -92,7 +76,7 @@ class _QuadSet:
         return list(self._quads)
 
 
-def _closure(store: Snapshot, subject: Subject, out: _QuadSet,
+def _closure(store: Store, subject: Subject, out: _QuadSet,
              graph: ox.NamedNode | ox.DefaultGraph | None = None, seen: set | None = None) -> None:
     """Outgoing statements of ``subject``, following blank-node objects (the CBD)."""
     seen = seen if seen is not None else set()
@@ -105,7 +89,7 @@ def _closure(store: Snapshot, subject: Subject, out: _QuadSet,
             _closure(store, quad.object, out, quad.graph_name, seen)
 
 
-def _incoming_through_blank(store: Snapshot, blank: ox.BlankNode, out: _QuadSet,
+def _incoming_through_blank(store: Store, blank: ox.BlankNode, out: _QuadSet,
                             graph: ox.NamedNode | ox.DefaultGraph, depth: int = 0) -> None:
     """A link from a blank node: keep the blank node's statements and walk to its owner."""
     _closure(store, blank, out, graph)
@@ -128,13 +112,13 @@ def _referenced(quads: Iterable[ox.Quad], exclude: ox.NamedNode | None) -> list[
     return list(found)
 
 
-def _add_labels(store: Snapshot, iris: Iterable[ox.NamedNode], out: _QuadSet) -> None:
+def _add_labels(store: Store, iris: Iterable[ox.NamedNode], out: _QuadSet) -> None:
     for iri in iris:
         for predicate in LABEL_PREDICATES:
             out.extend(store.quads(iri, predicate, None, None))
 
 
-def _add_provenance(store: Snapshot, out: _QuadSet, done: set[ox.NamedNode]) -> None:
+def _add_provenance(store: Store, out: _QuadSet, done: set[ox.NamedNode]) -> None:
     """Describe each named graph used (default graph) and the article it is derived from."""
     graphs = {q.graph_name for q in out if isinstance(q.graph_name, ox.NamedNode)}
     for graph in sorted(graphs - done, key=lambda g: g.value):
@@ -145,9 +129,12 @@ def _add_provenance(store: Snapshot, out: _QuadSet, done: set[ox.NamedNode]) -> 
                 _closure(store, quad.object, out)
 
 
-def describe(store: Snapshot, iri: str) -> list[ox.Quad]:
+def describe(store: Store, iri: str) -> list[ox.Quad]:
     """The description quads of ``iri`` (empty when the store says nothing about it)."""
-    node = ox.NamedNode(iri)
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:
+        return []
     out = _QuadSet()
     _closure(store, node, out)
     for quad in store.quads(None, None, node, None):
@@ -170,8 +157,3 @@ def describe(store: Snapshot, iri: str) -> list[ox.Quad]:
         if len(out) == before:
             break
     return out.as_list()
-
-
-def graph_quads(store: Snapshot, graph: str) -> list[ox.Quad]:
-    """Every quad of one named graph (the ontology document)."""
-    return list(store.quads(None, None, None, ox.NamedNode(graph)))

@@ -10,6 +10,8 @@ published only if validation passes, else the child is stopped and its output de
 from __future__ import annotations
 
 import hashlib
+import shutil
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,8 +25,10 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from .. import __version__
+from ..builds import ONTOLOGY_FOLDER, QUERIES_FOLDER, SHAPES_FOLDER
 from ..namespaces import compact
 from ..settings import Settings
+from ..store.embedded import EmbeddedStore
 from .facts import FactFileError
 from .load import LoadFailed, Loading, publish
 from .locate import Locator
@@ -74,11 +78,58 @@ class Prepared:
     dataset: ox.Store
 
 
+def input_folders(settings: Settings) -> tuple[Path, ...]:
+    return (settings.data_dir, settings.mappings_dir, settings.ontology_dir,
+            settings.shapes_dir, settings.queries_dir)
+
+
 def input_files(settings: Settings) -> list[Path]:
-    folders = (settings.data_dir, settings.mappings_dir, settings.ontology_dir,
-               settings.shapes_dir)
-    return sorted(p for folder in folders if folder.is_dir()
+    return sorted(p for folder in input_folders(settings) if folder.is_dir()
                   for p in folder.rglob("*") if p.is_file())
+
+
+def inputs_time(settings: Settings) -> datetime:
+    """When the inputs last changed: the build's time, so equal inputs give equal bytes.
+
+    The time of the newest commit touching the inputs when they are committed and
+    unchanged (every checkout of a commit agrees on it), else the newest file time.
+    """
+    folders = [str(f) for f in input_folders(settings) if f.is_dir()]
+    committed = _commit_time(settings.project_dir, folders)
+    if committed is not None:
+        return committed
+    newest = max((p.stat().st_mtime for p in input_files(settings)), default=0.0)
+    return datetime.fromtimestamp(int(newest), UTC)
+
+
+def _commit_time(project: Path, folders: list[str]) -> datetime | None:
+    if not folders or shutil.which("git") is None:
+        return None
+    try:
+        status = subprocess.run(["git", "status", "--porcelain", "--", *folders], cwd=project,
+                                capture_output=True, text=True, timeout=30, check=True)
+        if status.stdout.strip():
+            return None  # uncommitted changes: the files are newer than any commit
+        stamp = subprocess.run(["git", "log", "-1", "--format=%ct", "--", *folders],
+                               cwd=project, capture_output=True, text=True, timeout=30,
+                               check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return datetime.fromtimestamp(int(stamp), UTC) if stamp.isdigit() else None
+
+
+def keep_serving_inputs(settings: Settings, build: Path) -> None:
+    """Copy what serving reads besides the store into the build: the shapes and the
+    ontology it was validated with, and the competency questions, as they are now."""
+    for source, name in ((settings.shapes_dir, SHAPES_FOLDER),
+                         (settings.ontology_dir, ONTOLOGY_FOLDER),
+                         (settings.queries_dir, QUERIES_FOLDER)):
+        target = build / name
+        target.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            for path in sorted(source.iterdir()):
+                if path.is_file() and path.suffix in (".ttl", ".rq"):
+                    shutil.copyfile(path, target / path.name)
 
 
 def build_id(settings: Settings) -> str:
@@ -152,22 +203,8 @@ def describe(result: ShaclResult, locator: Locator, base: str, shapes: Graph) ->
 
 
 def statistics(settings: Settings, dataset: ox.Store) -> dict[str, Any]:
-    """Triples per graph and entities per class, counted by Oxigraph (no Python loop)."""
-    ontology = ox.NamedNode(settings.ontology_iri)  # its str() is the SPARQL form, <…>
-    per_graph = {"": len(list(dataset.quads_for_pattern(None, None, None, ox.DefaultGraph())))}
-    for row in dataset.query(
-            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
-        per_graph[row["g"].value] = int(row["n"].value)
-    typed = dataset.query(
-        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {"
-        f" {{ ?s a ?c }} UNION {{ GRAPH ?g {{ ?s a ?c }} FILTER(?g != {ontology}) }} }}"
-        " GROUP BY ?c")
-    return {
-        "triples": len(dataset),
-        "triples_per_graph": dict(sorted(per_graph.items())),
-        "entities_per_class": dict(sorted((row["c"].value, int(row["n"].value))
-                                          for row in typed)),
-    }
+    """Triples per graph and entities per class, as the store interface counts them."""
+    return EmbeddedStore(dataset).statistics(settings.ontology_iri)
 
 
 @contextmanager
@@ -190,8 +227,8 @@ def build(settings: Settings, progress: Progress = print,
                  f"{sum(len(m.fact_file.records) for m in prepared.mapped)} records, "
                  f"{prepared.derived_count} quads")
     identifier = build_id(settings)
-    built_at = datetime.now(UTC).replace(microsecond=0)
-    name = f"{built_at:%Y%m%dT%H%M%SZ}-{identifier[:12]}"
+    built_at = inputs_time(settings)
+    name = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{identifier[:12]}"
     loading = Loading(settings, name, prepared.dataset)
     try:
         with _stage("validate", timings, progress):
@@ -210,6 +247,7 @@ def build(settings: Settings, progress: Progress = print,
     progress(f"  load: {timings['load']:.2f} s, alongside validation "
              f"({time.perf_counter() - waiting:.2f} s more after it)")
     stats = statistics(settings, prepared.dataset)
+    keep_serving_inputs(settings, loading.partial)
     info = {"build_id": identifier, "built_at": built_at.isoformat(),
             "base": settings.base, "stats": stats, "timings": timings}
     path = publish(settings, loading.partial, info, before_publish)

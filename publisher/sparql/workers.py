@@ -7,7 +7,7 @@ keeps memory flat (a worker blocks while the client is slow to read). At the dea
 the worker is SIGKILLed, which stops its CPU work at once, and a fresh worker replaces it.
 
 Two lanes keep cheap queries prompt while expensive ones run: ``size`` workers form the
-fast lane. A query still running after ``SLOW_AFTER_S`` moves its worker to the slow lane
+fast lane. A query still running after ``slow_after_s`` moves its worker to the slow lane
 (at most ``slow_lane`` of them) and a replacement joins the fast lane, so the next cheap
 query does not wait behind it. The replacement is a ``spares`` worker started beforehand
 and kept idle on standby: the handover costs no process start, the process tree does not
@@ -47,11 +47,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-import pyoxigraph as ox
-
+from ..builds import StoreUnavailable
 from ..formats import ALL_FORMATS, Format
-from ..process import die_with_parent
-from .results import (
+from ..formats.results import (
     CHUNK_BYTES,
     ChunkSink,
     fits,
@@ -59,12 +57,16 @@ from .results import (
     serialize_native,
     write_result,
 )
+from ..process import die_with_parent
+from ..store import QueryDataset
+from ..store.embedded import EmbeddedStore
 
 log = logging.getLogger(__name__)
 
 HEADER = struct.Struct("!cI")
 READY, JOB, DATA, ERROR, CUT, DONE, TIMEOUT = b"R", b"J", b"D", b"E", b"C", b"Z", b"T"
-#: A query running longer than this is moved to the slow lane.
+#: A query running longer than this is moved to the slow lane (the default of
+#: ``settings.sparql_slow_after_s``, which the endpoint passes to its pool).
 SLOW_AFTER_S = 0.5
 #: How long a new worker may take to say it is ready.
 SPAWN_TIMEOUT_S = 30.0
@@ -140,7 +142,7 @@ def worker_main(sock: socket.socket, isolate_network: bool) -> None:
     with contextlib.suppress(OSError):
         os.nice(WORKER_NICENESS)
     _send(sock, READY, json.dumps({"pid": os.getpid(), "isolated": isolated}).encode())
-    stores: dict[str, ox.Store] = {}
+    stores: dict[str, EmbeddedStore] = {}
     incoming = sock.makefile("rb", buffering=CHUNK_BYTES)
     out = FrameWriter(sock)
     while True:
@@ -174,31 +176,27 @@ def _error(out: FrameWriter, status: int, message: str) -> None:
     out.frame(ERROR, json.dumps({"status": status, "message": message}).encode(), final=True)
 
 
-def _open(stores: dict[str, ox.Store], path: str) -> ox.Store:
-    store = stores.get(path)
+def _open(stores: dict[str, EmbeddedStore], location: str) -> EmbeddedStore:
+    store = stores.get(location)
     if store is None:
         stores.clear()  # a new build was swapped in: let the old one go
-        store = stores[path] = ox.Store.read_only(path)
+        store = stores[location] = EmbeddedStore.open_read_only(location)
     return store
 
 
-def query_options(job: dict[str, Any]) -> dict[str, Any]:
-    """pyoxigraph options for the dataset a job asks for (see docs/sparql.md)."""
-    if job.get("default_graph") is not None or job.get("named_graphs") is not None:
-        return {
-            "default_graph": [ox.NamedNode(iri) for iri in job.get("default_graph") or []],
-            "named_graphs": [ox.NamedNode(iri) for iri in job.get("named_graphs") or []],
-        }
-    if job.get("union", True):
-        return {"use_default_graph_as_union": True}
-    return {}
+def _query(store: EmbeddedStore, job: dict[str, Any]) -> Any:
+    """The job's query over the dataset it asks for (see docs/sparql.md), with relative
+    IRIs resolved against the endpoint's IRI."""
+    return store.query(job["query"], QueryDataset.from_job(job), base_iri=job.get("base_iri"))
 
 
-def run_job(out: FrameWriter, job: dict[str, Any], stores: dict[str, ox.Store]) -> None:
+def run_job(out: FrameWriter, job: dict[str, Any], stores: dict[str, EmbeddedStore]) -> None:
     fmt: Format = _FORMATS_BY_NAME[job["format"]]
     try:
         store = _open(stores, job["store"])
-        result = store.query(job["query"], **query_options(job))
+        result = _query(store, job)
+    except StoreUnavailable as error:
+        return _error(out, 503, str(error))
     except SyntaxError as error:
         return _error(out, 400, f"SPARQL syntax error: {error}")
     except ValueError as error:
@@ -221,7 +219,7 @@ def run_job(out: FrameWriter, job: dict[str, Any], stores: dict[str, ox.Store]) 
                 out.frame(DONE, DONE_NATIVE, final=True)
                 return None
             # Maybe over the row cap, or large: again, row by row, cut exactly.
-            result = store.query(job["query"], **query_options(job))
+            result = _query(store, job)
         outcome = write_result(result, fmt, sink, max_rows)
     except OSError as error:
         return _error(out, 500, f"store error: {error}")
@@ -371,8 +369,9 @@ class QueryPool:
     """Worker processes with a fast and a slow lane; see the module docstring."""
 
     def __init__(self, size: int, slow_lane: int, *, isolate_network: bool,
-                 spares: int = 0) -> None:
+                 spares: int = 0, slow_after_s: float = SLOW_AFTER_S) -> None:
         self.size = size
+        self.slow_after_s = slow_after_s
         self.slow_lane = slow_lane
         self.spares = min(spares, slow_lane)
         self.isolate_network = isolate_network
@@ -550,7 +549,7 @@ class QueryPool:
         self._place(worker)
 
     def _slow(self, worker: Worker, execution: Execution, deadline: float) -> None:
-        """Still running after ``SLOW_AFTER_S``: to the slow lane; now the deadline timer."""
+        """Still running after ``slow_after_s``: to the slow lane; now the deadline timer."""
         worker.timers.clear()
         worker.timers.append(asyncio.get_running_loop().call_at(deadline, execution.expire))
         self._mark_slow(worker)
@@ -575,7 +574,7 @@ class QueryPool:
             worker = await self._acquire(deadline)
             execution = Execution(self, worker)
             worker.busy = True
-            slow_at = loop.time() + SLOW_AFTER_S
+            slow_at = loop.time() + self.slow_after_s
             if slow_at < deadline:
                 worker.timers.append(loop.call_at(slow_at, self._slow, worker, execution,
                                                   deadline))
