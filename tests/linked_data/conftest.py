@@ -1,13 +1,13 @@
-"""One real store for the linked-data tests, built once per session from the repository.
+"""One real store per base path for the linked-data tests, built from the repository.
 
-The store is built with the base of a loopback address (``http://127.0.0.1:PORT/``) so
-that the same build serves both the in-process TestClient (pointed at that base URL)
-and a real uvicorn process listening on that port, where links can be crawled.
+The store is built with the base of a loopback address (``http://127.0.0.1:PORT/`` or
+``…/data/``) so that the same build serves both the in-process TestClient (pointed at
+that base URL) and a real ``publisher serve`` process on that port, where links can be
+crawled.
 """
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,18 +15,18 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from publisher.app import create_app
 from publisher.pipeline.build import build
 from publisher.settings import Settings
-
-from .server_app import make_app
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def make_app(settings: Settings, prewarm: bool = False) -> FastAPI:
+    """The one application; TestClient tests switch background preparation off, so each
+    test sees exactly what it asks for."""
+    return create_app(settings.model_copy(update={"prewarm": prewarm}))
 
 
 @pytest.fixture(scope="session")
@@ -35,9 +35,10 @@ def port() -> int:
 
 
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory: pytest.TempPathFactory, port: int) -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory, port: int, base_path: str) -> Settings:
     store_dir = tmp_path_factory.mktemp("linked-data") / "store"
-    built = Settings(base=f"http://127.0.0.1:{port}/", project_dir=ROOT, store_dir=store_dir)
+    built = Settings(base=f"http://127.0.0.1:{port}{base_path}", project_dir=ROOT,
+                     store_dir=store_dir)
     build(built, progress=lambda _line: None)
     return built
 

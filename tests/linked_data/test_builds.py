@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,9 +11,9 @@ from fastapi.testclient import TestClient
 from publisher import formats
 from publisher.pipeline.build import build
 from publisher.settings import Settings
+from tests.conftest import copy_project
 
-from .conftest import ROOT
-from .server_app import make_app
+from .conftest import ROOT, make_app
 
 LAVROV = "/doc/person/sergey-lavrov"
 
@@ -33,9 +32,7 @@ def test_two_workers_render_identical_bytes(settings: Settings) -> None:
 
 
 def test_new_build_changes_etag_and_content(settings: Settings, tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    for folder in ("data", "mappings", "ontology", "shapes"):
-        shutil.copytree(ROOT / folder, project / folder)
+    project = copy_project(tmp_path / "project")
     store_dir = tmp_path / "var" / "store"
     store_dir.parent.mkdir()
     os.symlink(settings.store_dir.resolve(), store_dir)   # start from the session build
@@ -62,15 +59,3 @@ def test_no_store_yet_is_503_not_500(tmp_path: Path, path: str) -> None:
         response = client.get(path)
         assert response.status_code == 503
         assert "publisher build" in response.text
-
-
-def test_front_serves_the_same_documents(app, settings: Settings) -> None:
-    from publisher.linked_data import front
-
-    with TestClient(front(app), base_url=settings.base.rstrip("/")) as fronted, \
-            TestClient(app, base_url=settings.base.rstrip("/")) as plain:
-        for path in (f"{LAVROV}.ttl", "/id/person/sergey-lavrov", "/"):
-            one = fronted.get(path, follow_redirects=False)
-            two = plain.get(path, follow_redirects=False)
-            assert (one.status_code, one.content) == (two.status_code, two.content)
-        assert fronted.get("/api/openapi.json").status_code == 200   # the rest: FastAPI

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import html
-import os
 import re
-import subprocess
-import sys
-import time
 from collections import deque
 from collections.abc import Iterator
 from urllib.parse import urldefrag
@@ -17,43 +13,21 @@ import pytest
 import rdflib
 
 from publisher.settings import Settings
-
-from .conftest import ROOT
+from tests.conftest import start_server, stop_server
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-#: Served by other features (their own suites test them), not by the linked-data layer.
-OTHER_FEATURES = ("sparql", "validate")
 
 
 @pytest.fixture(scope="module")
-def server(settings: Settings, port: int) -> Iterator[str]:
-    env = {**os.environ, "PUBLISHER_BASE": settings.base,
-           "PUBLISHER_STORE_DIR": str(settings.store_dir),
-           "PUBLISHER_PROJECT_DIR": str(settings.project_dir)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory",
-         "tests.linked_data.server_app:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
+def server(settings: Settings, port: int,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``publisher serve`` (background preparation on, as deployed) on the base's port."""
+    log = tmp_path_factory.mktemp("live-server") / "serve.log"
+    running = start_server(settings, log, ready_path="static/css/site.css", port=port)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "static/css/site.css", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read().decode() if process.stdout else ""
-                    pytest.fail(f"uvicorn did not start:\n{output}")
-                time.sleep(0.1)
-        yield url
+        yield running.root
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(running)
 
 
 def test_rdflib_dereferences_a_person(server: str) -> None:
@@ -64,12 +38,13 @@ def test_rdflib_dereferences_a_person(server: str) -> None:
     assert len(set(graph.subjects(participant, me))) >= 10
 
 
-def test_real_client_sees_303_and_compression(server: str) -> None:
+def test_real_client_sees_303_and_compression(server: str, base_path: str) -> None:
     with httpx.Client(base_url=server, headers={"accept-encoding": "br, gzip"}) as client:
         response = client.get("id/person/sergey-lavrov", headers={"accept": "text/turtle"})
         assert response.status_code == 303
-        assert response.headers["location"] == "/doc/person/sergey-lavrov"
-        document = client.get(response.headers["location"], headers={"accept": "text/turtle"})
+        assert response.headers["location"] == f"{base_path}doc/person/sergey-lavrov"
+        document = client.get(str(response.url.join(response.headers["location"])),
+                              headers={"accept": "text/turtle"})
         assert document.status_code == 200
         assert document.headers["content-encoding"] == "br"
         assert "Sergey Lavrov" in document.text
@@ -89,8 +64,9 @@ def _iris_in_rdf(body: bytes, base: str) -> set[str]:
 
 
 def test_crawl_every_link_from_the_home_page(server: str) -> None:
-    """Follow every link under the base from ``/`` (HTML links and every IRI in the
-    Turtle of each document): each must answer 200 after redirects, never 404 or 500."""
+    """Follow every link under the base from the home page (HTML links, the query page's
+    links included, and every IRI in the Turtle of each document): each must answer 200
+    to a browser after redirects, never 404, 406 or 500."""
     seen: set[str] = set()
     queue: deque[tuple[str, str]] = deque([(server, "/")])
     failures: list[str] = []
@@ -102,8 +78,6 @@ def test_crawl_every_link_from_the_home_page(server: str) -> None:
             if url in seen or not url.startswith(server):
                 continue
             seen.add(url)
-            if url[len(server):].split("?")[0].split("/")[0] in OTHER_FEATURES:
-                continue
             response = client.get(url, headers={"accept": BROWSER})
             if response.status_code != 200:
                 failures.append(f"{url} (linked from {found_on}): {response.status_code}")
