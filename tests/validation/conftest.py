@@ -16,10 +16,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from publisher.app import create_app
 from publisher.pipeline.build import build
 from publisher.settings import Settings
-from publisher.store import LiveStore
-from publisher.validation.routes import register
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = Path(__file__).resolve().parent / "examples"
@@ -35,12 +34,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 def make_app(settings: Settings) -> FastAPI:
-    """Only the validation routes: these tests stay independent of the other features."""
-    app = FastAPI()
-    app.state.settings = settings
-    app.state.store = LiveStore(settings)
-    register(app)
-    return app
+    """The one application, without background preparation of documents."""
+    return create_app(settings.model_copy(update={"prewarm": False}))
 
 
 @pytest.fixture(scope="session")

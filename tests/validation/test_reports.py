@@ -10,8 +10,9 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
+from publisher.snapshot import open_live
 from publisher.validation.report import ValidationReport
-from publisher.validation.service import StoreContext, validate
+from publisher.validation.service import Rules, StoreContext, validate
 from publisher.validation.submission import Document
 
 from .conftest import BASE, EXAMPLES, example
@@ -131,7 +132,8 @@ def test_nonconforming_rows_name_the_shape_and_group_by_focus(settings, app):
     conforms, rows = expected()
     document = Document("meeting-nonconforming.ttl", ox.RdfFormat.TURTLE,
                         example("meeting-nonconforming.ttl"))
-    report = validate([document], settings, StoreContext(app.state.store))
+    snapshot = open_live(settings)
+    report = validate([document], settings, StoreContext(snapshot), Rules.of_build(snapshot))
     assert report.conforms is conforms
     got = {(f"<{r.focus}>", r.path and f"<{r.path}>",
             None if r.value is None else (f"<{r.value}>" if r.value_kind == "iri"
@@ -249,11 +251,12 @@ def test_the_page_shows_at_most_the_row_limit(settings, app, monkeypatch):
 
     document = Document("meeting-nonconforming.ttl", ox.RdfFormat.TURTLE,
                         example("meeting-nonconforming.ttl"))
-    report = validate([document], settings, StoreContext(app.state.store))
+    snapshot = open_live(settings)
+    report = validate([document], settings, StoreContext(snapshot), Rules.of_build(snapshot))
     groups, hidden = report.limited_groups(2)
     assert [len(g.rows) for g in groups] == [2] and hidden == 2
     monkeypatch.setattr(routes, "ROW_DISPLAY_LIMIT", 3)
-    page = routes.render_page(settings, app.state.store, report=report).decode()
+    page = routes.render_page(settings, snapshot, report=report).decode()
     assert "1 more results are not shown here" in page
     assert "sh:ValidationReport" in page  # the whole report, as Turtle, below the table
 
