@@ -177,14 +177,11 @@ def test_owl_imports_are_not_followed(client, settings, tripwire):
 def test_billion_laughs_is_rejected_quickly(client):
     bomb = billion_laughs()
     assert len(bomb) < 1200  # ~3 GB once expanded, which pyoxigraph would do
-    started = time.perf_counter()
+    # Refused by the screen, before any parser (or worker) sees it: no clock needed.
     with pytest.raises(SubmissionError, match="DOCTYPE declaration is refused"):
         parse_document(Document("bomb.rdf", ox.RdfFormat.RDF_XML, bomb), BASE)
-    assert time.perf_counter() - started < 0.05
-    started = time.perf_counter()
     response = client.post("/validate", content=bomb, headers=RDF_XML)
-    assert response.status_code == 400
-    assert time.perf_counter() - started < 0.5  # refused before any worker starts
+    assert response.status_code == 400 and "DOCTYPE" in response.text
     assert no_validation_children()
 
 
@@ -213,14 +210,11 @@ def test_deep_xml_is_refused(client):
 
 def test_time_limit_kills_the_worker(client_with):
     client = client_with(validate_timeout_s=0.05)
-    started = time.perf_counter()
     response = client.post("/validate", content=example("meeting-conforming.ttl"),
                            headers=TURTLE)
-    elapsed = time.perf_counter() - started
     assert response.status_code == 422
     assert "validation stopped after 0.05 s" in response.text
-    assert elapsed < 2.0
-    assert no_validation_children()
+    assert no_validation_children()  # the worker was killed, not left to finish
 
 
 def test_a_crashed_worker_is_reported_by_its_signal():
