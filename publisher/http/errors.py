@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 #: Offered for errors; plain text first, so ``*/*`` (curl, most libraries) reads it.
 ERROR_FORMATS: tuple[Format, ...] = (TEXT, HTML, PROBLEM_JSON)
 CACHE = {404: "public, max-age=60", 410: "public, max-age=60"}
+METHOD_ORDER = {"GET": 0, "HEAD": 1, "POST": 2, "OPTIONS": 3}
 
 
 class HTTPProblem(Exception):
@@ -70,8 +71,11 @@ async def http_exception_handler(request: Request, exc: Exception) -> Any:
                    f"{request.app.state.settings.id_base}{{kind}}/{{slug}}; the home page "
                    "lists them all.")
     elif status == 405:
-        message = (f"{request.method} is not allowed here; allowed: "
-                   f"{(exc.headers or {}).get('Allow', 'GET, HEAD')}")
+        allowed = sorted((exc.headers or {}).get("Allow", "GET, HEAD").split(", "),
+                         key=lambda method: METHOD_ORDER.get(method, 9))
+        headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}  # a set: order it
+        return render(request, HTTPProblem(405, f"{request.method} is not allowed here; "
+                                                f"allowed: {headers['Allow']}", headers))
     else:
         message = str(exc.detail)
     return render(request, HTTPProblem(status, message, exc.headers))

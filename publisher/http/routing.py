@@ -10,6 +10,7 @@ document, so the documented API is exactly the routed one.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,9 +97,14 @@ def starlette_routes(table: Sequence[RouteSpec], base_path: str) -> list[Route]:
         app = (request_response(endpoint)
                if inspect.isfunction(endpoint) or inspect.ismethod(endpoint) else endpoint)
         methods = [m for m in spec.allow.split(", ")]
-        routes.append(Route(base_path + spec.path, _WithOptions(app, spec.allow),
-                            methods=methods, name=spec.name or spec.path or "home",
-                            include_in_schema=False))
+        route = Route(base_path + spec.path, _WithOptions(app, spec.allow), methods=methods,
+                      name=spec.name or spec.path or "home", include_in_schema=False)
+        # Starlette ends its patterns with ``$``, which also matches before a final
+        # newline: ``/sparql%0A`` would be ``/sparql``. ``\Z`` matches the end only.
+        pattern = route.path_regex.pattern
+        if pattern.endswith("$"):
+            route.path_regex = re.compile(pattern[:-1] + r"\Z")
+        routes.append(route)
     return routes
 
 

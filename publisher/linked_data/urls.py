@@ -115,11 +115,15 @@ class UrlSpace:
 
     # -- the kinds the router dispatches ------------------------------------------------
     def home(self, snapshot: Snapshot, rest: str) -> Route:
+        if rest not in ("", "index.html"):
+            return Missing(rest)
         p = self.base_path
         paths = tuple(p if f is HTML else f"{p}void.{f.extension}" for f in VOID_FORMATS)
         return Document("home", VOID_FORMATS, paths, HTML if rest else None)
 
     def well_known_void(self, snapshot: Snapshot, rest: str) -> Route:
+        if rest != ".well-known/void":
+            return Missing(rest)
         return Redirect(self.base_path + "void")
 
     def thing(self, snapshot: Snapshot, rest: str) -> Route:
@@ -149,6 +153,8 @@ class UrlSpace:
     def vocabulary(self, snapshot: Snapshot, rest: str) -> Route:
         """``ontology``, ``shapes``, ``void``, each with an optional ``.{ext}``."""
         stem, dot, ext = rest.partition(".")
+        if stem not in ("ontology", "shapes", "void"):
+            return Missing(rest)
         offered = VOID_FORMATS if stem == "void" else VOCABULARY_FORMATS
         paths = tuple(f"{self.base_path}{stem}.{f.extension}" for f in offered)
         if not dot:
@@ -171,6 +177,8 @@ class UrlSpace:
     def dumps_listing(self, snapshot: Snapshot, rest: str) -> Route:
         if rest == "dumps":
             return Redirect(self.base_path + "dumps/")
+        if rest != "dumps/":
+            return Missing(rest)
         return Document("dumps", (HTML,), (self.base_path + "dumps/",), HTML)
 
     def dump(self, snapshot: Snapshot, rest: str) -> Route:

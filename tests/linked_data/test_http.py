@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import html
 import json
 import re
 
@@ -233,6 +234,37 @@ def test_404_suggests_close_matches(client: TestClient, base: str) -> None:
     page = client.get("/id/person/sergey-lavrof", headers={"accept": BROWSER})
     assert page.status_code == 404
     assert f"{base}id/person/sergey-lavrov" in page.text
+
+
+#: Paths that name no IRI at all (a space, a quote, brackets, a backslash, control
+#: characters, a C1 control character): a 404 like any other, never a 500.
+HOSTILE = ["a%20b", "%22", "%3E", "%3C", "%7B", "%7D", "%5C", "%60", "%5E", "%7C", "a%00b",
+           "%0A", "%0D%0A", "%7F", "%C2%8A", "%FF", "%C3%28", "%E2%80%AE", "..%2F..%2Fetc",
+           "%25", "%"]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+@pytest.mark.parametrize("prefix", ["id/person/", "doc/person/", "doc/", "ontology/",
+                                    "shapes/", "dumps/", "static/", "void.", "ontology."])
+def test_no_500_for_paths_that_are_no_iri(client: TestClient, prefix: str,
+                                          hostile: str) -> None:
+    for accept in ("text/turtle", BROWSER):
+        response = client.get(f"/{prefix}{hostile}", headers={"accept": accept})
+        assert response.status_code in (404, 406), (prefix, hostile, response.text)
+    assert client.get(f"/doc/person/{hostile}.ttl").status_code == 404
+
+
+def test_home_page_query_links_open_the_query_page(client: TestClient, base: str) -> None:
+    """Its "run it" links, followed by a browser, show the query page with the query."""
+    page = client.get("/", headers={"accept": BROWSER}).text
+    links = [html.unescape(link) for link in re.findall(r'href="([^"]*sparql\?query=[^"]*)"',
+                                                        page)]
+    assert len(links) >= 3
+    for link in links:
+        response = client.get(link[len(base) - 1:], headers={"accept": BROWSER})
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("text/html")
+        assert 'id="sparql-opened">{' in response.text
 
 
 def test_unrouted_path_gets_the_same_404(client: TestClient) -> None:

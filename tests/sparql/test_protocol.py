@@ -507,3 +507,71 @@ def test_served_app_answers_like_the_test_client(server: Server, in_process: Tes
             list(ox.parse(tested.content, ox.RdfFormat.N_TRIPLES)))
     else:
         assert served.content == tested.content
+
+
+# --- bugs of issue 12, each held here -----------------------------------------------------
+
+def test_relative_iris_resolve_against_the_endpoint(client: httpx.Client,
+                                                    server: Server) -> None:
+    """W3C ``query_content_type_construct``: ``<s>`` is relative, the endpoint is its base."""
+    response = client.post(server.url, content=b"CONSTRUCT { <s> <p> 1 } WHERE {}",
+                           headers={"Content-Type": "application/sparql-query",
+                                    "Accept": "application/n-triples"})
+    assert response.status_code == 200, response.text
+    [triple] = [q.triple for q in ox.parse(response.content, ox.RdfFormat.N_TRIPLES)]
+    base = server.settings.base
+    assert (triple.subject.value, triple.predicate.value) == (base + "s", base + "p")
+
+
+def test_a_query_in_another_charset_is_refused(client: httpx.Client, server: Server) -> None:
+    """W3C ``bad_query_non_utf8``: the protocol reads UTF-8 only."""
+    response = client.post(server.url, content="ASK {}".encode("utf-16"),
+                           headers={"Content-Type": "application/sparql-query; charset=UTF-16"})
+    assert response.status_code == 415 and "UTF-8" in response.text
+    form = client.post(server.url, content=b"query=ASK%20%7B%7D", headers={
+        "Content-Type": "application/x-www-form-urlencoded; charset=latin1"})
+    assert form.status_code == 415
+
+
+def test_a_get_with_a_body_is_refused(client: httpx.Client, server: Server) -> None:
+    response = client.request("GET", server.url, params={"query": "ASK {}"},
+                              content=b"ASK { ?s ?p ?o }")
+    assert response.status_code == 400 and "GET" in response.text
+
+
+def test_a_browser_following_a_query_link_gets_the_query_page(client: httpx.Client,
+                                                              server: Server) -> None:
+    """The home page's "run it" links: a browser gets the query page with the query in
+    it, not raw JSON; ``Accept: text/html`` alone is no 406."""
+    query = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"
+    for accept in (BROWSER_ACCEPT, "text/html"):
+        page = client.get(server.url, params={"query": query}, headers={"Accept": accept})
+        assert page.status_code == 200, page.text
+        assert page.headers["content-type"].startswith("text/html")
+        opened = json.loads(re.search(r'id="sparql-opened">(.*?)</script>', page.text,
+                                      re.S).group(1))
+        assert opened["query"] == query
+    data = client.get(server.url, params={"query": query})  # */* still gets data
+    assert data.headers["content-type"].startswith(SRJ)
+
+
+def test_the_endpoint_lives_under_the_base_path(client: httpx.Client, server: Server,
+                                                base_path: str) -> None:
+    """With ``PUBLISHER_BASE=http://host/data/`` the endpoint the service description,
+    VoID and the pages advertise (``/data/sparql``) is the one that answers."""
+    assert server.url.endswith(f"{base_path}sparql")
+    assert client.get(server.url, params={"query": "ASK {}"}).status_code == 200
+    description = client.get(server.url, headers={"Accept": "application/n-triples"}).text
+    assert f"<{server.settings.base}sparql>" in description
+    if base_path != "/":
+        root = server.url.replace(f"{base_path}sparql", "/sparql")
+        assert client.get(root, params={"query": "ASK {}"}).status_code == 404
+
+
+def test_a_path_that_only_looks_like_the_endpoint_is_404(client: httpx.Client,
+                                                         server: Server) -> None:
+    for suffix in ("%0A", "%00", "x", "%20"):
+        response = client.get(server.url + suffix, params={"query": "ASK {}"})
+        assert response.status_code == 404, suffix
+    slash = client.get(server.url + "/", params={"query": "ASK {}"})  # the router's courtesy
+    assert slash.status_code == 307 and slash.headers["location"].startswith(server.url + "?")
