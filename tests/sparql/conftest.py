@@ -83,17 +83,22 @@ TRIG = """
 """
 
 
-def make_build(root: Path, build_id: str = "test-build-1", base: str = BASE) -> Settings:
+def make_build(root: Path, build_id: str = "test-build-1", base: str = BASE,
+               small: bool = False) -> Settings:
     """Build a store like ``publisher build`` would and publish it under ``root``.
 
     The data's IRIs are under ``BASE`` whatever ``base`` the deployment has: a SPARQL
-    endpoint serves any IRIs; ``base`` decides where its routes are.
+    endpoint serves any IRIs; ``base`` decides where its routes are. ``small``: only the
+    few dozen triples of ``TRIG`` (no ontology, no generated graphs), where no query can
+    be expensive.
     """
     settings = Settings(store_dir=root / "var" / "store", project_dir=root, base=base)
     build = settings.builds_dir / build_id
     build.mkdir(parents=True)
     store = ox.Store(str(build))
     store.load(TRIG.encode(), ox.RdfFormat.TRIG)
+    if small:
+        return _publish(settings, build, store, build_id, base)
     store.load(path=str(ROOT / "ontology" / "diplomacy.ttl"), format=ox.RdfFormat.TURTLE,
                base_iri=BASE, to_graph=ox.NamedNode(BASE + "ontology"))
     number = ox.NamedNode(EX + "num")
@@ -106,6 +111,11 @@ def make_build(root: Path, build_id: str = "test-build-1", base: str = BASE) -> 
         ox.Quad(ox.NamedNode(f"{EX}b{i}"), big, ox.Literal(f"{i:06d}" + "x" * BIG_LITERAL),
                 ox.NamedNode(BIG))
         for i in range(N_BIG))
+    return _publish(settings, build, store, build_id, base)
+
+
+def _publish(settings: Settings, build: Path, store: ox.Store, build_id: str,
+             base: str) -> Settings:
     store.flush()
     del store  # close the writable store before anything opens it read-only
     (build / BUILD_INFO).write_text(json.dumps({
