@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from publisher.http.server import environment
+from publisher.pipeline.build import build
 from publisher.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,3 +100,14 @@ def stop_server(server: Server) -> None:
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait()
+
+
+@pytest.fixture(scope="session")
+def shipped(tmp_path_factory: pytest.TempPathFactory, base_path: str) -> Settings:
+    """The repository's data, built for a base on a free loopback port (the port a
+    ``publisher serve`` of it will listen on)."""
+    port = free_port()
+    settings = Settings(base=f"http://127.0.0.1:{port}{base_path}", project_dir=ROOT,
+                        store_dir=tmp_path_factory.mktemp("shipped") / "store", port=port)
+    build(settings, progress=lambda _line: None)
+    return settings
