@@ -26,9 +26,15 @@ BASE = "http://testserver/"
 
 
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def base(base_path: str) -> str:
+    """The deployment's base: the TestClient's host, at its root or under ``/data/``."""
+    return f"http://testserver{base_path}"
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory, base: str) -> Settings:
     store_dir = tmp_path_factory.mktemp("validation") / "store"
-    built = Settings(project_dir=ROOT, store_dir=store_dir, base=BASE)
+    built = Settings(project_dir=ROOT, store_dir=store_dir, base=base)
     build(built, progress=lambda _line: None)
     return built
 
@@ -44,19 +50,19 @@ def app(settings: Settings) -> FastAPI:
 
 
 @pytest.fixture(scope="session")
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, base_url=BASE.rstrip("/")) as test_client:
+def client(app: FastAPI, base: str) -> Iterator[TestClient]:
+    with TestClient(app, base_url=base.rstrip("/")) as test_client:
         yield test_client
 
 
 @pytest.fixture
-def client_with(settings: Settings):
+def client_with(settings: Settings, base: str):
     """A client whose settings differ (smaller limits): ``client_with(timeout_s=…)``."""
     opened: list[TestClient] = []
 
     def make(**overrides: object) -> TestClient:
         changed = settings.model_copy(update=overrides)
-        test_client = TestClient(make_app(changed), base_url=BASE.rstrip("/"))
+        test_client = TestClient(make_app(changed), base_url=base.rstrip("/"))
         opened.append(test_client)
         return test_client
 

@@ -231,7 +231,7 @@ def test_submissions_never_reach_the_store_or_each_other(client, app):
     build_before = snapshot.build_id
     assert client.post("/validate", content=example("meeting-conforming.ttl"),
                        headers=TURTLE).status_code == 200
-    assert not store.exists(BASE + "id/person/rashid-amanov")
+    assert not store.exists(app.state.settings.base + "id/person/rashid-amanov")
     assert open_live(app.state.settings).build_id == build_before
     # The next submission cannot see the previous one's new person.
     follow_up = b"<id/person/someone> a <http://xmlns.com/foaf/0.1/Person> ; " \
