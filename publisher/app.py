@@ -30,7 +30,7 @@ from .http.snapshot_layer import SnapshotLayer
 from .linked_data import prewarm
 from .linked_data.urls import UrlSpace
 from .settings import Settings, default_settings
-from .snapshot import Snapshot, Snapshots
+from .snapshot import Snapshots
 from .sparql import workers
 from .sparql.endpoint import SparqlEndpoint
 from .validation import service as validation_service
@@ -73,8 +73,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CorsMiddleware)
     app.add_middleware(SnapshotLayer, snapshots=snapshots)  # added last: outermost
     return app
-
-
-def current_snapshot(app: FastAPI) -> Snapshot:
-    """The build ``app`` serves now (for tests and tools; routes use their pinned one)."""
-    return app.state.snapshots.current()

@@ -57,13 +57,14 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .builds import StoreUnavailable, resolve_live_build
+    from .builds import StoreUnavailable
     from .http.server import serve
+    from .snapshot import open_live
 
     settings = _settings(args, host=args.host, port=args.port, workers=args.workers,
                          access_log=args.access_log)
     try:
-        resolve_live_build(settings)
+        open_live(settings)  # the build it would serve can be opened (and has the base)
     except StoreUnavailable as missing:
         print(str(missing), file=sys.stderr)
         return EXIT_USAGE

@@ -67,34 +67,40 @@ class Features:
     sparql: SparqlEndpoint
 
 
+ENTITY_PATH = Parameter("path", "path", "`{kind}/{slug}.{ext}` fixes the format "
+                        "(.html .ttl .jsonld .nt .rdf .nq .trig); without an extension the "
+                        "format is negotiated.", required=True,
+                        example="person/sergey-lavrov.ttl")
+THING_PATH = Parameter("path", "path", "The rest of the IRI after the prefix: "
+                       "`{kind}/{slug}`, e.g. `person/sergey-lavrov`.", required=True,
+                       example="person/sergey-lavrov")
+EXTENSION = Parameter("ext", "path", "The format's file extension.", required=True,
+                      enum=tuple(f.extension for f in DOCUMENT_FORMATS))
+TERM = Parameter("term", "path", "A term's local name (or the version).", required=True)
+QUERY = Parameter("query", "query", "A SPARQL 1.1 query (SELECT, ASK, CONSTRUCT or "
+                  "DESCRIBE). Without it: the service description, or the query page "
+                  "for browsers.", example="ASK {}")
+GRAPHS = (Parameter("default-graph-uri", "query", "A graph of the default graph "
+                    "(repeatable); replaces the union of all graphs.", repeated=True),
+          Parameter("named-graph-uri", "query", "A named graph of the dataset "
+                    "(repeatable).", repeated=True))
+RESULT_FORMAT = Parameter("format", "query", "The result format by name or extension "
+                          "(json, xml, csv, tsv, ttl, nt, jsonld, rdf, html); wins over "
+                          "Accept.")
+
+
 def table(settings: Settings, features: Features) -> list[RouteSpec]:
     """Every route of the service, in matching order."""
-    urls = features.urls
+    return [*_linked_data(settings, features.urls), *_vocabularies(settings, features.urls),
+            *_dataset(settings, features.urls), *_sparql(features.sparql),
+            *_validation(), *_api()]
+
+
+def _linked_data(settings: Settings, urls: UrlSpace) -> list[RouteSpec]:
+    """Home, things (303) and their descriptions."""
     ld = LinkedDataRoute
+    path, fixed = THING_PATH, ENTITY_PATH
     document_types = _types(DOCUMENT_FORMATS)
-    vocabulary = (*_types(VOCABULARY_FORMATS),)
-    path = Parameter("path", "path", "The rest of the IRI after the prefix: "
-                     "`{kind}/{slug}`, e.g. `person/sergey-lavrov`.", required=True,
-                     example="person/sergey-lavrov")
-    fixed = Parameter("path", "path", "`{kind}/{slug}.{ext}` fixes the format "
-                      "(.html .ttl .jsonld .nt .rdf .nq .trig); without an extension the "
-                      "format is negotiated.", required=True,
-                      example="person/sergey-lavrov.ttl")
-    ext = Parameter("ext", "path", "The format's file extension.", required=True,
-                    enum=tuple(f.extension for f in DOCUMENT_FORMATS))
-    term = Parameter("term", "path", "A term's local name (or the version).", required=True)
-    query = Parameter("query", "query", "A SPARQL 1.1 query (SELECT, ASK, CONSTRUCT or "
-                      "DESCRIBE). Without it: the service description, or the query page "
-                      "for browsers.", example="ASK {}")
-    graphs = (Parameter("default-graph-uri", "query", "A graph of the default graph "
-                        "(repeatable); replaces the union of all graphs.", repeated=True),
-              Parameter("named-graph-uri", "query", "A named graph of the dataset "
-                        "(repeatable).", repeated=True))
-    result_format = Parameter("format", "query", "The result format by name or extension "
-                              "(json, xml, csv, tsv, ttl, nt, jsonld, rdf, html); wins over "
-                              "Accept.")
-    results = _types((*RESULT_FORMATS, *GRAPH_FORMATS, HTML))
-    sparql_errors = _errors(400, 403, 406, 413, 414, 415, 422, 503)
     return [
         RouteSpec("", ld(settings, urls.home), ("GET",), "Home page",
                   "What the dataset is: counts per class, entry points, example queries. "
@@ -123,6 +129,15 @@ def table(settings: Settings, features: Features) -> list[RouteSpec]:
                   responses=(Outcome(200, "The description.", document_types,
                                      ("ETag", "Last-Modified", "Link")),
                              *DOCUMENT_ANSWERS, *_errors(404, 406, 503))),
+    ]
+
+
+def _vocabularies(settings: Settings, urls: UrlSpace) -> list[RouteSpec]:
+    """The ontology and the shapes: documents, one format each, slash forms of terms."""
+    ld = LinkedDataRoute
+    vocabulary = _types(VOCABULARY_FORMATS)
+    ext, term = EXTENSION, TERM
+    return [
         *[RouteSpec(f"{stem}", ld(settings, urls.vocabulary), ("GET",), title,
                     "HTML documentation for people, RDF by content negotiation.",
                     "vocabulary", (ACCEPT, *CONDITIONAL),
@@ -142,6 +157,13 @@ def table(settings: Settings, features: Features) -> list[RouteSpec]:
                                        ("text/plain",), ("Location",)),
                                *_errors(404, 503)))
           for stem, what in (("ontology", "term"), ("shapes", "shape"))],
+    ]
+
+
+def _dataset(settings: Settings, urls: UrlSpace) -> list[RouteSpec]:
+    """The dataset description, the dumps, the site's static files."""
+    ld = LinkedDataRoute
+    return [
         RouteSpec("void", ld(settings, urls.vocabulary), ("GET",),
                   "The dataset description (VoID, DCAT)",
                   "Triples, entities per class, vocabularies, the endpoint, the dumps with "
@@ -184,7 +206,15 @@ def table(settings: Settings, features: Features) -> list[RouteSpec]:
                   responses=(Outcome(200, "The file.", ("text/css", "image/svg+xml",
                                                        "image/png", "image/x-icon")),
                              *DOCUMENT_ANSWERS, *_errors(404))),
-        RouteSpec("sparql", features.sparql, ("GET", "POST"), "SPARQL 1.1 endpoint",
+    ]
+
+
+def _sparql(endpoint: SparqlEndpoint) -> list[RouteSpec]:
+    query, graphs, result_format = QUERY, GRAPHS, RESULT_FORMAT
+    results = _types((*RESULT_FORMATS, *GRAPH_FORMATS, HTML))
+    sparql_errors = _errors(400, 403, 406, 413, 414, 415, 422, 503)
+    return [
+        RouteSpec("sparql", endpoint, ("GET", "POST"), "SPARQL 1.1 endpoint",
                   "Read-only SPARQL 1.1 Protocol. A query by GET `query=`, form POST or "
                   "direct POST; results by Accept or `format=`; without a query, the "
                   "service description (or the query page for browsers). The default graph "
@@ -207,6 +237,11 @@ def table(settings: Settings, features: Features) -> list[RouteSpec]:
                                         enum=("yasgui.min.js", "yasgui.min.css")),),
                   responses=(Outcome(200, "The asset.", ("text/javascript", "text/css")),
                              *_errors(404))),
+    ]
+
+
+def _validation() -> list[RouteSpec]:
+    return [
         RouteSpec("validate", validate_endpoint, ("GET", "POST"), "SHACL validation service",
                   "POST an RDF document (Content-Type says its syntax) to check it against "
                   "the shapes in the context of the published dataset; the answer is a "
@@ -219,6 +254,11 @@ def table(settings: Settings, features: Features) -> list[RouteSpec]:
                   (Outcome(200, "The report, the page, or a usage text.",
                            (*_types(REPORT_FORMATS), "text/plain")),
                    *_errors(400, 406, 413, 415, 422, 503))),
+    ]
+
+
+def _api() -> list[RouteSpec]:
+    return [
         RouteSpec("api/openapi.json", OpenApiRoute(), ("GET",),
                   "This document: the HTTP API as OpenAPI 3.1", tag="api",
                   responses=(Outcome(200, "The OpenAPI document.", ("application/json",)),)),
