@@ -94,6 +94,10 @@ class PreparedDocuments:
 
     seed: str  # ETag seed: the build's id and time, and the renderer version
     max_bytes: int
+    #: Bytes of kept answers that hold no document's bytes (query answers, redirects).
+    loose_budget: int = 0
+    loose_bytes: int = 0
+    _loose: OrderedDict[tuple[Any, ...], int] = field(default_factory=OrderedDict)
     routes: dict[str, Any] = field(default_factory=dict)
     representations: dict[tuple[str, str], Representation] = field(default_factory=dict)
     answers: dict[tuple[Any, ...], Any] = field(default_factory=dict)
@@ -124,9 +128,11 @@ class PreparedDocuments:
             self.representations[key] = representation
             self.prepared_bytes += representation.size
 
-    def remember_answer(self, key: tuple[Any, ...], answer: Any, variant: Any) -> None:
-        """A whole answer; kept only while its variant's bytes are (``variant`` names the
-        representation, or is a string for an answer that holds no document bytes)."""
+    def remember_answer(self, key: tuple[Any, ...], answer: Any, variant: Any,
+                        size: int = 0) -> None:
+        """A whole answer. One made from a document's variant (``variant`` is the
+        representation's key) is kept only while the variant's bytes are; any other
+        (``variant`` a name) counts its ``size`` against ``loose_budget``, oldest out."""
         with self._evict_lock:
             if isinstance(variant, tuple):
                 if variant not in self.representations:
@@ -135,6 +141,15 @@ class PreparedDocuments:
                 if len(keys) >= MAX_ANSWERS_PER_VARIANT:
                     return  # many odd Accept headers for one document: answer uncached
                 keys.append(key)
+            else:
+                if size > self.loose_budget // 16 or key in self._loose:
+                    return  # one answer never takes more than a sixteenth of the budget
+                self._loose[key] = size
+                self.loose_bytes += size
+                while self.loose_bytes > self.loose_budget and self._loose:
+                    old, old_size = self._loose.popitem(last=False)
+                    self.loose_bytes -= old_size
+                    self.answers.pop(old, None)
             if len(self.answers) >= MAX_ANSWERS:
                 _drop_oldest(self.answers)
             self.answers[key] = answer

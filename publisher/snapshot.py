@@ -45,7 +45,8 @@ class Snapshot:
         self.store = store
         self.key = key  # the live link's target it was opened for
         seed = variant_tag(build.build_id, build.built_at.isoformat(), RENDERER_VERSION)
-        self.prepared = PreparedDocuments(seed, settings.max_prepared_bytes)
+        self.prepared = PreparedDocuments(seed, settings.max_prepared_bytes,
+                                          loose_budget=settings.sparql_cache_bytes)
         self.sparql_answers = ByteBudgetCache(settings.sparql_cache_bytes)
 
     @property

@@ -98,9 +98,11 @@ async def unexpected_handler(request: Request, exc: Exception) -> Any:
 
 def render(request: Request, problem: HTTPProblem) -> Any:
     """The problem as an Answer in the best of :data:`ERROR_FORMATS` for ``Accept``."""
+    from .requests import RequestHeaders
     from .responses import Answer, raw_headers
 
-    fmt = formats.negotiate(request.headers.get("accept"), ERROR_FORMATS) or TEXT
+    accept = RequestHeaders(request.scope["headers"]).accept
+    fmt = formats.negotiate(accept, ERROR_FORMATS) or TEXT
     headers = {"Vary": "Accept", "Cache-Control": CACHE.get(problem.status, "no-store"),
                "X-Content-Type-Options": "nosniff", **problem.headers}
     title = _title(problem.status)

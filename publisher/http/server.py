@@ -34,7 +34,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, plus a header timeout and a header size cap.
 
     Its limits come from the process's :func:`~publisher.settings.default_settings`
-    (``publisher serve`` puts every setting in the environment of its workers).
+    (``publisher serve`` puts every setting in the environment of its workers). The
+    timeout costs a request one clock read: a connection notes its deadline, and one
+    sweep per server and period (:class:`_Sweeper`) closes those past it, rather than a
+    timer armed and cancelled per request.
     """
 
     def __init__(self, config: Any, server_state: Any, app_state: dict[str, Any],
@@ -43,17 +46,15 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         settings = default_settings()
         self.header_timeout = settings.http_header_timeout_s
         self.max_header_bytes = settings.http_max_header_bytes
-        self._header_timer: asyncio.TimerHandle | None = None
+        self.header_deadline: float | None = None
         self._header_bytes = 0
         self._in_headers = True
+        self._state = server_state
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._await_headers()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._stop_header_timer()
-        super().connection_lost(exc)
+        _Sweeper.ensure(self._state, self.loop, self.connections, self.header_timeout)
 
     def data_received(self, data: bytes) -> None:
         if self._in_headers:
@@ -72,28 +73,23 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._in_headers = False
         self._header_bytes = 0
-        self._stop_header_timer()
+        self.header_deadline = None
         super().on_headers_complete()
 
     def on_response_complete(self) -> None:
         waiting = bool(self.pipeline)
         super().on_response_complete()
-        if not waiting and not self.transport.is_closing():
+        if not waiting:
             self._await_headers()
 
     def _await_headers(self) -> None:
-        self._stop_header_timer()
         self._in_headers = True
         self._header_bytes = 0
-        self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+        self.header_deadline = self.loop.time() + self.header_timeout
 
-    def _stop_header_timer(self) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
-
-    def _headers_too_slow(self) -> None:
-        self._header_timer = None
+    def headers_too_slow(self) -> None:
+        """Called by the sweep once the deadline has passed."""
+        self.header_deadline = None
         if not self._in_headers or self.transport.is_closing():
             return
         if self._header_bytes:  # something came: say why the connection ends
@@ -103,10 +99,36 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self.transport.close()
 
     def _refuse(self, status: str, message: str) -> None:
-        self._stop_header_timer()
+        self.header_deadline = None
         if not self.transport.is_closing():
             self.transport.write(_raw_response(status, message))
             self.transport.close()
+
+
+class _Sweeper:
+    """Closes, every ``period``, the connections of one server past their header deadline."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, connections: set[Any],
+                 period: float) -> None:
+        self.loop = loop
+        self.connections = connections
+        self.period = period
+
+    @classmethod
+    def ensure(cls, state: Any, loop: asyncio.AbstractEventLoop, connections: set[Any],
+               timeout: float) -> None:
+        if getattr(state, "publisher_sweeper", None) is None:
+            sweeper = cls(loop, connections, max(0.05, min(1.0, timeout / 4)))
+            state.publisher_sweeper = sweeper
+            loop.call_later(sweeper.period, sweeper.sweep)
+
+    def sweep(self) -> None:
+        now = self.loop.time()
+        for connection in list(self.connections):
+            deadline = getattr(connection, "header_deadline", None)
+            if deadline is not None and now >= deadline:
+                connection.headers_too_slow()
+        self.loop.call_later(self.period, self.sweep)
 
 
 def environment(settings: Settings) -> dict[str, str]:

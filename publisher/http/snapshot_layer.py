@@ -2,8 +2,9 @@
 
 Every request gets the live build's :class:`~publisher.snapshot.Snapshot` here, once, in
 its scope; everything inside reads that one. A GET answer that a route marked as
-keepable (:meth:`publisher.http.responses.Answer.keep`: a document, a redirect, a 406
-whose bytes depend on nothing but the request line and its Accept headers) is recorded
+keepable (:meth:`publisher.http.responses.Answer.keep`: a document, a redirect, a query's
+complete answer: anything whose bytes depend on nothing but the build, the request line
+and its Accept headers) is recorded
 as it leaves, CORS and codings applied, and the next identical request is answered from
 it without entering the rest of the application: no routing, no negotiation, a lookup.
 This is not a second routing path: it knows no URL, only answers the routes gave.
@@ -71,9 +72,10 @@ class SnapshotLayer:
                 variant, validators = scope.pop(KEEP)
                 first = start[0]
                 final = list(first.get("headers", ()))
+                body = message.get("body", b"")
                 snapshot.prepared.remember_answer(key, KeptAnswer(
-                    first["status"], final, message.get("body", b""), validators,
-                    not_modified_headers(final)), variant)
+                    first["status"], final, body, validators,
+                    not_modified_headers(final)), variant, len(body) + 256)
             await send(message)
 
         await self.app(scope, receive, recording)

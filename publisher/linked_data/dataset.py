@@ -20,6 +20,7 @@ from .. import formats
 from ..formats import Format
 from ..formats.rdf import EXTRA_PREFIXES, ordered_quads
 from ..namespaces import STANDARD, prefixes
+from ..settings import Settings
 from ..store import Store
 from .describe import RDF_TYPE, WAS_DERIVED_FROM
 
@@ -106,10 +107,10 @@ class Summary:
     publishers: list[str]
 
 
-def summarize(store: Store, stats: dict, base: str, ontology_iri: str) -> Summary:
+def summarize(store: Store, stats: dict, settings: Settings) -> Summary:
     """Counts per class, featured entities, graphs, sources and vocabularies in use."""
+    base, ontology_iri, id_base = settings.base, settings.ontology_iri, settings.id_base
     ontology = _n(ontology_iri)
-    id_base = base + "id/"  # the same as settings.id_base: base is the deployment's
     members: dict[str, set[str]] = defaultdict(set)
     incoming: Counter[str] = Counter()
     vocab_iris: set[str] = set()
@@ -172,29 +173,30 @@ class _Quads(list):
         self.append(ox.Quad(s, p, o))
 
 
-def void_quads(summary: Summary, dumps: list[Dump], base: str, built_at: str,
+def void_quads(summary: Summary, dumps: list[Dump], settings: Settings, built_at: str,
                build_id: str) -> list[ox.Quad]:
     """VoID + DCAT: size, classes, vocabularies, endpoint, dumps (size, SHA-256), sources."""
+    base = settings.base
     out = _Quads()
     doc, dataset = _n(base + "void"), _n(dataset_iri(base))
     out.add(doc, RDF_TYPE, _term("void", "DatasetDescription"))
     out.add(doc, _term("dcterms", "title"), _lit(f"Description of the {TITLE} dataset",
                                                  lang="en"))
     out.add(doc, _term("foaf", "primaryTopic"), dataset)
-    _describe_dataset(out, dataset, summary, base, built_at, build_id)
+    _describe_dataset(out, dataset, summary, settings, built_at, build_id)
     _describe_contents(out, dataset, summary)
     service = _n(base + "void#sparql")
     out.add(service, RDF_TYPE, _term("dcat", "DataService"))
     out.add(service, _term("rdfs", "label"), _lit("SPARQL 1.1 endpoint", lang="en"))
-    out.add(service, _term("dcat", "endpointURL"), _n(base + "sparql"))
+    out.add(service, _term("dcat", "endpointURL"), _n(settings.sparql_endpoint))
     out.add(service, _term("dcat", "servesDataset"), dataset)
     for dump in dumps:
         _describe_dump(out, dataset, dump, base, summary.licence)
     return list(out)
 
 
-def _describe_dataset(out: _Quads, dataset: ox.NamedNode, summary: Summary, base: str,
-                      built_at: str, build_id: str) -> None:
+def _describe_dataset(out: _Quads, dataset: ox.NamedNode, summary: Summary,
+                      settings: Settings, built_at: str, build_id: str) -> None:
     out.add(dataset, RDF_TYPE, _term("void", "Dataset"))
     out.add(dataset, RDF_TYPE, _term("dcat", "Dataset"))
     out.add(dataset, _term("rdfs", "label"), _lit(TITLE, lang="en"))
@@ -206,11 +208,11 @@ def _describe_dataset(out: _Quads, dataset: ox.NamedNode, summary: Summary, base
         out.add(dataset, _term("dcterms", "license"), _n(summary.licence))
     for publisher in summary.publishers:
         out.add(dataset, _term("dcterms", "publisher"), _n(publisher))
-    out.add(dataset, _term("void", "uriSpace"), _lit(base + "id/"))
+    out.add(dataset, _term("void", "uriSpace"), _lit(settings.id_base))
     out.add(dataset, _term("void", "triples"), _lit(summary.triples, "integer"))
     out.add(dataset, _term("void", "entities"), _lit(summary.entity_count, "integer"))
-    out.add(dataset, _term("void", "sparqlEndpoint"), _n(base + "sparql"))
-    out.add(dataset, _term("void", "rootResource"), _n(base))
+    out.add(dataset, _term("void", "sparqlEndpoint"), _n(settings.sparql_endpoint))
+    out.add(dataset, _term("void", "rootResource"), _n(settings.base))
 
 
 def _describe_contents(out: _Quads, dataset: ox.NamedNode, summary: Summary) -> None:

@@ -62,7 +62,8 @@ def labeler(snapshot: Snapshot) -> Labeler:
         label_quads = [q for p in LABEL_PREDICATES for q in store.quads(None, p, None, None)]
         comments = {q.subject.value: q.object.value for q in snapshot.ontology()
                     if q.predicate == RDFS_COMMENT and isinstance(q.subject, ox.NamedNode)}
-        return Labeler(snapshot.settings.base, labels_of(label_quads), comments)
+        return Labeler(snapshot.settings.base, labels_of(label_quads), comments,
+                       id_base=snapshot.settings.id_base)
 
     return snapshot.once("labeler", compute)
 
@@ -70,7 +71,7 @@ def labeler(snapshot: Snapshot) -> Labeler:
 def summary(snapshot: Snapshot) -> dataset.Summary:
     settings = snapshot.settings
     return snapshot.once("summary", lambda: dataset.summarize(
-        snapshot.store, snapshot.build.stats, settings.base, settings.ontology_iri))
+        snapshot.store, snapshot.build.stats, settings))
 
 
 def dumps(snapshot: Snapshot) -> list[dataset.Dump]:
@@ -80,7 +81,7 @@ def dumps(snapshot: Snapshot) -> list[dataset.Dump]:
 
 def void(snapshot: Snapshot) -> list[ox.Quad]:
     return snapshot.once("void", lambda: dataset.void_quads(
-        summary(snapshot), dumps(snapshot), snapshot.settings.base,
+        summary(snapshot), dumps(snapshot), snapshot.settings,
         snapshot.build.built_at.isoformat(), snapshot.build_id))
 
 

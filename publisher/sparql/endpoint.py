@@ -133,10 +133,11 @@ class SparqlEndpoint:
         else:
             headers.append((b"cache-control", b"no-store"))
         content_type = _CONTENT_TYPES[fmt.name]
+        keep = tag is not None and scope["method"] == "GET"
         if tag is not None:
             cached = snapshot.sparql_answers.get(tag)
             if cached is not None:
-                await Answer(200, [content_type, *headers], cached).send(scope, send)
+                await self._complete(scope, send, [content_type, *headers], cached, tag, keep)
                 return
         job = {"query": query_request.query, "store": snapshot.store.location,
                "format": fmt.name, "max_rows": settings.sparql_max_rows,
@@ -157,13 +158,25 @@ class SparqlEndpoint:
         if isinstance(outcome, Complete):
             if tag is not None:
                 snapshot.sparql_answers.put(tag, outcome.body)
-            await Answer(200, [content_type, *headers], outcome.body).send(scope, send)
+            await self._complete(scope, send, [content_type, *headers], outcome.body, tag,
+                                 keep)
             return
         pairs = stream_rest(outcome, timeout_s=settings.sparql_timeout_s,
                             max_rows=settings.sparql_max_rows)
         response = CutAwareStreamingResponse(
             pairs, fmt, {name.decode(): value.decode() for name, value in headers})
         await response(scope, receive, send)
+
+    @staticmethod
+    async def _complete(scope: Scope, send: Send, headers: list[tuple[bytes, bytes]],
+                        body: bytes, tag: str | None, keep: bool) -> None:
+        """A whole answer; a GET's is kept for the build, so repeating the same request
+        (query string and Accept headers) is answered by the outermost layer alone."""
+        answer = Answer(200, headers, body)
+        if keep and tag is not None:
+            answer.validators = Validators((tag,))
+            answer.keep(scope, "sparql")
+        await answer.send(scope, send)
 
     def describe(self, snapshot: Snapshot, scope: Scope, headers: RequestHeaders) -> Answer:
         """GET without a query: the service description, or the query page for browsers."""
@@ -183,6 +196,8 @@ class SparqlEndpoint:
         answer = Answer.of(200, body, fmt.content_type, {"Vary": "Accept"})
         answer.validators = Validators(modified=snapshot.build.built_at)
         answer.headers.append((b"last-modified", snapshot.last_modified.encode()))
+        if scope["method"] == "GET":
+            answer.keep(scope, "service-description")
         return answer
 
     def page(self, snapshot: Snapshot, query: str | None) -> Answer:

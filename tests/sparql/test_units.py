@@ -366,3 +366,22 @@ def test_only_short_queries_keep_their_analysis() -> None:
     long = "ASK { ?s ?p ?o } #" + "x" * analysis.CACHED_QUERY_CHARS
     assert analyse(long) == analyse(long)
     assert analyse(long) is not analyse(long)
+
+
+def test_kept_query_answers_stay_within_their_budget() -> None:
+    """Answers the outermost layer keeps that hold no document (query answers) count
+    against ``sparql_cache_bytes``, oldest out; none at all when it is 0."""
+    from publisher.prepared import PreparedDocuments
+
+    prepared = PreparedDocuments("seed", max_bytes=1000, loose_budget=1600)
+    for index in range(30):
+        prepared.remember_answer(("/sparql", f"q{index}".encode(), None, ""), object(),
+                                 "sparql", 100)
+    assert prepared.loose_bytes <= 1600 and len(prepared.answers) == 16
+    assert ("/sparql", b"q29", None, "") in prepared.answers
+    assert ("/sparql", b"q0", None, "") not in prepared.answers
+    prepared.remember_answer(("/sparql", b"big", None, ""), object(), "sparql", 101)
+    assert ("/sparql", b"big", None, "") not in prepared.answers  # over a sixteenth
+    off = PreparedDocuments("seed", max_bytes=1000, loose_budget=0)
+    off.remember_answer(("/sparql", b"q", None, ""), object(), "sparql", 10)
+    assert not off.answers
