@@ -61,11 +61,12 @@ def print_source_summary(sources: list[dict]) -> None:
     """Per source file: records, facts, facts with evidence, warnings (curators' check)."""
     if not sources:
         return
-    print("\nper source:  records (with evidence)   facts (with evidence)   warnings")
+    print("\nper source:")
+    print(f"  {'records':>8} {'with evidence':>14} {'facts':>8} {'with evidence':>14} "
+          f"{'warnings':>9}  file")
     for s in sources:
-        print(f"  {s['records']:4d} ({s['records_with_evidence']:4d})"
-              f"   {s['facts']:6d} ({s['facts_with_evidence']:6d})"
-              f"   {s['warnings']:4d}   {s['file']}")
+        print(f"  {s['records']:8d} {s['records_with_evidence']:14d} {s['facts']:8d} "
+              f"{s['facts_with_evidence']:14d} {s['warnings']:9d}  {s['file']}")
 
 
 def cmd_check_evidence(args: argparse.Namespace) -> int:

@@ -105,7 +105,8 @@ def _passages(record: Record) -> list[str] | str:
 
 
 def check_file(fact_file: FactFile, texts: Path, report: EvidenceReport) -> None:
-    shown = str(fact_file.path)
+    records = fact_file.records
+    shown = str(records[0].file if records else fact_file.path)  # as the project names it
     articles = _articles(fact_file)
     if not articles:
         report.problems.append(Problem(shown, 1, None, "no record typed NewsArticle with a "

@@ -68,8 +68,9 @@ def summarize(mapped: MappedFile, warnings: int = 0) -> SourceSummary:
         if owner in evidenced:
             with_evidence += 1
     records = mapped.fact_file.records
+    shown = records[0].file if records else mapped.fact_file.path  # as the project names it
     return SourceSummary(
-        file=str(mapped.fact_file.path), graph=mapped.graph.value, records=len(records),
+        file=str(shown), graph=mapped.graph.value, records=len(records),
         records_with_evidence=sum(1 for r in records if r.body.get("evidence")),
         facts=facts, facts_with_evidence=with_evidence, warnings=warnings)
 
