@@ -91,10 +91,18 @@ class GraphIndex:
             else:
                 kinds[graph] = "other"
         self.kinds = dict(sorted(kinds.items(), key=lambda item: item[0].value))
-
-    @property
-    def reference(self) -> list[ox.NamedNode]:
-        return [g for g, kind in self.kinds.items() if kind == "reference"]
+        self.reference = [g for g, kind in self.kinds.items() if kind == "reference"]
+        # What every graph's context draws on, gathered once: the types the reference
+        # graph and the ontology give, the nodes the reference graph describes, and the
+        # class hierarchy.
+        # (Quads keep their graph: pyshacl-turbo reads a store as the union of its graphs.)
+        self.context_types: dict[ox.Term, list[ox.Quad]] = defaultdict(list)
+        for graph in [*self.reference, ontology]:
+            for quad in dataset.quads_for_pattern(None, RDF_TYPE, None, graph):
+                self.context_types[quad.subject].append(quad)
+        self.reference_subjects = {q.subject for g in self.reference
+                                   for q in dataset.quads_for_pattern(None, None, None, g)}
+        self.hierarchy = list(dataset.quads_for_pattern(None, SUBCLASS_OF, None, ontology))
 
 
 def context_closure(dataset: ox.Store, seeds: Iterable[ox.NamedNode | ox.BlankNode],
@@ -114,10 +122,12 @@ def context_closure(dataset: ox.Store, seeds: Iterable[ox.NamedNode | ox.BlankNo
 
 
 def _terms(store: ox.Store) -> set[ox.NamedNode | ox.BlankNode]:
+    """Subjects and objects, but not classes: ``sh:class`` needs only the hierarchy of a
+    class (added whole by :func:`_with_hierarchy`), not its description."""
     found: set[ox.NamedNode | ox.BlankNode] = set()
     for quad in store:
         found.add(quad.subject)
-        if isinstance(quad.object, ox.NamedNode | ox.BlankNode):
+        if isinstance(quad.object, ox.NamedNode | ox.BlankNode) and quad.predicate != RDF_TYPE:
             found.add(quad.object)
     return found
 
@@ -129,19 +139,32 @@ def _with_hierarchy(dataset: ox.Store, ontology: ox.NamedNode, out: ox.Store) ->
 
 
 def graph_alone(index: GraphIndex, graph: ox.NamedNode) -> tuple[ox.Store, int]:
-    """The graph's triples, its description, and its context; and its own triple count."""
+    """The graph's triples and description, with the context its own nodes need, and its
+    own triple count.
+
+    The context comes from the reference graph and the ontology only, never from another
+    source: the type of everything the graph refers to (what ``sh:class`` looks at), the
+    reference description of a node the graph itself says something about (a source
+    adding the founding year of an organisation), and the class hierarchy. Only the
+    graph's own nodes are validated, so nothing more of the context is needed.
+    """
     dataset = index.dataset
+    quads = list(dataset.quads_for_pattern(None, None, None, graph))
+    own = len(quads)
+    quads += dataset.quads_for_pattern(graph, None, None, ox.DefaultGraph())
+    described = [q.subject for q in quads if q.subject in index.reference_subjects]
+    if described:
+        store = ox.Store()
+        context_closure(dataset, set(described),
+                        [g for g in index.reference if g != graph], store)
+        quads += list(store)
+    terms = {q.subject for q in quads} | {q.object for q in quads if q.predicate != RDF_TYPE}
+    for term in terms:
+        quads += index.context_types.get(term, ())
+    quads += index.hierarchy
     data = ox.Store()
-    own = 0
-    for quad in dataset.quads_for_pattern(None, None, None, graph):
-        data.add(ox.Quad(quad.subject, quad.predicate, quad.object))
-        own += 1
-    for quad in dataset.quads_for_pattern(graph, None, None, ox.DefaultGraph()):
-        data.add(ox.Quad(quad.subject, quad.predicate, quad.object))
-    context = [g for g in index.reference if g != graph] + [index.ontology]
-    context_closure(dataset, _terms(data), context, data)
-    _with_hierarchy(dataset, index.ontology, data)
-    return data, own
+    data.bulk_extend(quads)
+    return data, own  # the store may hold a quad twice, in two graphs: len() counts both
 
 
 def shared_nodes(index: GraphIndex) -> dict[ox.NamedNode, set[ox.NamedNode]]:
@@ -158,25 +181,25 @@ def union_of(index: GraphIndex, nodes: Iterable[ox.NamedNode]) -> ox.Store:
     """What all graphs say about the nodes (with their inner nodes), the types of what
     they refer to, and the ontology context: enough to validate those nodes in the union."""
     dataset = index.dataset
-    graphs = list(index.kinds)
-    data = ox.Store()
+    quads: list[ox.Quad] = []
     for node in nodes:
         stack, seen = [node], {node}
         while stack:
             current = stack.pop()
-            for graph in graphs:
-                for quad in dataset.quads_for_pattern(current, None, None, graph):
-                    data.add(ox.Quad(quad.subject, quad.predicate, quad.object))
-                    if is_inner(quad.object, node) and quad.object not in seen:
-                        seen.add(quad.object)
-                        stack.append(quad.object)
-    referenced = {q.object for q in data if isinstance(q.object, ox.NamedNode)}
+            for quad in dataset.quads_for_pattern(current, None, None, None):
+                if quad.graph_name not in index.kinds:  # the ontology, graph descriptions
+                    continue
+                quads.append(quad)
+                if is_inner(quad.object, node) and quad.object not in seen:
+                    seen.add(quad.object)
+                    stack.append(quad.object)
+    referenced = {q.object for q in quads if isinstance(q.object, ox.NamedNode)}
     for iri in referenced:
-        for graph in graphs:
-            for quad in dataset.quads_for_pattern(iri, RDF_TYPE, None, graph):
-                data.add(ox.Quad(quad.subject, quad.predicate, quad.object))
-    context_closure(dataset, _terms(data), [index.ontology], data)
-    _with_hierarchy(dataset, index.ontology, data)
+        quads += [q for q in dataset.quads_for_pattern(iri, RDF_TYPE, None, None)
+                  if not isinstance(q.graph_name, ox.DefaultGraph)]
+    quads += index.hierarchy
+    data = ox.Store()
+    data.bulk_extend(quads)
     return data
 
 
@@ -197,22 +220,29 @@ def _values(dataset: ox.Store, result: ShaclResult, graphs: Iterable[ox.NamedNod
     return out
 
 
+def own_subjects(index: GraphIndex, graph: ox.NamedNode) -> list[str]:
+    """The nodes a graph describes, and the graph itself (its description)."""
+    subjects = {q.subject.value for q in index.dataset.quads_for_pattern(None, None, None, graph)
+                if isinstance(q.subject, ox.NamedNode)}
+    subjects.add(graph.value)
+    return sorted(subjects)
+
+
+def check_graph(index: GraphIndex, graph: ox.NamedNode, shapes: Graph,
+                engine: Engine) -> GraphCheck:
+    """One graph with its context; only its own nodes are checked: the context (a
+    country of the reference graph) belongs to the graph that states it, which is
+    checked on its own."""
+    data, own = graph_alone(index, graph)
+    report = engine(data, shapes, own_subjects(index, graph))
+    return GraphCheck(graph, index.kinds[graph], own, len(data) - own, report.results)
+
+
 def validate_sources(dataset: ox.Store, base: str, ontology: ox.NamedNode, shapes: Graph,
                      engine: Engine) -> SourceValidation:
     """Every graph alone (with its context), then the union on the nodes graphs share."""
     index = GraphIndex(dataset, base, ontology)
-    checks: list[GraphCheck] = []
-    for graph, kind in index.kinds.items():
-        data, own = graph_alone(index, graph)
-        report = engine(data, shapes, None)
-        # Results on the context (a country of the reference graph) belong to the graph
-        # that states it, which is checked on its own: report them there, once.
-        subjects = {q.subject.value for q in dataset.quads_for_pattern(None, None, None, graph)
-                    if isinstance(q.subject, ox.NamedNode)}
-        subjects.add(graph.value)
-        results = [r for r in report.results if not r.focus_is_blank and (
-            r.focus in subjects or r.focus.split("#", 1)[0] in subjects)]
-        checks.append(GraphCheck(graph, kind, own, len(data) - own, results))
+    checks = [check_graph(index, graph, shapes, engine) for graph in index.kinds]
     shared = shared_nodes(index)
     disagreements: list[Disagreement] = []
     # A result some graph gives on its own is that graph's error, not a disagreement.
