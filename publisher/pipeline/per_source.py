@@ -103,6 +103,13 @@ class GraphIndex:
         self.reference_subjects = {q.subject for g in self.reference
                                    for q in dataset.quads_for_pattern(None, None, None, g)}
         self.hierarchy = list(dataset.quads_for_pattern(None, SUBCLASS_OF, None, ontology))
+        # Which named subjects each graph describes: one query, answered by Oxigraph.
+        self.subjects: dict[ox.NamedNode, set[ox.NamedNode]] = defaultdict(set)
+        for row in dataset.query(
+                f"SELECT DISTINCT ?g ?s WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                f"FILTER (isIRI(?s) && ?g != {ontology}) }}"):
+            if row["g"] in self.kinds:
+                self.subjects[row["g"]].add(row["s"])
 
 
 def context_closure(dataset: ox.Store, seeds: Iterable[ox.NamedNode | ox.BlankNode],
@@ -170,10 +177,9 @@ def graph_alone(index: GraphIndex, graph: ox.NamedNode) -> tuple[ox.Store, int]:
 def shared_nodes(index: GraphIndex) -> dict[ox.NamedNode, set[ox.NamedNode]]:
     """Named subjects that two or more graphs describe, with those graphs."""
     graphs_of: dict[ox.NamedNode, set[ox.NamedNode]] = defaultdict(set)
-    for graph in index.kinds:
-        for quad in index.dataset.quads_for_pattern(None, None, None, graph):
-            if isinstance(quad.subject, ox.NamedNode):
-                graphs_of[quad.subject].add(graph)
+    for graph, subjects in index.subjects.items():
+        for subject in subjects:
+            graphs_of[subject].add(graph)
     return {node: graphs for node, graphs in graphs_of.items() if len(graphs) > 1}
 
 
@@ -222,10 +228,7 @@ def _values(dataset: ox.Store, result: ShaclResult, graphs: Iterable[ox.NamedNod
 
 def own_subjects(index: GraphIndex, graph: ox.NamedNode) -> list[str]:
     """The nodes a graph describes, and the graph itself (its description)."""
-    subjects = {q.subject.value for q in index.dataset.quads_for_pattern(None, None, None, graph)
-                if isinstance(q.subject, ox.NamedNode)}
-    subjects.add(graph.value)
-    return sorted(subjects)
+    return sorted({s.value for s in index.subjects.get(graph, ())} | {graph.value})
 
 
 def check_graph(index: GraphIndex, graph: ox.NamedNode, shapes: Graph,
@@ -271,8 +274,13 @@ def remaining_blank_nodes(dataset: ox.Store,
     left in a source graph (a nested value the rules in ``mappings/derive.ru`` do not
     know) would make every restatement a second, conflicting claim.
     """
+    wanted = set(graphs)
     found: dict[ox.NamedNode, list[ox.Quad]] = defaultdict(list)
-    for graph in graphs:
+    for row in dataset.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o "
+                             "FILTER (isBlank(?s) || isBlank(?o)) } }"):
+        graph = row["g"]
+        if graph not in wanted:
+            continue
         for quad in dataset.quads_for_pattern(None, None, None, graph):
             if isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode):
                 found[graph].append(quad)
