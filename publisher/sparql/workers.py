@@ -967,6 +967,7 @@ class Execution:
 
     async def _lost(self, worker: Worker) -> tuple[bytes, bytes]:
         """The worker's socket closed under the job: timeout, memory limit or crash."""
+        worker.cancel_timers()  # nothing may move or stop the job while it is looked at
         if self.timed_out:
             self._finish(reusable=False)
             return TIMEOUT, b""

@@ -14,7 +14,9 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+import uvicorn
 
+from publisher.cli import main
 from publisher.settings import Settings
 from publisher.sparql.scheduling import FairQueue, LongQueries, Usage, client_key
 
@@ -166,3 +168,19 @@ def test_long_queries_remembers_the_last_ones() -> None:
     for key in (b"1", b"2", b"3"):
         seen.add(key)
     assert b"1" not in seen and b"2" in seen and b"3" in seen
+
+
+def test_publisher_serve_trusts_forwarded_headers_only_from_configured_proxies(
+        monkeypatch: pytest.MonkeyPatch, build_settings: Settings) -> None:
+    for name in ("PUBLISHER_BASE", "PUBLISHER_PROJECT_DIR", "PUBLISHER_STORE_DIR",
+                 "PUBLISHER_TRUSTED_PROXIES"):
+        monkeypatch.delenv(name, raising=False)
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
+    serve = ["serve", "--store-dir", str(build_settings.store_dir)]
+    assert main(serve) == 0
+    assert seen["proxy_headers"] is False  # not even from 127.0.0.1, uvicorn's default
+    monkeypatch.setenv("PUBLISHER_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")
+    assert main(serve) == 0
+    assert seen["proxy_headers"] is True
+    assert seen["forwarded_allow_ips"] == ["127.0.0.1", "10.0.0.0/8"]
