@@ -7,17 +7,13 @@ resident) while the query runs, not inferred from time.
 from __future__ import annotations
 
 import asyncio
-import os
-import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 from publisher.settings import Settings
 from publisher.sparql import workers
 
-from .conftest import BIG, GENERATED, alive, descendants
+from ..peaks import child_peaks, status_mib
+from .conftest import BIG, GENERATED, alive
 from .inprocess import running, wait_until
 
 #: Two unbound triple patterns nested in OPTIONAL: the inner group is a cartesian product
@@ -34,37 +30,6 @@ DISTINCT_PAIRS = (f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?a ?b WHERE
 FILE_BACKED_MIB = 64
 
 
-def _status_mib(pid: int, field: str) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-@contextmanager
-def peaks_of_children() -> Iterator[dict[int, float]]:
-    """The highest VmHWM seen for every descendant of this process while in the block."""
-    peaks: dict[int, float] = {}
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.is_set():
-            for pid in descendants(os.getpid()):
-                peaks[pid] = max(peaks.get(pid, 0.0), _status_mib(pid, "VmHWM"))
-            stop.wait(0.005)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    try:
-        yield peaks
-    finally:
-        stop.set()
-        sampler.join()
-
-
 def test_a_query_over_the_memory_limit_is_stopped_with_422_and_its_worker_replaced(
         build_settings: Settings) -> None:
     limit = 512
@@ -72,7 +37,7 @@ def test_a_query_over_the_memory_limit_is_stopped_with_422_and_its_worker_replac
         "sparql_timeout_s": 120.0, "sparql_worker_memory_mb": limit})
     with running(settings) as server:
         before = set(server.pool_state(lambda pool: [w.pid for w in pool.workers]))
-        with peaks_of_children() as peaks:
+        with child_peaks() as peaks:
             answer = server.query(NESTED_OPTIONAL)
         assert answer.status_code == 422, answer.text
         assert "needed more memory than this endpoint allows one query (512 MiB)" \
@@ -136,9 +101,9 @@ def test_no_worker_keeps_a_large_query_s_memory_once_it_is_done(
         assert b'"900000"' in answer.body
         after = await _settled(pool, 2)
         for worker in after:
-            assert _status_mib(worker, "VmRSS") <= recycle, worker
+            assert status_mib(worker, "VmRSS") <= recycle, worker
         if pid in after:  # kept: its peak was far above, its memory was given back
-            assert _status_mib(pid, "VmHWM") > recycle
+            assert status_mib(pid, "VmHWM") > recycle
 
     _with_pool(recycle, body)
 

@@ -7,18 +7,13 @@ kernel (``VmHWM`` of every child process while the request runs).
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-
 import pyoxigraph as ox
 import pytest
 
 from publisher.validation.service import validate
 from publisher.validation.submission import Document, SubmissionTooLarge
 
+from ..peaks import child_peaks
 from .conftest import example
 from .test_safety import no_validation_children
 
@@ -37,54 +32,6 @@ def nested_collections(size: int) -> bytes:
 def flat_collection(size: int) -> bytes:
     """``(1 1 1 …)``: two triples for every two bytes."""
     return b"<http://a/s> <http://a/p> (" + b"1 " * (size // 2) + b") .\n"
-
-
-def _children(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            children.setdefault(int(stat[stat.rindex(")") + 2:].split()[1]), []).append(
-                int(entry))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def _hwm_mib(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-@contextmanager
-def child_peaks() -> Iterator[dict[int, float]]:
-    peaks: dict[int, float] = {}
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.is_set():
-            for pid in _children(os.getpid()):
-                peaks[pid] = max(peaks.get(pid, 0.0), _hwm_mib(pid))
-            stop.wait(0.005)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    try:
-        yield peaks
-    finally:
-        stop.set()
-        sampler.join()
 
 
 @pytest.mark.parametrize("bomb", [nested_collections, flat_collection])
