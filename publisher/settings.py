@@ -16,6 +16,10 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+#: Below this a worker cannot even start: it inherits the forkserver's memory (~50 MiB)
+#: and opening the store takes ~75 MiB more.
+MIN_WORKER_MEMORY_MB = 192
+
 
 class Settings(BaseSettings):
     """Deployment configuration; see the README's "Configuration" table."""
@@ -106,6 +110,15 @@ class Settings(BaseSettings):
         if not (value.startswith("http://") or value.startswith("https://")):
             raise ValueError(f"base must be an absolute http(s) IRI, got {value!r}")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("sparql_worker_memory_mb", "validate_worker_memory_mb")
+    @classmethod
+    def _memory_limit_leaves_room_to_start(cls, value: int) -> int:
+        if 0 < value < MIN_WORKER_MEMORY_MB:
+            raise ValueError(f"a worker needs at least {MIN_WORKER_MEMORY_MB} MiB to start "
+                             f"(it inherits ~50 MiB and the open store takes ~75 more); "
+                             f"got {value}, use 0 for no limit")
+        return value
 
     @field_validator("service_allowlist", "trusted_proxies", mode="before")
     @classmethod

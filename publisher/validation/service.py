@@ -82,8 +82,9 @@ class ValidationOutOfMemory(ValidationFailed):
     def __init__(self, memory_mb: int) -> None:
         super().__init__(
             f"validation stopped: this submission needed more memory than this service "
-            f"allows one validation ({memory_mb} MiB); split it into smaller documents, "
-            "or validate it locally with `publisher validate`", crashed=True)
+            f"allows one validation ({memory_mb} MiB, PUBLISHER_VALIDATE_WORKER_MEMORY_MB); "
+            "split it into smaller documents, or validate it locally with `publisher "
+            "validate` and that limit raised", crashed=True)
 
 
 class ContextSource(Protocol):

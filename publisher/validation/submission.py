@@ -84,8 +84,9 @@ class SubmissionTooLarge(SubmissionError):
 
     def __init__(self, limit: int, document: str | None = None) -> None:
         super().__init__(
-            f"the submission holds more than {limit:,} triples, this service's limit; "
-            "split it, or validate it locally with `publisher validate`",
+            f"the submission holds more than {limit:,} triples, this service's limit "
+            "(PUBLISHER_VALIDATE_MAX_TRIPLES); split it, or validate it locally with "
+            "`publisher validate` and that limit raised",
             document=document, refused=True)
         self.limit = limit
 

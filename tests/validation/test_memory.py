@@ -55,7 +55,7 @@ def test_a_submission_over_the_worker_memory_limit_gets_422(client_with):
         response = client.post("/validate", content=flat_collection(2_000_000),
                                headers=TURTLE)
     assert response.status_code == 422, response.text[:500]
-    assert f"needed more memory than this service allows one validation ({limit} MiB)" \
+    assert f"needed more memory than this service allows one validation ({limit} MiB" \
         in response.text
     assert max(peaks.values()) <= limit + FILE_BACKED_MIB, peaks
     assert no_validation_children()
