@@ -104,7 +104,7 @@ def test_normalise_collapses_whitespace_only() -> None:
 
 def _shared_sources() -> Path | None:
     """The article texts beside the checkout, as CI has them (../shared/sources)."""
-    configured = os.environ.get("PUBLISHER_EVIDENCE_DIR")
+    configured = os.environ.get("EVIDENCE_DIR")
     candidates = [Path(configured)] if configured else [ROOT.parent / "shared" / "sources",
                                                         ROOT.parents[1] / "shared" / "sources"]
     return next((path for path in candidates if path.is_dir()), None)
