@@ -319,6 +319,11 @@ def _one_or_many(one: dict[str, Any]) -> dict[str, Any]:
     return many
 
 
+def _names(kind: str) -> dict[str, Any]:
+    """``type`` is ``kind``, or a list that contains it."""
+    return {"anyOf": [{"const": kind}, {"type": "array", "contains": {"const": kind}}]}
+
+
 def _merge(active: Mapping[str, Any], scoped: Mapping[str, Any]) -> dict[str, Any]:
     merged = {term: value for term, value in active.items() if term not in scoped}
     merged.update(scoped)  # in the scoped context's order, after the outer terms
@@ -361,9 +366,7 @@ def derive_schema(context: Mapping[str, Any], classes: Iterable[str] = (),
     if not graph_alias:
         raise ContextNotSupported("the context has no alias of @graph (the `facts` list)")
     properties = deriver.properties(())
-    by_type = [{"if": {"properties": {"type": {"anyOf": [{"const": kind},
-                                                        {"contains": {"const": kind}}]}},
-                       "required": ["type"]},
+    by_type = [{"if": {"properties": {"type": _names(kind)}, "required": ["type"]},
                 "then": {"required": list(keys)}}
                for kind, keys in sorted(complement.required_by_type.items())]
     deriver.defs["fact"] = {"type": "object", "properties": properties,
