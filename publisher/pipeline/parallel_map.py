@@ -4,8 +4,9 @@ Reading YAML and running the JSON-LD processor are per-file work with nothing sh
 and at a million triples they are most of the build's time, all of it on one core. Each
 worker reads and maps a slice of the files and hands back the parsed files and their
 quads as N-Quads bytes (pyoxigraph's serializer and parser are native and fast, and
-quads themselves do not pickle); the parent parses them back keeping blank node labels,
-so the result is exactly what the single-process path produces, in the same file order.
+quads themselves do not pickle); the parent parses them back, one file at a time, giving
+blank nodes fresh labels (forked workers would otherwise mint the same ones), so the
+result is what the single-process path produces, in the same file order.
 """
 
 from __future__ import annotations
@@ -63,8 +64,10 @@ def read_and_map(data_dir: Path, context: dict[str, Any], base: str, root: Path,
                                 else [str(result)])
                 continue
             fact_file, graph, nquads = result
+            # Fresh blank node labels, minted here: forked workers share the random state
+            # the parent had when it forked, so their own labels can collide across them.
             quads = nquads if isinstance(nquads, list) else list(ox.parse(
-                nquads, format=ox.RdfFormat.N_QUADS, rename_blank_nodes=False))
+                nquads, format=ox.RdfFormat.N_QUADS, rename_blank_nodes=True))
             by_path[fact_file.path] = MappedFile(fact_file, ox.NamedNode(graph), quads)
     if problems:
         if len(problems) > MAX_PROBLEMS:
