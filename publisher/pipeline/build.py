@@ -15,6 +15,7 @@ cannot be written), which the command line turns into exit code 1 or 3.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,8 +32,14 @@ from .. import __version__
 from ..namespaces import compact
 from ..settings import Settings
 from .fact_check import FactChecker
-from .fact_schema import ContextNotSupported, derive_schema, ontology_classes, read_complement
-from .facts import FactFileError, ReadLimits
+from .fact_schema import (
+    COMPLEMENT,
+    Complement,
+    ContextNotSupported,
+    derive_schema,
+    ontology_classes,
+)
+from .facts import FactFileError, ReadLimits, parse_yaml
 from .inputs import InputError, digest_input, find_inputs, read_input
 from .load import LoadFailed, Loading, publish
 from .locate import Locator
@@ -109,14 +116,24 @@ def build_id(settings: Settings) -> str:
 
 def fact_checker(settings: Settings, context: dict[str, Any],
                  ontology: list[ox.Quad]) -> FactChecker:
-    """The schema of the fact files, derived from the context (see :mod:`.fact_schema`)."""
-    complement = settings.mappings_dir / "keys.yaml"
-    text = None
-    if complement.exists():
-        text = read_input(complement, settings.project_dir,
-                          settings.max_input_file_bytes).decode("utf-8")
-    schema = derive_schema(context, ontology_classes(ontology, settings.vocab),
-                           read_complement(settings.mappings_dir, text))
+    """The schema of the fact files, derived from the context (see :mod:`.fact_schema`)
+    and ``mappings/keys.yaml``; errors name the file at fault."""
+    path = settings.mappings_dir / COMPLEMENT
+    complement = Complement()
+    if path.exists():
+        text = read_input(path, settings.project_dir, settings.max_input_file_bytes)
+        _node, data = parse_yaml(text.decode("utf-8"), str(path.relative_to(
+            settings.project_dir) if path.is_relative_to(settings.project_dir) else path))
+        try:
+            complement = Complement.read(data if isinstance(data, dict) else {})
+        except (TypeError, AttributeError, ValueError, re.error) as error:
+            raise ContextNotSupported(f"{path}: {error}") from error
+    try:
+        schema = derive_schema(context, ontology_classes(ontology, settings.vocab),
+                               complement)
+    except ContextNotSupported as error:
+        raise ContextNotSupported(f"{settings.mappings_dir / 'context.jsonld'}: {error}") \
+            from error
     return FactChecker(schema)
 
 

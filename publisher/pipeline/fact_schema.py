@@ -29,10 +29,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 COMPLEMENT = "keys.yaml"
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -93,7 +90,7 @@ class Complement:
                     for k, v in (data.pop("patterns", None) or {}).items()}
         known = {"record_id", "reference", "name"}
         if set(patterns) - known:
-            raise ContextNotSupported(f"{COMPLEMENT}: unknown pattern(s) "
+            raise ContextNotSupported("unknown pattern(s) "
                                       f"{sorted(set(patterns) - known)}; known: {sorted(known)}")
         complement = cls(**patterns)
         records = dict(data.pop("records", None) or {})
@@ -102,23 +99,11 @@ class Complement:
                                        (data.pop("required-by-type", None) or {}).items()}
         complement.nested_records = list(data.pop("nested-records", None) or [])
         if data or records:
-            raise ContextNotSupported(f"{COMPLEMENT}: unknown entries "
+            raise ContextNotSupported("unknown entries "
                                       f"{sorted(set(data) | set(records))}")
         for pattern in (complement.record_id, complement.reference, complement.name):
             re.compile(pattern)
         return complement
-
-
-def read_complement(mappings_dir: Path, text: str | None = None) -> Complement:
-    path = mappings_dir / COMPLEMENT
-    if text is None:
-        if not path.exists():
-            return Complement()
-        text = path.read_text(encoding="utf-8")
-    try:
-        return Complement.read(yaml.safe_load(text))
-    except (yaml.YAMLError, TypeError, re.error) as error:
-        raise ContextNotSupported(f"{path}: {error}") from error
 
 
 @dataclass(frozen=True)
@@ -145,6 +130,11 @@ class _Deriver:
         self._scopes: dict[str, str] = {}
         self._listed: set[tuple[str, str]] = set()
         class_terms = [t for t, d in context.items() if _is_class_term(t, d)]
+        for term in class_terms:
+            if isinstance(context[term], Mapping) and "@context" in context[term]:
+                raise ContextNotSupported(
+                    f"term {term!r}: type-scoped contexts are not supported (the keys would "
+                    "depend on `type`); give the keys a property-scoped @context instead")
         self.classes = sorted(set(classes) | set(class_terms))
 
     # -- value kinds -------------------------------------------------------------------

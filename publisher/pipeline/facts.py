@@ -199,6 +199,26 @@ def _alias_line(text: str) -> int | None:
     return None
 
 
+def parse_yaml(text: str, name: str,
+               limits: ReadLimits | None = None) -> tuple[yaml.Node | None, Any]:
+    """The node tree and the values of a YAML text read under the rules above (used for
+    ``mappings/keys.yaml`` too); FactFileError names the line of what is refused."""
+    limits = limits or ReadLimits()
+    try:
+        return _compose(text, limits)
+    except _Refused as refused:
+        line = (refused.node.start_mark.line + 1 if refused.node is not None
+                else _alias_line(text) if "aliases" in refused.message else None)
+        raise FactFileError(f"{name}{f':{line}' if line else ''}: {refused.message}") \
+            from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        parts = [getattr(error, "context", None), getattr(error, "problem", None)]
+        what = ": ".join(" ".join(str(p).split()) for p in parts if p) or str(error)
+        raise FactFileError(f"{name}{where}: not valid YAML: {what}") from error
+
+
 def read_fact_file(path: Path, root: Path | None = None, limits: ReadLimits | None = None,
                    checker: FactChecker | None = None) -> FactFile:
     """Parse one YAML file, check its envelope (id, facts) and, given a checker, every key
@@ -212,19 +232,7 @@ def read_fact_file(path: Path, root: Path | None = None, limits: ReadLimits | No
         raise FactFileError(str(error)) from error
     except UnicodeDecodeError as error:
         raise FactFileError(f"{name}: not UTF-8 text: {error}") from error
-    try:
-        node, document = _compose(text, limits)
-    except _Refused as refused:
-        line = (refused.node.start_mark.line + 1 if refused.node is not None
-                else _alias_line(text) if "aliases" in refused.message else None)
-        raise FactFileError(f"{name}{f':{line}' if line else ''}: {refused.message}") \
-            from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        parts = [getattr(error, "context", None), getattr(error, "problem", None)]
-        what = ": ".join(" ".join(str(p).split()) for p in parts if p) or str(error)
-        raise FactFileError(f"{name}{where}: not valid YAML: {what}") from error
+    node, document = parse_yaml(text, str(name), limits)
     if not isinstance(document, dict):
         raise FactFileError(f"{name}:1: the file must be a mapping with `id` and `facts`")
     if not isinstance(document.get("id"), str):

@@ -192,6 +192,8 @@ def test_keys_a_type_requires_come_from_the_complement(project_copy):
 def test_features_the_schema_cannot_follow_are_named():
     with pytest.raises(ContextNotSupported, match="term 'x': @container"):
         derive_schema({"facts": "@graph", "x": {"@id": "x", "@container": "@index"}})
+    with pytest.raises(ContextNotSupported, match="type-scoped contexts"):
+        derive_schema({"facts": "@graph", "Quote": {"@id": "q", "@context": {"a": "b"}}})
     with pytest.raises(ContextNotSupported, match="@reverse"):
         derive_schema({"facts": "@graph", "x": {"@reverse": "y"}})
     assert Complement().required == ["id"]
@@ -209,3 +211,16 @@ def test_the_json_schema_is_printed_for_editors(capsys):
     schema = json.loads(capsys.readouterr().out)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert "participants" in schema["$defs"]["fact"]["properties"]
+
+
+def test_a_broken_complement_is_named(project_copy):
+    keys_file = project_copy / "mappings" / "keys.yaml"
+    keys_file.write_text(keys_file.read_text(encoding="utf-8") + "requried-by-typ: {}\n",
+                         encoding="utf-8")
+    problems = _problems(project_copy)
+    assert len(problems) == 1 and "mappings/keys.yaml: unknown entries ['requried-by-typ']" \
+        in problems[0]
+    keys_file.write_text("a: &x [1]\nb: *x\n", encoding="utf-8")
+    assert _problems(project_copy) == [
+        "mappings/keys.yaml:2: YAML aliases (*name) are not allowed in fact files: write the "
+        "value out"]
