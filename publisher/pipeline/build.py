@@ -275,14 +275,14 @@ def _build(settings: Settings, progress: Progress,
             raise BuildFailed("validation", violations)
         waiting = time.perf_counter()
         timings["load"] = loading.wait()
+        progress(f"  load: {timings['load']:.2f} s, alongside validation "
+                 f"({time.perf_counter() - waiting:.2f} s more after it)")
+        stats = statistics(settings, prepared.dataset)
     except LoadFailed as error:
         raise BuildFailed("load", [str(error)], environment=True) from error
     except BaseException:
         loading.discard()
         raise
-    progress(f"  load: {timings['load']:.2f} s, alongside validation "
-             f"({time.perf_counter() - waiting:.2f} s more after it)")
-    stats = statistics(settings, prepared.dataset)
     info = {"build_id": identifier, "built_at": built_at.isoformat(),
             "base": settings.base, "stats": stats, "timings": timings}
     try:
