@@ -257,11 +257,11 @@ class _Deriver:
         if kind == "@id" and scoped is not None:
             one = {**self.reference(), "type": ["string", "object"],
                    "$ref": f"#/$defs/{self.node(self.enter(scope, term))}",
-                   "description": "a reference (kind/slug), or a nested record"}
+                   "description": "a reference (kind/slug or IRI), or a nested record"}
             described = one["description"]
         elif kind == "@id":
             one = self.reference()
-            described = "a reference (kind/slug)"
+            described = "a reference (kind/slug or IRI)"
         elif kind == "@vocab":
             names = [t for t, d in (scoped or {}).items() if isinstance(d, str)]
             if names:
