@@ -1745,7 +1745,7 @@ class Generator:
 
     def run(self) -> dict[str, Any]:
         """Write everything; return the counts the CLI prints."""
-        self.world.ref.add("_graph", {"id": CURATOR, "type": "org:Organization",
+        self.world.ref.add("_graph", {"id": CURATOR, "type": "FormalOrganization",
                                       "label": "Diplomacy linked-data publisher (curators)"})
         self.use(CURATOR)
         sources = self.out / "data" / "sources"

@@ -15,6 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from publisher.pipeline import build as build_module
 from publisher.pipeline.build import prepare
 from publisher.pipeline.per_source import validate_sources
 from publisher.pipeline.shacl import (
@@ -81,9 +82,17 @@ def _reference(data, shapes, focus):
     return run_shacl(to_rdflib_graph(data), shapes, focus_nodes=focus)
 
 
+#: Cases the fact files' schema refuses before SHACL sees them; the shapes must still
+#: catch them, in submissions to the validation service, which have no YAML behind them.
+SCHEMA_CATCHES = {"ill-formed month"}
+
+
 @pytest.mark.parametrize("case", CASES)
-def test_both_engines_report_the_same_results(case: str, project_copy: Path) -> None:
+def test_both_engines_report_the_same_results(case: str, project_copy: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """What the build validates (each graph alone, then the union where graphs meet)."""
+    if case in SCHEMA_CATCHES:
+        monkeypatch.setattr(build_module, "fact_checker", lambda *_args: None)
     for relative, old, new in CASES[case]:
         path = project_copy / relative
         text = path.read_text(encoding="utf-8")
