@@ -1,8 +1,11 @@
-"""The command line: ``publisher build | serve | validate | query``.
+"""The command line: ``publisher build | check-evidence | serve | validate | query``.
 
 Flags feed the same Settings object as the environment, so a flag and its
-``PUBLISHER_*`` variable always mean the same thing. Exit codes: 0 success, 1 the data
-does not conform (build or validate), 2 unreadable input or bad usage.
+``PUBLISHER_*`` variable always mean the same thing. Exit codes of ``build``: 0 success,
+1 the inputs are at fault (a fact, a file, a shape: fix them), 2 bad usage (flags,
+settings), 3 the environment is (another build holds the lock, the disk is full, the store
+cannot be written: retry once fixed). ``validate`` and ``query`` keep 2 for unreadable
+input, as their own help says.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from pydantic import ValidationError
 
 from .settings import Settings, load_settings
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_ENVIRONMENT = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -35,6 +39,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .pipeline.build import BuildFailed, build
 
     settings = _settings(args)
+    if not settings.data_dir.is_dir():
+        print(f"no data/ folder in {settings.project_dir}: give the project with "
+              "--project-dir or PUBLISHER_PROJECT_DIR", file=sys.stderr)
+        return EXIT_USAGE
     print(f"building from {settings.data_dir} with base {settings.base}")
     try:
         result = build(settings)
@@ -43,10 +51,18 @@ def cmd_build(args: argparse.Namespace) -> int:
               f"the live store was not changed.", file=sys.stderr)
         for line in failure.problems:
             print(f"  {line}", file=sys.stderr)
-        return EXIT_INVALID if failure.stage == "validation" else EXIT_USAGE
+        return EXIT_ENVIRONMENT if failure.environment else EXIT_INVALID
+    except KeyboardInterrupt:
+        print("\nBUILD INTERRUPTED; the live store was not changed.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # a bug, or a resource the build did not expect to lack
+        print(f"\nBUILD FAILED: unexpected {type(error).__name__}: {error}; the live store "
+              "was not changed.", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     print(f"\nbuild {result.build_id} published at {settings.store_dir} -> {result.path}")
     print(f"{result.stats['triples']} triples in {result.timings['total']:.2f} s "
           f"({', '.join(f'{k} {v:.2f} s' for k, v in result.timings.items() if k != 'total')})")
+    print_source_summary(result.stats.get("sources", []))
     print("\ntriples per graph:")
     for graph, count in result.stats["triples_per_graph"].items():
         print(f"  {count:6d}  {graph or '(default graph: graph descriptions)'}")
@@ -54,6 +70,35 @@ def cmd_build(args: argparse.Namespace) -> int:
     for cls, count in result.stats["entities_per_class"].items():
         print(f"  {count:6d}  {cls}")
     return EXIT_OK
+
+
+def print_source_summary(sources: list[dict]) -> None:
+    """Per source file: records, facts, facts with evidence, warnings (curators' check)."""
+    if not sources:
+        return
+    print("\nper source:")
+    print(f"  {'records':>8} {'with evidence':>14} {'facts':>8} {'with evidence':>14} "
+          f"{'warnings':>9}  file")
+    for s in sources:
+        print(f"  {s['records']:8d} {s['records_with_evidence']:14d} {s['facts']:8d} "
+              f"{s['facts_with_evidence']:14d} {s['warnings']:9d}  {s['file']}")
+
+
+def cmd_check_evidence(args: argparse.Namespace) -> int:
+    from .pipeline.evidence import EvidenceFolderMissing, check_evidence
+
+    settings = _settings(args)
+    try:
+        report = check_evidence(settings.data_dir, args.texts, settings.project_dir)
+    except EvidenceFolderMissing as missing:
+        print(f"check-evidence: {missing}", file=sys.stderr)
+        return EXIT_USAGE
+    for problem in report.problems:
+        print(str(problem), file=sys.stderr)
+    verdict = "OK" if report.ok else f"FAILED: {len(report.problems)} problem(s)"
+    print(f"{report.files} source files, {report.records} records, {report.passages} "
+          f"passages checked against {args.texts}: {verdict}")
+    return EXIT_OK if report.ok else EXIT_INVALID
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -110,6 +155,14 @@ def parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="map, validate and load the facts into a new store")
     _common(build)
     build.set_defaults(run=cmd_build)
+
+    evidence = commands.add_parser(
+        "check-evidence", help="check that every record's evidence occurs verbatim in its "
+        "article (texts in DIR)")
+    _common(evidence)
+    evidence.add_argument("texts", type=Path, metavar="DIR",
+                          help="folder with the captured article texts (../shared/sources)")
+    evidence.set_defaults(run=cmd_check_evidence)
 
     serve = commands.add_parser("serve", help="publish the built store over HTTP")
     _common(serve)

@@ -48,6 +48,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.max_header_bytes = settings.http_max_header_bytes
         self.header_deadline: float | None = None
         self._header_bytes = 0
+        self._tail = b""
         self._in_headers = True
         self._state = server_state
 
@@ -58,7 +59,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         if self._in_headers:
-            self._header_bytes += len(data)
+            # Only the bytes up to the blank line that ends the headers count: a body
+            # sent in the same write is no header (the end may straddle two writes).
+            window = self._tail + data
+            end = window.find(b"\r\n\r\n")
+            self._header_bytes += len(data) if end < 0 else max(0, end + 4 - len(self._tail))
+            self._tail = window[-3:]
             if self._header_bytes > self.max_header_bytes:
                 self._refuse("431 Request Header Fields Too Large",
                              f"the request line and headers exceed this server's limit of "
@@ -73,6 +79,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._in_headers = False
         self._header_bytes = 0
+        self._tail = b""
         self.header_deadline = None
         super().on_headers_complete()
 
@@ -85,6 +92,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def _await_headers(self) -> None:
         self._in_headers = True
         self._header_bytes = 0
+        self._tail = b""
         self.header_deadline = self.loop.time() + self.header_timeout
 
     def headers_too_slow(self) -> None:
@@ -145,6 +153,18 @@ def environment(settings: Settings) -> dict[str, str]:
     return out
 
 
+def proxy_options(settings: Settings) -> dict[str, object]:
+    """uvicorn's handling of ``X-Forwarded-For``, from ``PUBLISHER_TRUSTED_PROXIES``.
+
+    uvicorn would otherwise trust it from 127.0.0.1 by default, so any local process
+    could pick the client address that per-client limits count. With trusted proxies
+    set, the client is the address the nearest untrusted hop reports.
+    """
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(settings.trusted_proxies)}
+
+
 def serve(settings: Settings) -> None:
     """Run the one application (``create_app``) under uvicorn with the limits above."""
     import uvicorn
@@ -157,4 +177,4 @@ def serve(settings: Settings) -> None:
                 timeout_keep_alive=settings.http_keep_alive_s,  # type: ignore[arg-type]
                 limit_concurrency=settings.http_max_connections,
                 h11_max_incomplete_event_size=settings.http_max_header_bytes,
-                server_header=False)
+                server_header=False, **proxy_options(settings))  # type: ignore[arg-type]

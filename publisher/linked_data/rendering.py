@@ -103,7 +103,8 @@ def _rdf_or_html(snapshot: Snapshot, quads: Sequence[ox.Quad], fmt: Format, subj
 def _entity(snapshot: Snapshot, name: str, fmt: Format) -> bytes:
     settings = snapshot.settings
     iri = settings.id_base + name
-    quads = snapshot.prepared.description(name, lambda: describe(snapshot.store, iri))
+    quads = snapshot.prepared.description(name, lambda: describe(snapshot.store, iri,
+                                                                  settings.id_base))
     doc_iri = settings.doc_base + name
     return _rdf_or_html(snapshot, quads, fmt, iri, lambda jsonld: html.entity_page(
         quads, iri, labeler(snapshot), site(snapshot), doc_iri, jsonld))

@@ -5,11 +5,17 @@ wraps the composition with progress lines and per-stage timing, so each stage st
 testable alone. Validation and the load overlap: the new store is written into a
 ``.partial`` folder by a child process while SHACL runs (:mod:`.load`), and it is
 published only if validation passes, else the child is stopped and its output deleted.
+
+A build holds the store's build lock (:mod:`.lock`) from start to end. Every failure is a
+:class:`BuildFailed` saying whether the inputs are at fault (a fact, a shape, a file the
+build refuses to read) or the environment (the lock is held, the disk is full, the store
+cannot be written), which the command line turns into exit code 1 or 3.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import time
@@ -29,11 +35,22 @@ from ..builds import ONTOLOGY_FOLDER, QUERIES_FOLDER, SHAPES_FOLDER
 from ..namespaces import compact
 from ..settings import Settings
 from ..store.embedded import EmbeddedStore
-from .facts import FactFileError
+from .fact_check import FactChecker
+from .fact_schema import (
+    COMPLEMENT,
+    Complement,
+    ContextNotSupported,
+    derive_schema,
+    ontology_classes,
+)
+from .facts import FactFileError, ReadLimits, parse_yaml
+from .inputs import InputError, digest_input, find_inputs, read_input
 from .load import LoadFailed, Loading, publish
 from .locate import Locator
+from .lock import BuildLocked, build_lock
 from .mapping import MappedFile, MappingError, load_context, parse_turtle_dir
 from .parallel_map import read_and_map
+from .per_source import Disagreement, Engine, remaining_blank_nodes, validate_sources
 from .shacl import (
     ShaclResult,
     run_shacl,
@@ -42,16 +59,21 @@ from .shacl import (
     shape_owner,
     to_rdflib_graph,
 )
+from .summary import SourceSummary, source_summary
 
 Progress = Callable[[str], None]
 
 
 class BuildFailed(Exception):
-    """The build stopped; ``problems`` are lines a person can act on."""
+    """The build stopped; ``problems`` are lines a person can act on.
 
-    def __init__(self, stage: str, problems: list[str]) -> None:
+    ``environment`` is true when the inputs are not at fault: the lock is held, the disk
+    is full, the store cannot be written (exit code 3 rather than 1)."""
+
+    def __init__(self, stage: str, problems: list[str], environment: bool = False) -> None:
         self.stage = stage
         self.problems = problems
+        self.environment = environment
         super().__init__(f"build failed at {stage}: " + "; ".join(problems[:3]))
 
 
@@ -76,6 +98,9 @@ class Prepared:
     # validates (it reads a store as the union of its graphs) and what is loaded, with no
     # copy as Python objects.
     dataset: ox.Store
+    # Per source file, what the build reports: records, facts, facts with evidence,
+    # warnings (filled in by validate).
+    summary: list[SourceSummary] = field(default_factory=list)
 
 
 def input_folders(settings: Settings) -> tuple[Path, ...]:
@@ -85,7 +110,7 @@ def input_folders(settings: Settings) -> tuple[Path, ...]:
 
 def input_files(settings: Settings) -> list[Path]:
     return sorted(p for folder in input_folders(settings) if folder.is_dir()
-                  for p in folder.rglob("*") if p.is_file())
+                  for p in find_inputs(folder, settings.project_dir))
 
 
 def inputs_time(settings: Settings) -> datetime:
@@ -120,38 +145,80 @@ def _commit_time(project: Path, folders: list[str]) -> datetime | None:
 
 def keep_serving_inputs(settings: Settings, build: Path) -> None:
     """Copy what serving reads besides the store into the build: the shapes and the
-    ontology it was validated with, and the competency questions, as they are now."""
-    for source, name in ((settings.shapes_dir, SHAPES_FOLDER),
-                         (settings.ontology_dir, ONTOLOGY_FOLDER),
-                         (settings.queries_dir, QUERIES_FOLDER)):
+    ontology it was validated with, and the competency questions, as they are now (read
+    under the same rules as every input; LoadFailed when they cannot be written)."""
+    root = settings.project_dir
+    for source, name, suffix in ((settings.shapes_dir, SHAPES_FOLDER, ".ttl"),
+                                 (settings.ontology_dir, ONTOLOGY_FOLDER, ".ttl"),
+                                 (settings.queries_dir, QUERIES_FOLDER, ".rq")):
         target = build / name
-        target.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            for path in sorted(source.iterdir()):
-                if path.is_file() and path.suffix in (".ttl", ".rq"):
-                    shutil.copyfile(path, target / path.name)
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+            paths = find_inputs(source, root, (suffix,)) if source.is_dir() else []
+            for path in paths:
+                if path.parent == source:
+                    data = read_input(path, root, settings.max_input_file_bytes)
+                    (target / path.name).write_bytes(data)
+        except InputError as error:
+            raise LoadFailed(str(error)) from error
+        except OSError as error:
+            raise LoadFailed(f"cannot keep {source} in the new build {target}: "
+                             f"{error.strerror or error}") from error
 
 
 def build_id(settings: Settings) -> str:
     """Content hash of every input and the base: same inputs, same id (stable ETags)."""
     digest = hashlib.sha256(f"{__version__}\n{settings.base}\n".encode())
-    for path in input_files(settings):
-        digest.update(str(path.relative_to(settings.project_dir)).encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+    try:
+        for path in input_files(settings):
+            digest.update(str(path.relative_to(settings.project_dir)).encode() + b"\0")
+            digest_input(path, settings.project_dir, settings.max_input_file_bytes, digest)
+            digest.update(b"\0")
+    except InputError as error:
+        raise BuildFailed("inputs", [str(error)]) from error
     return digest.hexdigest()[:20]
 
 
-def prepare(settings: Settings) -> Prepared:
-    """Read, map and derive; raises BuildFailed naming the file at fault."""
-    root = settings.project_dir
+def fact_checker(settings: Settings, context: dict[str, Any],
+                 ontology: list[ox.Quad]) -> FactChecker:
+    """The schema of the fact files, derived from the context (see :mod:`.fact_schema`)
+    and ``mappings/keys.yaml``; errors name the file at fault."""
+    path = settings.mappings_dir / COMPLEMENT
+    complement = Complement()
+    if path.exists():
+        text = read_input(path, settings.project_dir, settings.max_input_file_bytes)
+        _node, data = parse_yaml(text.decode("utf-8"), str(path.relative_to(
+            settings.project_dir) if path.is_relative_to(settings.project_dir) else path))
+        try:
+            complement = Complement.read(data if isinstance(data, dict) else {})
+        except (TypeError, AttributeError, ValueError, re.error) as error:
+            raise ContextNotSupported(f"{path}: {error}") from error
     try:
-        context = load_context(settings.mappings_dir)
-        mapped = read_and_map(settings.data_dir, context, settings.base, root,
-                              settings.build_workers)
+        schema = derive_schema(context, ontology_classes(ontology, settings.vocab),
+                               complement)
+    except ContextNotSupported as error:
+        raise ContextNotSupported(f"{settings.mappings_dir / 'context.jsonld'}: {error}") \
+            from error
+    return FactChecker(schema)
+
+
+def prepare(settings: Settings) -> Prepared:
+    """Read, check, map and derive; raises BuildFailed naming the file at fault."""
+    root = settings.project_dir
+    limits = ReadLimits(settings.max_input_file_bytes, settings.max_fact_value_chars)
+    try:
+        context = load_context(settings.mappings_dir, root, settings.max_input_file_bytes)
         ontology = parse_turtle_dir(settings.ontology_dir, settings.base,
-                                    ox.NamedNode(settings.ontology_iri))
-        shapes = parse_turtle_dir(settings.shapes_dir, settings.base, None)
-    except (FactFileError, MappingError) as error:
+                                    ox.NamedNode(settings.ontology_iri), root,
+                                    settings.max_input_file_bytes)
+        shapes = parse_turtle_dir(settings.shapes_dir, settings.base, None, root,
+                                  settings.max_input_file_bytes)
+        checker = fact_checker(settings, context, ontology)
+        mapped = read_and_map(settings.data_dir, context, settings.base, root,
+                              settings.build_workers, limits, checker)
+    except FactFileError as error:
+        raise BuildFailed("mapping", error.problems) from error
+    except (MappingError, InputError, ContextNotSupported, UnicodeDecodeError) as error:
         raise BuildFailed("mapping", [str(error)]) from error
     dataset = derive(settings, mapped)
     derived_count = len(dataset)
@@ -166,32 +233,101 @@ def derive(settings: Settings, mapped: list[MappedFile]) -> ox.Store:
     rules = settings.mappings_dir / "derive.ru"
     if rules.exists():
         try:
-            work.update(rules.read_text(encoding="utf-8"), base_iri=settings.base)
-        except SyntaxError as error:
+            text = read_input(rules, settings.project_dir,
+                              settings.max_input_file_bytes).decode("utf-8")
+            work.update(text, base_iri=settings.base)
+        except (SyntaxError, InputError, UnicodeDecodeError) as error:
             raise BuildFailed("derivation", [f"{rules}: {error}"]) from error
     return work
 
 
 def validate(settings: Settings, prepared: Prepared) -> tuple[list[str], list[str]]:
-    """SHACL over the union of all graphs; returns (violations, warnings) as located lines."""
+    """Each graph alone with its context, then the union where graphs meet.
+
+    Returns (violations, warnings) as located lines. A violation of any one graph fails
+    the build; a disagreement between sources, found only in the union, is a warning
+    that names each source and its value. The per-source summary is left on
+    ``prepared.summary`` for the build's report.
+    """
     shapes = to_rdflib_graph(prepared.shapes)
-    if settings.shacl_engine == "turbo":
-        report = run_shacl_turbo(prepared.dataset, shapes)
-    else:
-        report = run_shacl(to_rdflib_graph(prepared.dataset), shapes)
+    locator: Locator | None = None
+
+    def located() -> Locator:  # indexes every quad: only on need
+        nonlocal locator
+        if locator is None:
+            locator = Locator(prepared.mapped, settings.id_base)
+        return locator
+
+    graphs = [m.graph for m in prepared.mapped]
+    blank = remaining_blank_nodes(prepared.dataset, graphs)
+    if blank:
+        by_graph = {m.graph: m for m in prepared.mapped}
+
+        def shown(graph: ox.NamedNode) -> str:  # the file as the project names it
+            records = by_graph[graph].fact_file.records
+            return str(records[0].file if records else by_graph[graph].fact_file.path)
+
+        return [f"{shown(g)}: {compact(_blank_owner(quads), settings.base)}"
+                f" holds a nested value the rules of mappings/derive.ru cannot name "
+                f"({len(quads)} quads); give it an id or a key they know" for g, quads in
+                blank.items()], []
+
+    engine = _engine(settings)
+    checked = validate_sources(prepared.dataset, settings.base,
+                               ox.NamedNode(settings.ontology_iri), shapes, engine)
     violations: list[str] = []
     warnings: list[str] = []
-    if not report.results:
-        return violations, warnings
-    locator = Locator(prepared.mapped, settings.id_base)  # indexes every quad: only on need
-    for result in report.results:
-        line = describe(result, locator, settings.base, shapes)
-        (violations if result.severity == "Violation" else warnings).append(line)
+    per_graph: dict[ox.NamedNode, int] = {}
+    for check in checked.checks:
+        for result in check.results:
+            line = describe(result, located(), settings.base, shapes, check.graph)
+            if result.severity == "Violation":
+                violations.append(line)
+            else:
+                warnings.append(line)
+                per_graph[check.graph] = per_graph.get(check.graph, 0) + 1
+    for disagreement in checked.disagreements:
+        warnings.append(disagree(disagreement, located(), settings.base, shapes))
+        for graph in disagreement.graphs:
+            per_graph[graph] = per_graph.get(graph, 0) + 1
+    prepared.summary = source_summary(prepared.mapped, per_graph)
     return violations, warnings
 
 
-def describe(result: ShaclResult, locator: Locator, base: str, shapes: Graph) -> str:
-    where = ", ".join(str(loc) for loc in locator.locate(result)) or "(no record found)"
+def _engine(settings: Settings) -> Engine:
+    if settings.shacl_engine == "turbo":
+        return lambda data, shapes, focus: run_shacl_turbo(data, shapes, focus)
+    return lambda data, shapes, focus: run_shacl(to_rdflib_graph(data), shapes,
+                                                 focus_nodes=focus)
+
+
+def _blank_owner(quads: list[ox.Quad]) -> str:
+    for quad in quads:
+        if isinstance(quad.subject, ox.NamedNode):
+            return quad.subject.value
+    return str(quads[0].subject)
+
+
+def disagree(disagreement: Disagreement, locator: Locator, base: str, shapes: Graph) -> str:
+    """``sources disagree on <node> <path>: 2025-07-10 (file:line), 2025-07-11 (file:line)``."""
+    result = disagreement.result
+    path = f" {compact(result.path, base)}" if result.path else ""
+    stated = []
+    for graph in disagreement.graphs:
+        where = ", ".join(str(loc) for loc in locator.locate(result, graph)) or graph.value
+        values = ", ".join(disagreement.values[graph]) or "(no value)"
+        stated.append(f"{values} in {where}")
+    node = shape_label(shapes, result.shape_node, shape_owner(shapes, result.shape_node), base)
+    why = ("one value expected" if result.component == "MaxCountConstraintComponent"
+           else result.message)
+    return (f"sources disagree on {compact(result.focus, base)}{path}: "
+            f"{'; '.join(stated) or 'see the sources of this node'} "
+            f"({why}) [{node}, {result.component}]")
+
+
+def describe(result: ShaclResult, locator: Locator, base: str, shapes: Graph,
+             graph: ox.NamedNode | None = None) -> str:
+    where = ", ".join(str(loc) for loc in locator.locate(result, graph)) or "(no record found)"
     focus = "a nested value of " if result.focus_is_blank else ""
     focus += compact(result.focus, base) if not result.focus_is_blank else ""
     path = f" {compact(result.path, base)}" if result.path else ""
@@ -218,7 +354,22 @@ def _stage(name: str, timings: dict[str, float], progress: Progress) -> Iterator
 
 def build(settings: Settings, progress: Progress = print,
           before_publish: Callable[[Path], None] | None = None) -> BuildResult:
-    """Run the whole pipeline; on success the new store is live, else BuildFailed."""
+    """Run the whole pipeline under the build lock; on success the new store is live,
+    else BuildFailed (the live store untouched, nothing of the new build left)."""
+    store = settings.store_dir
+    if store.exists() and not store.is_symlink():
+        raise BuildFailed("store", [f"{store} exists and is not the symlink `publisher build` "
+                                    "makes: move it away, or choose another --store-dir"],
+                          environment=True)
+    try:
+        with build_lock(settings.build_lock):
+            return _build(settings, progress, before_publish)
+    except BuildLocked as locked:
+        raise BuildFailed("lock", [str(locked)], environment=True) from locked
+
+
+def _build(settings: Settings, progress: Progress,
+           before_publish: Callable[[Path], None] | None) -> BuildResult:
     timings: dict[str, float] = {}
     total = time.perf_counter()
     with _stage("map", timings, progress):
@@ -227,9 +378,12 @@ def build(settings: Settings, progress: Progress = print,
                  f"{sum(len(m.fact_file.records) for m in prepared.mapped)} records, "
                  f"{prepared.derived_count} quads")
     identifier = build_id(settings)
-    built_at = inputs_time(settings)
+    built_at = inputs_time(settings)  # the inputs' time: equal inputs, equal bytes
     name = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{identifier[:12]}"
-    loading = Loading(settings, name, prepared.dataset)
+    try:
+        loading = Loading(settings, name, prepared.dataset)
+    except LoadFailed as error:
+        raise BuildFailed("load", [str(error)], environment=True) from error
     try:
         with _stage("validate", timings, progress):
             violations, warnings = validate(settings, prepared)
@@ -239,17 +393,21 @@ def build(settings: Settings, progress: Progress = print,
             raise BuildFailed("validation", violations)
         waiting = time.perf_counter()
         timings["load"] = loading.wait()
+        progress(f"  load: {timings['load']:.2f} s, alongside validation "
+                 f"({time.perf_counter() - waiting:.2f} s more after it)")
+        stats = statistics(settings, prepared.dataset)
+        stats["sources"] = [summary.as_dict() for summary in prepared.summary]
+        keep_serving_inputs(settings, loading.partial)
     except LoadFailed as error:
-        raise BuildFailed("load", [str(error)]) from error
+        raise BuildFailed("load", [str(error)], environment=True) from error
     except BaseException:
         loading.discard()
         raise
-    progress(f"  load: {timings['load']:.2f} s, alongside validation "
-             f"({time.perf_counter() - waiting:.2f} s more after it)")
-    stats = statistics(settings, prepared.dataset)
-    keep_serving_inputs(settings, loading.partial)
     info = {"build_id": identifier, "built_at": built_at.isoformat(),
             "base": settings.base, "stats": stats, "timings": timings}
-    path = publish(settings, loading.partial, info, before_publish)
+    try:
+        path = publish(settings, loading.partial, info, before_publish)
+    except LoadFailed as error:
+        raise BuildFailed("publish", [str(error)], environment=True) from error
     timings["total"] = round(time.perf_counter() - total, 3)
     return BuildResult(identifier, path, stats, timings, warnings)

@@ -31,7 +31,17 @@ from . import service_description
 from .analysis import MAX_NESTING, analyse, gate
 from .examples import load_examples
 from .protocol import QueryRequest, choose_format, etag, read_query_request
-from .workers import Complete, Failure, PoolBusy, PoolClosed, QueryPool, collect, stream_rest
+from .scheduling import client_key
+from .workers import (
+    ClientLimited,
+    Complete,
+    Failure,
+    PoolBusy,
+    PoolClosed,
+    QueryPool,
+    collect,
+    stream_rest,
+)
 
 YASGUI_VERSION = "4.6.2"
 ASSETS = {"yasgui.min.js": "text/javascript; charset=utf-8",
@@ -81,11 +91,15 @@ class SparqlEndpoint:
     # -- lifecycle (the application's lifespan) ----------------------------------------
     def ensure_pool(self) -> QueryPool:
         if self.pool is None:
+            settings = self.settings
             self.pool = QueryPool(
-                self.settings.sparql_workers, self.settings.sparql_workers,
-                isolate_network=not self.settings.service_allowlist,
-                spares=self.settings.sparql_spare_workers,
-                slow_after_s=self.settings.sparql_slow_after_s,
+                settings.sparql_workers, settings.sparql_workers,
+                isolate_network=not settings.service_allowlist,
+                spares=settings.sparql_spare_workers,
+                slow_after_s=settings.sparql_slow_after_s,
+                memory_mb=settings.sparql_worker_memory_mb,
+                recycle_mb=settings.sparql_worker_recycle_mb,
+                client_heavy_limit=settings.sparql_client_heavy_queries,
             )
             self.pool.start()
         return self.pool
@@ -145,7 +159,10 @@ class SparqlEndpoint:
                **query_request.dataset(info).as_job()}
         deadline = asyncio.get_running_loop().time() + settings.sparql_timeout_s
         try:
-            execution = await self.ensure_pool().execute(job, deadline)
+            execution = await self.ensure_pool().execute(job, deadline, client_key(scope))
+        except ClientLimited as error:
+            raise HTTPProblem(429, str(error),
+                              {"Retry-After": str(error.retry_after)}) from None
         except PoolBusy as error:
             raise HTTPProblem(503, f"{error}: too many long queries are running; retry "
                                    "later", {"Retry-After": "5"}) from None
@@ -154,7 +171,8 @@ class SparqlEndpoint:
         outcome = await collect(execution, timeout_s=settings.sparql_timeout_s,
                                 max_rows=settings.sparql_max_rows)
         if isinstance(outcome, Failure):
-            raise HTTPProblem(outcome.status, outcome.message)
+            raise HTTPProblem(outcome.status, outcome.message, {} if outcome.retry_after
+                              is None else {"Retry-After": str(outcome.retry_after)})
         if isinstance(outcome, Complete):
             if tag is not None:
                 snapshot.sparql_answers.put(tag, outcome.body)

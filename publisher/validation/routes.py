@@ -4,11 +4,11 @@ Thin by design: read the body within the size limit, pick the input format from
 ``Content-Type`` (or the page's form), call :func:`.service.validate` with the served
 build's shapes, and pick the report's format from ``Accept``. Status codes: 200 with the
 report whether or not the data conforms (the report says which), 400 unreadable input,
-406 no acceptable report format, 413 body too large, 415 unknown input format, 422 the
-input could not be validated (time limit, crashed or failing worker), 503 busy or no
-published dataset yet. Problems are raised as :class:`~publisher.http.errors.HTTPProblem`
-for programs; for people (the page's own form) they are shown on the page, above the
-form they sent.
+406 no acceptable report format, 413 body too large or too many triples, 415 unknown
+input format, 422 the input could not be validated (time limit, memory limit, crashed or
+failing worker), 503 busy or no published dataset yet. Problems are raised as
+:class:`~publisher.http.errors.HTTPProblem` for programs; for people (the page's own
+form) they are shown on the page, above the form they sent.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from .submission import (
     INPUT_FORMATS,
     Document,
     SubmissionError,
+    SubmissionTooLarge,
     accepted_media_types,
     format_for_content_type,
     format_for_name,
@@ -144,6 +145,8 @@ async def validate_submission(request: Request) -> Answer:
         rules = Rules.of_build(snapshot) if snapshot is not None else Rules.of_project(settings)
         context = None if standalone else StoreContext(snapshot)  # type: ignore[arg-type]
         report = await run_in_threadpool(validate, [document], settings, context, rules)
+    except SubmissionTooLarge as error:
+        problem = HTTPProblem(413, f"the submission is refused: {error}")
     except SubmissionError as error:
         verdict = "is refused" if error.refused else "does not parse"
         problem = HTTPProblem(400, f"the submission {verdict}: {error}")

@@ -14,6 +14,11 @@ at once; a request that cannot get a slot before its deadline gets :class:`Valid
 
 The shapes and the ontology are those of the build being served (:class:`Rules`), so the
 service and the published data never disagree about what conforms.
+
+Each child runs under ``settings.validate_worker_memory_mb`` (RLIMIT_DATA) and parses at
+most ``settings.validate_max_triples`` triples: a submission that needs more memory
+gets :class:`ValidationOutOfMemory`, one with more triples
+:class:`~.submission.SubmissionTooLarge`, and the child ends with it either way.
 """
 
 from __future__ import annotations
@@ -32,12 +37,13 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
+from ..process import OUT_OF_MEMORY_EXIT
 from ..settings import Settings
 from ..snapshot import Snapshot
 from ..store import Store
 from . import worker
 from .report import ValidationReport
-from .submission import Document, SubmissionError, prescreen
+from .submission import Document, SubmissionError, SubmissionTooLarge, prescreen
 
 #: Upper bound on context triples sent to a worker, so a submission naming every
 #: entity cannot make the web process serialize the whole store.
@@ -94,6 +100,17 @@ class ValidationFailed(Exception):
     def __init__(self, message: str, crashed: bool = False) -> None:
         self.crashed = crashed
         super().__init__(message)
+
+
+class ValidationOutOfMemory(ValidationFailed):
+    """The submission needed more memory than a validation worker may use (422)."""
+
+    def __init__(self, memory_mb: int) -> None:
+        super().__init__(
+            f"validation stopped: this submission needed more memory than this service "
+            f"allows one validation ({memory_mb} MiB, PUBLISHER_VALIDATE_WORKER_MEMORY_MB); "
+            "split it into smaller documents, or validate it locally with `publisher "
+            "validate` and that limit raised", crashed=True)
 
 
 class ContextSource(Protocol):
@@ -160,13 +177,20 @@ class StoreContext:
         return found
 
     def _description(self, node: ox.NamedNode) -> list[ox.Triple]:
+        """The node's statements, following blank nodes and the hash IRIs of its own
+        document (``event#participation-…``, ``membership#period``): the parts a source
+        states with it, so a restatement of the same claim meets the same nodes."""
         found: list[ox.Triple] = []
         stack: list[ox.NamedNode | ox.BlankNode] = [node]
         seen: set[ox.NamedNode | ox.BlankNode] = {node}
+        document = node.value.split("#", 1)[0]
         while stack:
             for quad in self.store.quads(stack.pop(), None, None, None):
                 found.append(ox.Triple(quad.subject, quad.predicate, quad.object))
-                if isinstance(quad.object, ox.BlankNode) and quad.object not in seen:
+                part = isinstance(quad.object, ox.BlankNode) or (
+                    isinstance(quad.object, ox.NamedNode) and "#" in quad.object.value
+                    and quad.object.value.split("#", 1)[0] == document)
+                if part and quad.object not in seen:
                     seen.add(quad.object)
                     stack.append(quad.object)
         return found
@@ -218,7 +242,8 @@ def _run_worker(documents: list[Document], settings: Settings, context: ContextS
                 rules: Rules, deadline: float, timeout_s: float) -> dict[str, Any]:
     ctx = mp_context()
     parent, child = ctx.Pipe(duplex=True)
-    process = ctx.Process(target=worker.main, args=(child,), daemon=True,
+    memory_mb = settings.validate_worker_memory_mb
+    process = ctx.Process(target=worker.main, args=(child, memory_mb), daemon=True,
                           name="publisher-validate")
     process.start()
     child.close()
@@ -226,29 +251,33 @@ def _run_worker(documents: list[Document], settings: Settings, context: ContextS
         job = {"base": settings.base, "context": context is not None,
                "shapes_dir": str(rules.shapes_dir.resolve()),
                "ontology_dir": str(rules.ontology_dir.resolve()),
+               "max_triples": settings.validate_max_triples,
                "documents": [{"name": d.name, "format": d.format.media_type}
                              for d in documents]}
         parent.send_bytes(json.dumps(job).encode("utf-8"))
         for document in documents:
             parent.send_bytes(document.data)
         while True:
-            message = _receive(parent, process, deadline, timeout_s)
+            message = _receive(parent, process, deadline, timeout_s, memory_mb)
             op = message.get("op")
             if op == "ask" and context is not None:
                 parent.send_bytes(json.dumps(_answer(context, message)).encode("utf-8"))
             elif op == "done":
                 return message
+            elif op == "invalid" and message.get("limit"):
+                raise SubmissionTooLarge(int(message["limit"]), message.get("document"))
             elif op == "invalid":
                 raise SubmissionError(str(message.get("message")), message.get("line"),
                                       message.get("column"), message.get("document"),
                                       bool(message.get("refused")))
+            elif op == "memory":
+                raise ValidationOutOfMemory(memory_mb)
             elif op == "failed":
                 raise ValidationFailed(f"validation failed: {message.get('message')}")
             else:
                 raise ValidationFailed(f"validation worker sent an unexpected {op!r}")
     except (BrokenPipeError, ConnectionResetError):
-        process.join(1)
-        raise ValidationFailed(_crash_message(process.exitcode), crashed=True) from None
+        raise _crashed(process, memory_mb) from None
     finally:
         if process.is_alive():
             process.kill()
@@ -256,15 +285,15 @@ def _run_worker(documents: list[Document], settings: Settings, context: ContextS
         parent.close()
 
 
-def _receive(conn: Any, process: Any, deadline: float, timeout_s: float) -> dict[str, Any]:
+def _receive(conn: Any, process: Any, deadline: float, timeout_s: float,
+             memory_mb: int) -> dict[str, Any]:
     remaining = deadline - time.monotonic()
     if remaining <= 0 or not conn.poll(remaining):
         raise ValidationTimeout(timeout_s)
     try:
         payload = conn.recv_bytes(worker.MAX_MESSAGE_BYTES)
     except (EOFError, ConnectionResetError):
-        process.join(1)
-        raise ValidationFailed(_crash_message(process.exitcode), crashed=True) from None
+        raise _crashed(process, memory_mb) from None
     except OSError:  # the answer is over the size cap
         raise ValidationFailed(
             f"the report is larger than {worker.MAX_MESSAGE_BYTES // 2**20} MB: fix the "
@@ -285,6 +314,14 @@ def _answer(context: ContextSource, message: dict[str, Any]) -> dict[str, Any]:
 
 def _strings(value: Any) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _crashed(process: Any, memory_mb: int) -> ValidationFailed:
+    """Why the worker's pipe closed: its memory cap (Rust aborts), or another crash."""
+    process.join(5)
+    if process.exitcode == OUT_OF_MEMORY_EXIT and memory_mb:
+        return ValidationOutOfMemory(memory_mb)
+    return ValidationFailed(_crash_message(process.exitcode), crashed=True)
 
 
 def _crash_message(exitcode: int | None) -> str:

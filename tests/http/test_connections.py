@@ -120,6 +120,21 @@ def test_oversized_headers_are_refused(guarded: Server) -> None:
         sock.close()
 
 
+def test_a_body_larger_than_the_header_cap_is_no_header(guarded: Server) -> None:
+    """Headers and a large body in one write: only the headers count against the cap."""
+    body = b"@prefix ex: <http://example.org/> .\n" + b"# padding\n" * 2_000
+    sock = _connect(guarded)
+    try:
+        sock.sendall((f"POST {guarded.settings.base_path}validate HTTP/1.1\r\n"
+                      "Host: 127.0.0.1\r\nContent-Type: text/turtle\r\n"
+                      f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+                     + body)
+        said = _closed_by_peer(sock)
+        assert said is not None and not said.startswith(b"HTTP/1.1 431"), said[:200]
+    finally:
+        sock.close()
+
+
 def test_beyond_the_connection_cap_requests_get_503(guarded: Server) -> None:
     """Connections beyond the cap are answered 503 at once (silent ones included in the
     count: they hold a file descriptor until the header timeout closes them)."""

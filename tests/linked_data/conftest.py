@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from publisher.app import create_app
 from publisher.pipeline.build import build
 from publisher.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import free_port, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,3 +57,16 @@ def app(settings: Settings) -> FastAPI:
 def client(app: FastAPI, base: str) -> Iterator[TestClient]:
     with TestClient(app, base_url=base.rstrip("/"), follow_redirects=False) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def server(settings: Settings, port: int,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``publisher serve`` (background preparation on, as deployed) on the base's port,
+    serving the session's build (one per module); yields the base's URL."""
+    log = tmp_path_factory.mktemp("live-server") / "serve.log"
+    running = start_server(settings, log, ready_path="static/css/site.css", port=port)
+    try:
+        yield running.root
+    finally:
+        stop_server(running)

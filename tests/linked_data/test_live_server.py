@@ -5,29 +5,12 @@ from __future__ import annotations
 import html
 import re
 from collections import deque
-from collections.abc import Iterator
 from urllib.parse import urldefrag
 
 import httpx
-import pytest
 import rdflib
 
-from publisher.settings import Settings
-from tests.conftest import start_server, stop_server
-
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-
-
-@pytest.fixture(scope="module")
-def server(settings: Settings, port: int,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``publisher serve`` (background preparation on, as deployed) on the base's port."""
-    log = tmp_path_factory.mktemp("live-server") / "serve.log"
-    running = start_server(settings, log, ready_path="static/css/site.css", port=port)
-    try:
-        yield running.root
-    finally:
-        stop_server(running)
 
 
 def test_rdflib_dereferences_a_person(server: str) -> None:

@@ -25,6 +25,8 @@ from publisher.builds import BUILD_INFO, swap_in
 from publisher.settings import Settings
 from tests import conftest as shared
 
+from ..peaks import descendants  # noqa: F401 - the tests of this folder import it here
+
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "http://localhost:8000/"
 EX = "http://example.org/"
@@ -142,6 +144,9 @@ def build_settings(tmp_path_factory: pytest.TempPathFactory, base_path: str) -> 
                       base=f"http://localhost:8000{base_path}")
 
 
+free_port = shared.free_port  # the tests of this folder import it here
+
+
 @dataclass
 class Server:
     url: str  # the endpoint, http://127.0.0.1:PORT{base path}sparql
@@ -200,22 +205,6 @@ def _stat(pid: int) -> list[str] | None:
     except OSError:
         return None
     return text[text.rindex(")") + 2:].split()  # fields from "state" on
-
-
-def descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            fields = _stat(int(entry))
-            if fields:
-                children.setdefault(int(fields[1]), []).append(int(entry))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
 
 
 def cpu_seconds(pid: int) -> float:
