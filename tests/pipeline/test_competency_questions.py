@@ -123,6 +123,7 @@ def test_reporting_chain_of_the_lavrov_rubio_meeting(store) -> None:
             select(store, read_query("cq11-lavrov-rubio-reporting-chain.rq"))}
     assert rows == {
         ("1 statement", "Maria Zakharova", "RIA Novosti"),
+        ("1 statement", "United States Department of State", None),
         ("2 according to", "Maria Zakharova", None),
         ("2 according to", "United States Department of State", None),
         ("3 publisher", "Bernama (Malaysian National News Agency)", None),
