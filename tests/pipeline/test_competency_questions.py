@@ -208,7 +208,7 @@ def test_intentions_and_plans_with_their_status(store) -> None:
 def test_facts_stated_by_several_sources_are_one_node(store) -> None:
     rows = {fact.removeprefix(ID): int(count) for fact, count in
             select(store, read_query("cq18-claims-with-several-sources.rq"))}
-    assert rows["chairmanship/asean-2025-mys"] == 4
+    assert rows["chairmanship/asean-2025-mys"] == 5
     assert rows["event/2025-07-58th-asean-foreign-ministers-meeting"] == 3
     assert rows["partnership/asean-rus-dialogue"] == 2
     assert rows["event/2025-07-17th-brics-summit"] == 2
