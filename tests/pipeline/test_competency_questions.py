@@ -20,10 +20,11 @@ def test_whom_lavrov_met_in_vientiane_in_july_2024(store) -> None:
             select(store, read_query("cq1-lavrov-vientiane-july-2024.rq"))}
     assert rows == {
         (ID + "person/wang-yi", "2024-07-25"),
-        (ID + "person/saleumxay-kommasith", "2024-07-25"),
         (ID + "person/hakan-fidan", "2024-07-26"),
         (ID + "person/subrahmanyam-jaishankar", "2024-07-26"),
     }
+    # The joint meeting with Saleumxay Kommasith on 25 July is not placed by its source
+    # ("Today, we had ... our joint meeting"), so it is not an answer to "in Vientiane".
 
 
 def test_where_and_when_lavrov_met_rubio_and_who_says_so(store) -> None:
