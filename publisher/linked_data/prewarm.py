@@ -1,7 +1,8 @@
 """Prepare a new build's documents in the background, so requests find their bytes ready.
 
-Started when this process opens a build (:class:`publisher.snapshot.Snapshots` calls
-:func:`start` for each new Snapshot). HTML and Turtle of every document come first (what
+Started by a build's first linked-data request in this process (the application hands
+:func:`start` to the routes as ``first_document``), so a process that only answers
+queries spends nothing on it. HTML and Turtle of every document come first (what
 browsers and most RDF clients ask for), then the other formats; it stops at
 ``PREWARM_SHARE`` of the memory budget, leaving the rest to what clients ask for, and as
 soon as a newer build is being served. A failure only means a render on request.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,23 @@ def test_prewarming_goes_on_past_a_document_it_cannot_render(
     keys = {key[0] if isinstance(key, tuple) else key
             for key in snapshot.prepared.representations}
     assert any("person/sergey-lavrov" in str(key) for key in keys), keys
+
+
+def test_prewarming_starts_with_the_first_linked_data_request(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that only answers queries spends nothing on preparing documents."""
+    from publisher.linked_data import prewarm
+
+    started: list[str] = []
+    monkeypatch.setattr(prewarm, "prewarm", lambda snapshot, *_: started.append(
+        snapshot.build_id))
+    with TestClient(make_app(settings, prewarm=True),
+                    base_url=settings.base.rstrip("/")) as client:
+        assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+        assert started == []
+        for _ in range(2):
+            assert client.get(LAVROV, headers={"accept": "text/turtle"}).status_code == 200
+        for thread in threading.enumerate():
+            if thread.name.startswith("prewarm-"):
+                thread.join(5)
+        assert len(started) == 1
