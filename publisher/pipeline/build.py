@@ -297,8 +297,7 @@ def validate(settings: Settings, prepared: Prepared) -> tuple[list[str], list[st
 def _engine(settings: Settings) -> Engine:
     if settings.shacl_engine == "turbo":
         return lambda data, shapes, focus: run_shacl_turbo(data, shapes, focus)
-    return lambda data, shapes, focus: run_shacl(to_rdflib_graph(data), shapes,
-                                                 focus_nodes=focus)
+    return lambda data, shapes, focus: run_shacl(data, shapes, focus_nodes=focus)
 
 
 def _blank_owner(quads: list[ox.Quad]) -> str:

@@ -155,7 +155,7 @@ def compiled_shapes(shapes: Graph) -> Any:
     return cached[1]
 
 
-def run_shacl_turbo(data: ox.Store | Graph, shapes: Graph,
+def run_shacl_turbo(data: ox.Store | Graph | bytes, shapes: Graph,
                     focus_nodes: list[str] | None = None) -> ShaclReport:
     """The same validation with pyshacl-turbo, a Rust engine with pyshacl's API.
 
@@ -166,15 +166,24 @@ def run_shacl_turbo(data: ox.Store | Graph, shapes: Graph,
     results on our shapes; ``PUBLISHER_SHACL_ENGINE=pyshacl`` builds with the reference.
     Not ``inplace``: with a Store, turbo would write its (empty) additions back, 3 s at 100k.
     ``focus_nodes`` limits the run to those nodes (and the shapes that target them).
+    ``data`` may be N-Quads bytes: turbo parses them itself, as it does a Store's dump.
     """
+    if isinstance(data, bytes):
+        from pyshacl_turbo.rdf import Input
+
+        data = Input(data.decode("utf-8"), "oxigraph-nquads", None, {}, preserve_ids=True)
     conforms, report_graph, _text_report = compiled_shapes(shapes).validate(
         data, inference="none", allow_warnings=True, inplace=False, focus_nodes=focus_nodes)
     return ShaclReport(bool(conforms), report_graph, parse_report(report_graph))
 
 
-def run_shacl(data: Graph, shapes: Graph, ontology: Graph | None = None,
+def run_shacl(data: Graph | bytes, shapes: Graph, ontology: Graph | None = None,
               focus_nodes: list | None = None) -> ShaclReport:
-    """Validate ``data`` against ``shapes`` with pyshacl; SHACL-SPARQL is enabled."""
+    """Validate ``data`` (a graph, or N-Quads bytes whose graph names are dropped) against
+    ``shapes`` with pyshacl; SHACL-SPARQL is enabled."""
+    if isinstance(data, bytes):
+        data = to_rdflib_graph(ox.parse(data, format=ox.RdfFormat.N_QUADS,
+                                        rename_blank_nodes=False))
     with prepared_sparql_constraints():
         conforms, report_graph, _text_report = pyshacl.validate(
             data,

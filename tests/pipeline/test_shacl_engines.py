@@ -79,7 +79,7 @@ def _turbo(data, shapes, focus):
 
 
 def _reference(data, shapes, focus):
-    return run_shacl(to_rdflib_graph(data), shapes, focus_nodes=focus)
+    return run_shacl(data, shapes, focus_nodes=focus)
 
 
 #: Cases the fact files' schema refuses before SHACL sees them; the shapes must still
