@@ -108,6 +108,10 @@ class Settings(BaseSettings):
         default_factory=lambda: os.cpu_count() or 1, ge=1,
         description="Processes that read and map fact files in parallel during a build.",
     )
+    build_cache: bool = Field(
+        True, description="Remember each fact file's mapping and each SHACL run by the hash "
+        "of everything they depend on (beside the store, in `<store>.cache`), so a rebuild "
+        "redoes only what a change touches; false: map and validate everything.")
     shacl_engine: Literal["turbo", "pyshacl"] = Field(
         "turbo",
         description="SHACL engine of the build: pyshacl-turbo (Rust, ~50x faster here) or "
@@ -190,6 +194,11 @@ class Settings(BaseSettings):
     def builds_dir(self) -> Path:
         """Where complete builds live side by side; ``store_dir`` points at one of them."""
         return self.store_dir.parent / (self.store_dir.name + ".builds")
+
+    @property
+    def build_cache_dir(self) -> Path:
+        """What builds remember for the next one (:mod:`publisher.pipeline.build_cache`)."""
+        return self.store_dir.parent / (self.store_dir.name + ".cache")
 
     @property
     def build_lock(self) -> Path:

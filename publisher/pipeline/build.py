@@ -35,6 +35,7 @@ from ..builds import ONTOLOGY_FOLDER, QUERIES_FOLDER, SHAPES_FOLDER
 from ..namespaces import compact
 from ..settings import Settings
 from ..store.embedded import EmbeddedStore
+from .build_cache import Entries, MappingCache, ValidationCache, environment_digest
 from .fact_check import FactChecker
 from .fact_schema import (
     COMPLEMENT,
@@ -45,12 +46,19 @@ from .fact_schema import (
 )
 from .facts import FactFileError, ReadLimits, parse_yaml
 from .inputs import InputError, digest_input, find_inputs, read_input
-from .load import LoadFailed, Loading, publish
+from .load import LoadFailed, Loading, previous_store, publish, record_store
 from .locate import Locator
 from .lock import BuildLocked, build_lock
 from .mapping import MappedFile, MappingError, load_context, parse_turtle_dir
 from .parallel_map import read_and_map
-from .per_source import Disagreement, Engine, remaining_blank_nodes, validate_sources
+from .per_source import (
+    Disagreement,
+    Engine,
+    canonical_nquads,
+    engine_check,
+    remaining_blank_nodes,
+    validate_sources,
+)
 from .shacl import (
     ShaclResult,
     run_shacl,
@@ -101,6 +109,8 @@ class Prepared:
     # Per source file, what the build reports: records, facts, facts with evidence,
     # warnings (filled in by validate).
     summary: list[SourceSummary] = field(default_factory=list)
+    # What this build remembered or reused (:mod:`.build_cache`); pruned once it succeeds.
+    caches: list[Entries] = field(default_factory=list)
 
 
 def input_folders(settings: Settings) -> tuple[Path, ...]:
@@ -202,6 +212,20 @@ def fact_checker(settings: Settings, context: dict[str, Any],
     return FactChecker(schema)
 
 
+def mapping_cache(settings: Settings) -> MappingCache:
+    """The mapping cache, keyed on everything a file's mapping depends on besides the
+    file itself (see :mod:`.build_cache`); disabled by ``PUBLISHER_BUILD_CACHE=false``."""
+    if not settings.build_cache:
+        return MappingCache(None, hashlib.sha256())
+    environment = environment_digest(
+        [("base", settings.base), ("max_input_file_bytes", settings.max_input_file_bytes),
+         ("max_fact_value_chars", settings.max_fact_value_chars),
+         ("pyoxigraph", ox.__version__)],
+        [settings.mappings_dir, settings.ontology_dir, settings.shapes_dir],
+        settings.project_dir, settings.max_input_file_bytes)
+    return MappingCache(settings.build_cache_dir / "mapping", environment)
+
+
 def prepare(settings: Settings) -> Prepared:
     """Read, check, map and derive; raises BuildFailed naming the file at fault."""
     root = settings.project_dir
@@ -214,8 +238,9 @@ def prepare(settings: Settings) -> Prepared:
         shapes = parse_turtle_dir(settings.shapes_dir, settings.base, None, root,
                                   settings.max_input_file_bytes)
         checker = fact_checker(settings, context, ontology)
+        cache = mapping_cache(settings)
         mapped = read_and_map(settings.data_dir, context, settings.base, root,
-                              settings.build_workers, limits, checker)
+                              settings.build_workers, limits, checker, cache)
     except FactFileError as error:
         raise BuildFailed("mapping", error.problems) from error
     except (MappingError, InputError, ContextNotSupported, UnicodeDecodeError) as error:
@@ -223,7 +248,8 @@ def prepare(settings: Settings) -> Prepared:
     dataset = derive(settings, mapped)
     derived_count = len(dataset)
     dataset.bulk_extend(ontology)
-    return Prepared(mapped, derived_count, ontology, shapes, dataset)
+    return Prepared(mapped, derived_count, ontology, shapes, dataset,
+                    caches=[cache.entries])
 
 
 def derive(settings: Settings, mapped: list[MappedFile]) -> ox.Store:
@@ -273,8 +299,12 @@ def validate(settings: Settings, prepared: Prepared) -> tuple[list[str], list[st
                 blank.items()], []
 
     engine = _engine(settings)
+    cache = ValidationCache(settings.build_cache_dir / "shacl" if settings.build_cache
+                            else None, settings.shacl_engine, canonical_nquads(prepared.shapes))
+    prepared.caches.append(cache.entries)
     checked = validate_sources(prepared.dataset, settings.base,
-                               ox.NamedNode(settings.ontology_iri), shapes, engine)
+                               ox.NamedNode(settings.ontology_iri), shapes, engine,
+                               cache.wrap(engine_check(engine, shapes)))
     violations: list[str] = []
     warnings: list[str] = []
     per_graph: dict[ox.NamedNode, int] = {}
@@ -380,7 +410,7 @@ def _build(settings: Settings, progress: Progress,
     built_at = inputs_time(settings)  # the inputs' time: equal inputs, equal bytes
     name = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{identifier[:12]}"
     try:
-        loading = Loading(settings, name, prepared.dataset)
+        loading = Loading(settings, name, prepared.dataset, previous_store(settings))
     except LoadFailed as error:
         raise BuildFailed("load", [str(error)], environment=True) from error
     try:
@@ -392,7 +422,9 @@ def _build(settings: Settings, progress: Progress,
             raise BuildFailed("validation", violations)
         waiting = time.perf_counter()
         timings["load"] = loading.wait()
-        progress(f"  load: {timings['load']:.2f} s, alongside validation "
+        how = (f"{loading.changed} graphs replaced in a copy of the live store"
+               if loading.changed is not None else "alongside validation")
+        progress(f"  load: {timings['load']:.2f} s, {how} "
                  f"({time.perf_counter() - waiting:.2f} s more after it)")
         stats = statistics(settings, prepared.dataset)
         stats["sources"] = [summary.as_dict() for summary in prepared.summary]
@@ -408,5 +440,9 @@ def _build(settings: Settings, progress: Progress,
         path = publish(settings, loading.partial, info, before_publish)
     except LoadFailed as error:
         raise BuildFailed("publish", [str(error)], environment=True) from error
+    if loading.hashes:
+        record_store(settings, path, identifier, loading.hashes)
+    for entries in prepared.caches:  # what no longer matches any input can go
+        entries.prune()
     timings["total"] = round(time.perf_counter() - total, 3)
     return BuildResult(identifier, path, stats, timings, warnings)

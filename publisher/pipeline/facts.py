@@ -220,14 +220,18 @@ def parse_yaml(text: str, name: str,
 
 
 def read_fact_file(path: Path, root: Path | None = None, limits: ReadLimits | None = None,
-                   checker: FactChecker | None = None) -> FactFile:
+                   checker: FactChecker | None = None, data: bytes | None = None) -> FactFile:
     """Parse one YAML file, check its envelope (id, facts) and, given a checker, every key
-    and value against the schema; FactFileError lists every problem with its line."""
+    and value against the schema; FactFileError lists every problem with its line.
+
+    ``data`` is the file's content when the caller has read it already (under the same
+    checks, :func:`.inputs.read_input`): the build hashes what it maps."""
     limits = limits or ReadLimits()
     root = root if root is not None else path.parent
     name = Path(shown(path, root))
     try:
-        text = read_input(path, root, limits.max_file_bytes).decode("utf-8")
+        text = (data if data is not None
+                else read_input(path, root, limits.max_file_bytes)).decode("utf-8")
     except InputError as error:
         raise FactFileError(str(error)) from error
     except UnicodeDecodeError as error:

@@ -60,8 +60,10 @@ def map_file(fact_file: FactFile, context: dict[str, Any], base: str,
     payload = json.dumps(document, ensure_ascii=False).encode("utf-8")
     graph = ox.NamedNode(_resolve_graph(fact_file.graph_id, base))
     try:
+        # Labelled by the file, not the graph: the files of the reference graph share
+        # one graph, and their blank nodes must stay apart.
         quads = stable_blank_nodes(
-            ox.parse(payload, format=ox.RdfFormat.JSON_LD, base_iri=base), graph.value)
+            ox.parse(payload, format=ox.RdfFormat.JSON_LD, base_iri=base), shown_path)
     except SyntaxError as error:
         raise MappingError(f"{shown_path}: JSON-LD mapping failed: {error}") from error
     stray = [q for q in quads

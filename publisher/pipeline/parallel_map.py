@@ -4,9 +4,10 @@ Reading YAML and running the JSON-LD processor are per-file work with nothing sh
 and at a million triples they are most of the build's time, all of it on one core. Each
 worker reads and maps a slice of the files and hands back the parsed files and their
 quads as N-Quads bytes (pyoxigraph's serializer and parser are native and fast, and
-quads themselves do not pickle); the parent parses them back, one file at a time, giving
-blank nodes fresh labels (forked workers would otherwise mint the same ones), so the
-result is what the single-process path produces, in the same file order.
+quads themselves do not pickle); the parent parses them back, one file at a time, keeping
+the blank node labels the mapping gave (unique per file and the same in every run), so
+the result is what the single-process path produces, in the same file order. The same
+bytes are what the mapping cache (:mod:`.build_cache`) keeps.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from ..process import die_with_parent
+from .build_cache import MappingCache
 from .fact_check import FactChecker
 from .facts import FactFile, FactFileError, ReadLimits, discover, read_fact_file
+from .inputs import InputError, read_input
 from .mapping import MappedFile, MappingError, map_file, shown_path
 
 # Below this many files a pool costs more (starting interpreters) than it saves.
@@ -35,19 +38,42 @@ MAX_PROBLEMS = 50
 
 def read_and_map(data_dir: Path, context: dict[str, Any], base: str, root: Path,
                  workers: int, limits: ReadLimits | None = None,
-                 checker: FactChecker | None = None) -> list[MappedFile]:
+                 checker: FactChecker | None = None,
+                 cache: MappingCache | None = None) -> list[MappedFile]:
     """Every fact file under ``data_dir``, read, checked and mapped.
 
     Every file is read even after one fails, so a curator sees every problem of a change
-    at once: FactFileError then lists them all, mapping errors included.
+    at once: FactFileError then lists them all, mapping errors included. With a
+    ``cache``, a file whose content (and everything else its mapping depends on, see
+    :mod:`.build_cache`) is unchanged is not mapped again.
     """
     paths = discover(data_dir, root)
     limits = limits or ReadLimits()
-    workers = min(workers, len(paths) // MIN_FILES_PER_WORKER)
+    by_path: dict[Path, MappedFile] = {}
+    todo: list[tuple[Path, bytes | None]] = []
+    keys: dict[Path, str] = {}
+    for path in paths:
+        if cache is None or not cache.enabled:
+            todo.append((path, None))
+            continue
+        try:
+            data = read_input(path, root, limits.max_file_bytes)
+        except InputError:
+            todo.append((path, None))  # read again below, which reports it
+            continue
+        keys[path] = key = cache.key(shown_path(path, root), data)
+        hit = cache.get(key)
+        if hit is None:
+            todo.append((path, data))
+            continue
+        fact_file, graph, nquads = hit
+        fact_file.path = path  # the entry may come from a copy of the project elsewhere
+        by_path[path] = MappedFile(fact_file, ox.NamedNode(graph), _parse(nquads))
+    workers = min(workers, len(todo) // MIN_FILES_PER_WORKER)
     if workers <= 1:
-        done = [_map_slice(paths, context, base, root, limits, checker)]
+        done = [_map_slice(todo, context, base, root, limits, checker)]
     else:
-        slices = [paths[i::workers * 4] for i in range(workers * 4)]
+        slices = [todo[i::workers * 4] for i in range(workers * 4)]
         count = len(slices)
         # Workers die with the build (PR_SET_PDEATHSIG): a killed build must not leave
         # them waiting forever for work, holding its caller's stdout.
@@ -55,7 +81,6 @@ def read_and_map(data_dir: Path, context: dict[str, Any], base: str, root: Path,
                                  initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             done = list(pool.map(_map_slice, slices, [context] * count, [base] * count,
                                  [root] * count, [limits] * count, [checker] * count))
-    by_path: dict[Path, MappedFile] = {}
     problems: list[str] = []
     for results in done:
         for result in results:
@@ -64,16 +89,22 @@ def read_and_map(data_dir: Path, context: dict[str, Any], base: str, root: Path,
                                 else [str(result)])
                 continue
             fact_file, graph, nquads = result
-            # Fresh blank node labels, minted here: forked workers share the random state
-            # the parent had when it forked, so their own labels can collide across them.
-            quads = nquads if isinstance(nquads, list) else list(ox.parse(
-                nquads, format=ox.RdfFormat.N_QUADS, rename_blank_nodes=True))
+            # Blank node labels are the mapping's own (stable per file, see
+            # mapping.stable_blank_nodes), so the parser keeps them.
+            quads = nquads if isinstance(nquads, list) else _parse(nquads)
             by_path[fact_file.path] = MappedFile(fact_file, ox.NamedNode(graph), quads)
+            if fact_file.path in keys:
+                cache.put(keys[fact_file.path], (fact_file, graph, nquads if isinstance(
+                    nquads, bytes) else ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""))
     if problems:
         if len(problems) > MAX_PROBLEMS:
             problems = [*problems[:MAX_PROBLEMS], f"… and {len(problems) - MAX_PROBLEMS} more"]
         raise FactFileError(problems)
     return [by_path[path] for path in paths]
+
+
+def _parse(nquads: bytes) -> list[ox.Quad]:
+    return list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS, rename_blank_nodes=False))
 
 
 def _start_method() -> multiprocessing.context.BaseContext:
@@ -85,15 +116,16 @@ def _start_method() -> multiprocessing.context.BaseContext:
 MapResult = tuple[FactFile, str, bytes | list[ox.Quad]] | FactFileError | MappingError
 
 
-def _map_slice(paths: list[Path], context: dict[str, Any], base: str, root: Path,
-               limits: ReadLimits, checker: FactChecker | None) -> list[MapResult]:
-    """Read and map each file; a file's problems are returned, not raised, so the other
-    files are still read. Quads cross a process boundary as N-Quads bytes."""
+def _map_slice(items: list[tuple[Path, bytes | None]], context: dict[str, Any], base: str,
+               root: Path, limits: ReadLimits, checker: FactChecker | None) -> list[MapResult]:
+    """Read (unless the content is given) and map each file; a file's problems are
+    returned, not raised, so the other files are still read. Quads cross a process
+    boundary as N-Quads bytes."""
     in_worker = multiprocessing.parent_process() is not None
     out: list[MapResult] = []
-    for path in paths:
+    for path, data in items:
         try:
-            fact_file: FactFile = read_fact_file(path, root, limits, checker)
+            fact_file: FactFile = read_fact_file(path, root, limits, checker, data)
             mapped = map_file(fact_file, context, base, shown_path(path, root))
         except (FactFileError, MappingError) as error:
             out.append(error)
