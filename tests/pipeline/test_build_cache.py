@@ -1,0 +1,191 @@
+"""The build cache never gives a stale result, and an incremental rebuild writes exactly
+what a cold build of the same inputs writes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from publisher.pipeline import build_cache, parallel_map
+from publisher.pipeline.build import BuildFailed, build, prepare
+from publisher.settings import Settings
+from tests.conftest import copy_project
+
+BASE = "http://localhost:8000/"
+SOURCE = "data/sources/001-bernama-lavrov-rubio-meeting-being-finalised.yaml"
+REFERENCE = "data/reference/people.yaml"
+LAST_SOURCE = "data/sources/004-russian-mfa-lavrov-asean-vientiane-kuala-lumpur-2024.yaml"
+
+
+def _settings(project: Path, store: str = "store", **changes: object) -> Settings:
+    values: dict[str, object] = {"base": BASE, **changes}
+    return Settings(project_dir=project, store_dir=project / "var" / store, **values)
+
+
+def _edit(project: Path, relative: str, old: str, new: str) -> None:
+    path = project / relative
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (relative, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _append(project: Path, relative: str, line: str) -> None:
+    path = project / relative
+    path.write_text(path.read_text(encoding="utf-8") + line, encoding="utf-8")
+
+
+def _mapping_counts(settings: Settings) -> tuple[int, int]:
+    prepared = prepare(settings)
+    entries = prepared.caches[0]
+    return entries.hits, entries.misses
+
+
+def _first_file(folder: str) -> Callable[[Path], None]:
+    def change(project: Path) -> None:
+        path = sorted((project / folder).iterdir())[0]
+        suffix = "\n# changed\n" if path.suffix in (".ttl", ".yaml", ".ru") else "\n"
+        _append(project, str(path.relative_to(project)), suffix)
+    return change
+
+
+#: Changes that touch what every file's mapping depends on: no entry may be reused.
+EVERY_FILE: dict[str, Callable[[Path], None]] = {
+    "mappings/": lambda project: _append(project, "mappings/derive.ru", "\n# changed\n"),
+    "mappings/context.jsonld": lambda project: _edit(project, "mappings/context.jsonld",
+                                                     "{", "{ ", ),
+    "ontology/": _first_file("ontology"),
+    "shapes/": _first_file("shapes"),
+}
+
+
+@pytest.mark.parametrize("change", list(EVERY_FILE))
+def test_a_change_to_what_every_mapping_depends_on_reuses_nothing(
+        project_copy: Path, change: str) -> None:
+    settings = _settings(project_copy)
+    first = _mapping_counts(settings)
+    files = first[1]
+    assert first == (0, files) and files > 10
+    assert _mapping_counts(settings) == (files, 0)  # unchanged: every file reused
+    EVERY_FILE[change](project_copy)
+    assert _mapping_counts(settings) == (0, files)
+
+
+@pytest.mark.parametrize("setting", [{"base": "http://example.org/other/"},
+                                     {"max_fact_value_chars": 99_999},
+                                     {"max_input_file_bytes": 10_000_000}])
+def test_settings_that_change_a_mapping_reuse_nothing(project_copy: Path,
+                                                      setting: dict[str, object]) -> None:
+    files = _mapping_counts(_settings(project_copy))[1]
+    assert _mapping_counts(_settings(project_copy, **setting)) == (0, files)
+
+
+def test_another_publisher_version_reuses_nothing(project_copy: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    files = _mapping_counts(_settings(project_copy))[1]
+    monkeypatch.setattr(build_cache, "__version__", "999.0")
+    assert _mapping_counts(_settings(project_copy)) == (0, files)
+
+
+def test_one_changed_fact_file_is_the_only_one_mapped_again(project_copy: Path) -> None:
+    settings = _settings(project_copy)
+    files = _mapping_counts(settings)[1]
+    _edit(project_copy, SOURCE, "label:", "label: ", )
+    assert _mapping_counts(settings) == (files - 1, 1)
+
+
+def test_mapped_from_the_cache_is_what_mapping_gives(project_copy: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files, records with their lines, quads with their blank node labels: the same
+    from the cache, from the worker processes and from one process."""
+    def mapped(**changes: object) -> list[tuple]:
+        prepared = prepare(_settings(project_copy, **changes))
+        return [(m.fact_file.path, m.graph, [(r.line, r.id, r.body) for r in
+                 m.fact_file.records], sorted(map(str, m.quads))) for m in prepared.mapped]
+
+    cold = mapped(build_cache=False)
+    monkeypatch.setattr(parallel_map, "MIN_FILES_PER_WORKER", 1)  # workers fill the cache
+    assert mapped() == cold
+    assert mapped() == cold  # every file from the cache
+    assert mapped(build_workers=1) == cold
+
+
+def test_a_damaged_entry_is_a_miss(project_copy: Path) -> None:
+    settings = _settings(project_copy)
+    files = _mapping_counts(settings)[1]
+    for entry in (settings.build_cache_dir / "mapping").glob("*/*"):
+        entry.write_bytes(b"not a pickle")
+    assert _mapping_counts(settings) == (files, 0)  # read, found unusable, mapped again
+    assert prepare(settings).derived_count == prepare(
+        _settings(project_copy, build_cache=False)).derived_count
+
+
+def test_no_cache_when_turned_off(project_copy: Path) -> None:
+    settings = _settings(project_copy, build_cache=False)
+    build(settings, progress=lambda _line: None)
+    assert not settings.build_cache_dir.exists()
+
+
+def _dump(settings: Settings) -> list[bytes]:
+    store = ox.Store.read_only(str(settings.store_dir.resolve()))
+    return sorted(store.dump(format=ox.RdfFormat.N_QUADS).splitlines())
+
+
+def _record(settings: Settings) -> dict:
+    info = json.loads((settings.store_dir.resolve() / "build.json").read_text())
+    return {"build_id": info["build_id"], "built_at": info["built_at"], "stats": info["stats"]}
+
+
+def test_a_stale_validation_result_is_never_reused(project_copy: Path) -> None:
+    """A graph that passed, changed so that it breaks a shape, fails; changed back, the
+    remembered pass is used again and the build succeeds."""
+    settings = _settings(project_copy)
+    build(settings, progress=lambda _line: None)
+    _edit(project_copy, "data/reference/countries.yaml", "iso3: RUS,", "iso3: RUX,")
+    with pytest.raises(BuildFailed, match="RUX"):
+        build(settings, progress=lambda _line: None)
+    _edit(project_copy, "data/reference/countries.yaml", "iso3: RUX,", "iso3: RUS,")
+    build(settings, progress=lambda _line: None)
+
+
+def test_a_change_to_the_shapes_validates_again(project_copy: Path) -> None:
+    settings = _settings(project_copy)
+    build(settings, progress=lambda _line: None)
+    _edit(project_copy, "shapes/diplomacy.ttl", "sh:pattern \"^[A-Z]{3}$\"",
+          "sh:pattern \"^[A-Z]{4}$\"")
+    with pytest.raises(BuildFailed, match="iso3"):
+        build(settings, progress=lambda _line: None)
+
+
+@pytest.mark.parametrize("change", ["source", "reference", "removed", "moved", "added",
+                                    "mapping"])
+def test_an_incremental_rebuild_writes_what_a_cold_build_writes(
+        tmp_path: Path, change: str) -> None:
+    project = copy_project(tmp_path / "project")
+    incremental = _settings(project)
+    build(incremental, progress=lambda _line: None)
+    if change == "source":
+        _edit(project, SOURCE, "label:", "label: Changed")
+    elif change == "reference":
+        _edit(project, REFERENCE, "label: Sergey Lavrov,",
+              'label: Sergey Lavrov, altLabel: "Sergey Viktorovich Lavrov",')
+    elif change == "removed":
+        (project / LAST_SOURCE).unlink()
+    elif change == "moved":
+        (project / SOURCE).rename(project / "data/sources/zz-moved.yaml")
+    elif change == "added":
+        text = (project / SOURCE).read_text(encoding="utf-8")
+        (project / "data/sources/zz-copy.yaml").write_text(
+            text.replace("id: graph/", "id: graph/zz-copy-", 1), encoding="utf-8")
+    else:
+        _append(project, "mappings/derive.ru", "\n# a comment changes every key\n")
+    lines: list[str] = []
+    build(incremental, progress=lines.append)
+    assert any("replaced in a copy of the live store" in line for line in lines), lines
+    cold = _settings(project, "cold", build_cache=False)
+    build(cold, progress=lambda _line: None)
+    assert _dump(incremental) == _dump(cold)
+    assert _record(incremental) == _record(cold)
