@@ -111,6 +111,8 @@ class Prepared:
     summary: list[SourceSummary] = field(default_factory=list)
     # What this build remembered or reused (:mod:`.build_cache`); pruned once it succeeds.
     caches: list[Entries] = field(default_factory=list)
+    # Seconds of the parts of each stage ("map.files", "map.derive", ...), for bench/.
+    parts: dict[str, float] = field(default_factory=dict)
 
 
 def input_folders(settings: Settings) -> tuple[Path, ...]:
@@ -238,18 +240,23 @@ def prepare(settings: Settings) -> Prepared:
         shapes = parse_turtle_dir(settings.shapes_dir, settings.base, None, root,
                                   settings.max_input_file_bytes)
         checker = fact_checker(settings, context, ontology)
+        started = time.perf_counter()
         cache = mapping_cache(settings)
         mapped = read_and_map(settings.data_dir, context, settings.base, root,
                               settings.build_workers, limits, checker, cache)
+        files = time.perf_counter() - started
     except FactFileError as error:
         raise BuildFailed("mapping", error.problems) from error
     except (MappingError, InputError, ContextNotSupported, UnicodeDecodeError) as error:
         raise BuildFailed("mapping", [str(error)]) from error
+    started = time.perf_counter()
     dataset = derive(settings, mapped)
     derived_count = len(dataset)
     dataset.bulk_extend(ontology)
+    parts = {"map.files": round(files, 3),
+             "map.derive": round(time.perf_counter() - started, 3)}
     return Prepared(mapped, derived_count, ontology, shapes, dataset,
-                    caches=[cache.entries])
+                    caches=[cache.entries], parts=parts)
 
 
 def derive(settings: Settings, mapped: list[MappedFile]) -> ox.Store:
@@ -403,8 +410,9 @@ def _build(settings: Settings, progress: Progress,
     total = time.perf_counter()
     with _stage("map", timings, progress):
         prepared = prepare(settings)
-        progress(f"  {len(prepared.mapped)} files, "
-                 f"{sum(len(m.fact_file.records) for m in prepared.mapped)} records, "
+        reused = prepared.caches[0].hits
+        progress(f"  {len(prepared.mapped)} files ({reused} mapped as before, from the "
+                 f"cache), {sum(len(m.fact_file.records) for m in prepared.mapped)} records, "
                  f"{prepared.derived_count} quads")
     identifier = build_id(settings)
     built_at = inputs_time(settings)  # the inputs' time: equal inputs, equal bytes
@@ -416,6 +424,10 @@ def _build(settings: Settings, progress: Progress,
     try:
         with _stage("validate", timings, progress):
             violations, warnings = validate(settings, prepared)
+            if len(prepared.caches) > 1:  # validation ran (no blank node stopped it)
+                checks = prepared.caches[-1]
+                progress(f"  {checks.hits + checks.misses} SHACL runs, {checks.hits} of them"
+                         " on data validated before (results from the cache)")
         for line in warnings:
             progress(f"  warning: {line}")
         if violations:
@@ -434,6 +446,7 @@ def _build(settings: Settings, progress: Progress,
     except BaseException:
         loading.discard()
         raise
+    timings.update(prepared.parts)
     info = {"build_id": identifier, "built_at": built_at.isoformat(),
             "base": settings.base, "stats": stats, "timings": timings}
     try:

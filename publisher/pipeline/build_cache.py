@@ -62,6 +62,7 @@ class Entries:
 
     def get(self, key: str) -> bytes | None:
         if self.folder is None:
+            self.misses += 1
             return None
         self.used.add(key)
         try:
