@@ -23,7 +23,6 @@ builder's store) the store is written whole.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import shutil
@@ -79,31 +78,13 @@ def _oserror(action: str, path: Path, error: OSError) -> LoadFailed:
     return LoadFailed(f"{action} {path}: {error.strerror or error}")
 
 
-DEFAULT_GRAPH_KEY = ""
-
-
-def graph_hashes(dataset: ox.Store, keep: bool = True) -> dict[str, tuple[str, bytes]]:
-    """Each graph of the dataset (the default one as ``""``): the hash of its sorted
-    N-Quads, and those N-Quads (empty unless ``keep``)."""
-    from .per_source import canonical_nquads
-
-    out: dict[str, tuple[str, bytes]] = {}
-    graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
-        *dataset.named_graphs(), ox.DefaultGraph()]
-    for graph in graphs:
-        data = canonical_nquads(dataset.quads_for_pattern(None, None, None, graph))
-        key = DEFAULT_GRAPH_KEY if isinstance(graph, ox.DefaultGraph) else str(graph)
-        out[key] = (hashlib.sha256(data).hexdigest(), data if keep else b"")
-    return out
-
-
 def _manifest_path(settings: Settings, build: Path) -> Path:
     return settings.build_cache_dir / "stores" / f"{build.name}.json"
 
 
-def previous_store(settings: Settings) -> tuple[Path, dict[str, str]] | None:
-    """The live build and the hash of each of its graphs, when a build recorded them
-    for exactly that build (same folder, same build id); else None."""
+def previous_store(settings: Settings) -> tuple[Path, Path] | None:
+    """The live build and the record of the hash of each of its graphs, when a build
+    made that record for exactly that build (same folder, same build id); else None."""
     if not settings.build_cache:
         return None
     try:
@@ -115,7 +96,7 @@ def previous_store(settings: Settings) -> tuple[Path, dict[str, str]] | None:
     if not isinstance(record, dict) or record.get("build_id") != build_id \
             or not isinstance(record.get("graphs"), dict):
         return None
-    return live, record["graphs"]
+    return live, _manifest_path(settings, live)
 
 
 def record_store(settings: Settings, build: Path, build_id: str,
@@ -149,7 +130,7 @@ class Loading:
     """
 
     def __init__(self, settings: Settings, name: str, dataset: ox.Store,
-                 previous: tuple[Path, dict[str, str]] | None = None) -> None:
+                 previous: tuple[Path, Path] | None = None) -> None:
         self.previous = previous
         self.record = settings.build_cache
         self.hashes: dict[str, str] = {}
@@ -164,6 +145,8 @@ class Loading:
         self.started = time.perf_counter()
         self._dump = self.partial.with_name(self.partial.name.removesuffix(".partial")
                                             + ".nq.partial")
+        self._hashes = self.partial.with_name(self.partial.name.removesuffix(".partial")
+                                              + ".hashes.partial")
         self._lock = threading.Lock()
         self._cancelled = False
         self._process: subprocess.Popen[bytes] | None = None
@@ -183,42 +166,32 @@ class Loading:
         return True
 
     def _run(self, dataset: ox.Store) -> None:
+        hashes = self._hashes
         try:
+            dataset.dump(str(self._dump), format=ox.RdfFormat.N_QUADS)
+            command = [*LOADER]
             if self.previous is not None:
-                live, old = self.previous
-                graphs = graph_hashes(dataset)
-                self.hashes = {key: digest for key, (digest, _data) in graphs.items()}
-                replaced = [key for key, digest in self.hashes.items() if old.get(key) != digest]
-                removed = [key for key in old if key not in self.hashes]
-                self.changed = len(replaced) + len(removed)
-                with open(self._dump, "wb") as out:
-                    for key in replaced:
-                        out.write(graphs[key][1])
-                del graphs
-                clear = self._dump.with_name(self._dump.name + ".graphs")
-                clear.write_text(json.dumps(replaced + removed), encoding="utf-8")
-                command = [*LOADER, "--onto", str(live), "--clear", str(clear),
-                           str(self._dump), str(self.partial)]
-            else:
-                dataset.dump(str(self._dump), format=ox.RdfFormat.N_QUADS)
-                command = [*LOADER, str(self._dump), str(self.partial)]
-            if not self._start(command):
+                live, record = self.previous
+                command += ["--onto", str(live), "--previous", str(record)]
+            if self.record:
+                command += ["--hashes", str(hashes)]
+            if not self._start([*command, str(self._dump), str(self.partial)]):
                 return
-            if self.previous is None and self.record:  # for the next build, meanwhile
-                self.hashes = {key: digest for key, (digest, _data)
-                               in graph_hashes(dataset, keep=False).items()}
             _, errors = self._process.communicate()
             if self._process.returncode != 0 and not self._cancelled:
                 lines = errors.decode(errors="replace").strip().splitlines()
                 self._failure = (lines[-1] if lines else
                                  f"the load process exited with {self._process.returncode}")
+            elif self.record and not self._cancelled:
+                written = json.loads(hashes.read_text(encoding="utf-8"))
+                self.hashes, self.changed = written["graphs"], written["changed"]
         except OSError as error:  # reported by wait()
             self._failure = f"writing {self._dump}: {error.strerror or error}"
         except Exception as error:
             self._failure = f"writing {self.partial}: {type(error).__name__}: {error}"
         finally:
             self._dump.unlink(missing_ok=True)
-            self._dump.with_name(self._dump.name + ".graphs").unlink(missing_ok=True)
+            hashes.unlink(missing_ok=True)
             self._finished = time.perf_counter()
 
     def wait(self) -> float:
@@ -237,7 +210,7 @@ class Loading:
                 self._process.kill()
         self._thread.join()
         self._dump.unlink(missing_ok=True)
-        self._dump.with_name(self._dump.name + ".graphs").unlink(missing_ok=True)
+        self._hashes.unlink(missing_ok=True)
         shutil.rmtree(self.partial, ignore_errors=True)
 
 

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from ..namespaces import compact
+from .nquads import canonical_nquads
 from .shacl import ShaclReport, ShaclResult
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -31,7 +32,9 @@ DIP_SOURCE_GRAPH = "ontology#SourceGraph"
 DIP_REFERENCE_GRAPH = "ontology#ReferenceGraph"
 
 #: ``validate(data, shapes, focus_nodes)``: one SHACL run, with either engine, over data
-#: given as canonical N-Quads (:func:`canonical_nquads`).
+#: given as canonical N-Quads (:func:`.nquads.canonical_nquads`: the same data always
+#: gives the same bytes, so their hash keys the validation cache, and the engine parses
+#: them itself, with no in-memory store built per graph first, 8 ms each).
 Engine = Callable[[bytes, Graph, list[str] | None], ShaclReport]
 #: ``check(data, focus_nodes) -> results``: an engine run, or its remembered results for
 #: exactly this data and focus (:class:`publisher.pipeline.build_cache.ValidationCache`).
@@ -183,19 +186,6 @@ def graph_alone(index: GraphIndex, graph: ox.NamedNode) -> tuple[ox.Store, int]:
     data = ox.Store()
     data.bulk_extend(quads)
     return data, own
-
-
-def canonical_nquads(quads: Iterable[ox.Quad]) -> bytes:
-    """The quads as N-Quads, one line each, sorted and without repeats.
-
-    What the SHACL engine is given: the same data always gives the same bytes, so their
-    hash keys the validation cache (:mod:`.build_cache`), and the engine parses them
-    itself, with no in-memory store built for it first (8 ms per graph, a sixth of
-    validation at a million triples).
-    """
-    text = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
-    lines = sorted(set(text.splitlines()))
-    return b"\n".join(lines) + b"\n" if lines else b""
 
 
 def shared_nodes(index: GraphIndex) -> dict[ox.NamedNode, set[ox.NamedNode]]:
