@@ -167,10 +167,10 @@ def rebuild(folder: Path) -> dict[str, Any]:
     path = changed_file(folder)
     original = path.read_bytes()
     text = original.decode("utf-8")
-    marker = "\nlabel: "
+    marker = '\nlabel: "'  # the generator quotes every label
     if marker not in text:
-        sys.exit(f"{path}: no top-level label to change")
-    path.write_text(text.replace(marker, marker + "(edited) ", 1), encoding="utf-8")
+        sys.exit(f"{path}: no quoted top-level label to change")
+    path.write_text(text.replace(marker, marker + "edited: ", 1), encoding="utf-8")
     try:
         out, wall = _run([sys.executable, "-m", "bench.build", "--child", str(folder),
                           str(folder / "var" / "store"), "-"])
