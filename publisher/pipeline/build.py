@@ -50,6 +50,7 @@ from .load import LoadFailed, Loading, previous_store, publish, record_store
 from .locate import Locator
 from .lock import BuildLocked, build_lock
 from .mapping import MappedFile, MappingError, load_context, parse_turtle_dir
+from .nquads import graph_hashes, graph_key
 from .parallel_map import read_and_map
 from .per_source import (
     Disagreement,
@@ -113,6 +114,9 @@ class Prepared:
     caches: list[Entries] = field(default_factory=list)
     # Seconds of the parts of each stage ("map.files", "map.derive", ...), for bench/.
     parts: dict[str, float] = field(default_factory=dict)
+    # The hash of each graph as the store writer records it (:func:`.nquads.graph_hashes`),
+    # the source graphs' from validation, which reads them anyway.
+    graph_hashes: dict[str, str] = field(default_factory=dict)
 
 
 def input_folders(settings: Settings) -> tuple[Path, ...]:
@@ -315,6 +319,9 @@ def validate(settings: Settings, prepared: Prepared) -> tuple[list[str], list[st
     violations: list[str] = []
     warnings: list[str] = []
     per_graph: dict[ox.NamedNode, int] = {}
+    prepared.graph_hashes = {graph_key(check.graph): check.digest for check in checked.checks}
+    prepared.graph_hashes.update(graph_hashes(prepared.dataset, [
+        ox.DefaultGraph(), ox.NamedNode(settings.ontology_iri)]))
     for check in checked.checks:
         for result in check.results:
             line = describe(result, located(), settings.base, shapes, check.graph)
@@ -453,8 +460,8 @@ def _build(settings: Settings, progress: Progress,
         path = publish(settings, loading.partial, info, before_publish)
     except LoadFailed as error:
         raise BuildFailed("publish", [str(error)], environment=True) from error
-    if loading.hashes:
-        record_store(settings, path, identifier, loading.hashes)
+    if settings.build_cache and prepared.graph_hashes:
+        record_store(settings, path, identifier, prepared.graph_hashes)
     for entries in prepared.caches:  # what no longer matches any input can go
         entries.prune()
     timings["total"] = round(time.perf_counter() - total, 3)

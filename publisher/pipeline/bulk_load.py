@@ -7,14 +7,14 @@ in the parent; and ``spawn`` would re-import the caller's ``__main__``. Any fail
 one line on stderr and a non-zero exit code, which :mod:`.load` turns into the build's
 error.
 
-``--hashes OUT.json`` also writes the hash of each graph's canonical N-Quads
-(:mod:`.nquads`), which the next build compares with its own. With ``--onto LIVE
---previous RECORD.json`` (the live build's store and those hashes of it), the new store
+With ``--onto LIVE --previous RECORD.json`` (the live build's store and the hash of each
+of its graphs' canonical N-Quads, :mod:`.nquads`, which the build recorded), the new store
 starts as a checkpoint of the live one (RocksDB hard-links its immutable files: nothing
 is copied, and the live store is only read); only the graphs whose hash differs are
 replaced, and those no longer in NQ removed: the same quads as a full write, in a
 fraction of the time after a small change. The hashing happens here, off the build
-process, so it does not take turns with validation.
+process, so it does not take turns with validation; ``--hashes OUT.json`` writes the new
+hashes and how many graphs changed.
 """
 
 from __future__ import annotations
@@ -81,14 +81,12 @@ def main(nquads: str, directory: str, options: dict[str, str]) -> int:
             with open(options["previous"], encoding="utf-8") as record:
                 previous = json.load(record)["graphs"]
             hashes, changed = write_changes(nquads, directory, options["onto"], previous)
+            if "hashes" in options:
+                with open(options["hashes"], "w", encoding="utf-8") as out:
+                    json.dump({"graphs": hashes, "changed": changed}, out)
         else:
             store = write_whole(nquads, directory)
-            hashes = graph_hashes(store) if "hashes" in options else {}
-            changed = None
             del store  # release the RocksDB lock before readers open it
-        if "hashes" in options:
-            with open(options["hashes"], "w", encoding="utf-8") as out:
-                json.dump({"graphs": hashes, "changed": changed}, out)
     except Exception as error:
         print(f"writing the store {directory}: {type(error).__name__}: {error}",
               file=sys.stderr)
@@ -104,9 +102,10 @@ if __name__ == "__main__":
     while len(arguments) > 2 and arguments[0] in OPTIONS:
         given[arguments[0][2:]] = arguments[1]
         arguments = arguments[2:]
-    if len(arguments) != 2 or ("onto" in given) != ("previous" in given):
+    if len(arguments) != 2 or ("onto" in given) != ("previous" in given) \
+            or ("hashes" in given and "onto" not in given):
         print("usage: python -m publisher.pipeline.bulk_load [--onto LIVE_STORE --previous "
-              "RECORD.json] [--hashes OUT.json] DUMP.nq NEW_STORE_DIR (internal to "
+              "RECORD.json [--hashes OUT.json]] DUMP.nq NEW_STORE_DIR (internal to "
               "`publisher build`)", file=sys.stderr)
         sys.exit(2)
     sys.exit(main(arguments[0], arguments[1], given))

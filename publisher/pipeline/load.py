@@ -132,7 +132,6 @@ class Loading:
     def __init__(self, settings: Settings, name: str, dataset: ox.Store,
                  previous: tuple[Path, Path] | None = None) -> None:
         self.previous = previous
-        self.record = settings.build_cache
         self.hashes: dict[str, str] = {}
         self.changed: int | None = None  # graphs written in place of the live store's
         builds = settings.builds_dir
@@ -172,9 +171,8 @@ class Loading:
             command = [*LOADER]
             if self.previous is not None:
                 live, record = self.previous
-                command += ["--onto", str(live), "--previous", str(record)]
-            if self.record:
-                command += ["--hashes", str(hashes)]
+                command += ["--onto", str(live), "--previous", str(record),
+                            "--hashes", str(hashes)]
             if not self._start([*command, str(self._dump), str(self.partial)]):
                 return
             _, errors = self._process.communicate()
@@ -182,7 +180,7 @@ class Loading:
                 lines = errors.decode(errors="replace").strip().splitlines()
                 self._failure = (lines[-1] if lines else
                                  f"the load process exited with {self._process.returncode}")
-            elif self.record and not self._cancelled:
+            elif self.previous is not None and not self._cancelled:
                 written = json.loads(hashes.read_text(encoding="utf-8"))
                 self.hashes, self.changed = written["graphs"], written["changed"]
         except OSError as error:  # reported by wait()

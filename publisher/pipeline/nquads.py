@@ -34,9 +34,10 @@ def graph_of(key: str) -> ox.NamedNode | ox.BlankNode | ox.DefaultGraph:
     return ox.NamedNode(key.removeprefix("<").removesuffix(">"))
 
 
-def graph_hashes(store: ox.Store) -> dict[str, str]:
-    """The hash of each graph's canonical N-Quads (the default graph as ``""``)."""
-    graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
-        *store.named_graphs(), ox.DefaultGraph()]
+def graph_hashes(store: ox.Store, graphs: list | None = None) -> dict[str, str]:
+    """The hash of each graph's canonical N-Quads (the default graph as ``""``), of
+    ``graphs`` or of every graph."""
+    if graphs is None:
+        graphs = [*store.named_graphs(), ox.DefaultGraph()]
     return {graph_key(graph): hashlib.sha256(canonical_nquads(
         store.quads_for_pattern(None, None, None, graph))).hexdigest() for graph in graphs}

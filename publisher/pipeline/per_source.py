@@ -15,6 +15,7 @@ values stay published, each in its own source graph.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ class GraphCheck:
     triples: int  # the graph's own triples validated (its context excluded)
     context: int  # triples of reference and ontology added for it
     results: list[ShaclResult] = field(default_factory=list)
+    digest: str = ""  # hash of the graph's own quads (:func:`.nquads.graph_hashes`)
 
 
 @dataclass
@@ -268,9 +270,11 @@ def check_graph(index: GraphIndex, graph: ox.NamedNode, check: Check) -> GraphCh
     checked on its own."""
     quads, own = graph_alone_quads(index, graph)
     index.subjects_of(graph, quads[:own])  # its own quads come first
+    digest = hashlib.sha256(canonical_nquads(quads[:own])).hexdigest()
     data = canonical_nquads(quads)
     results = check(data, own_subjects(index, graph))
-    return GraphCheck(graph, index.kinds[graph], own, data.count(b"\n") - own, results)
+    return GraphCheck(graph, index.kinds[graph], own, data.count(b"\n") - own, results,
+                      digest)
 
 
 def engine_check(engine: Engine, shapes: Graph) -> Check:
