@@ -166,6 +166,8 @@ class ReconciliationService:
         labels = self.index.labels(found)
         values = self.index.values(found, [pid for pid, _ in constraints])
         direct = self.entity_iri(query.text) if query.text else None
+        resolved = {value: set(self._value_iris(value))  # once per query, not per candidate
+                    for _, constraint in constraints for value in constraint.values}
         scored = []
         for item_id in found:
             item = items[item_id]
@@ -181,7 +183,7 @@ class ReconciliationService:
             for pid, constraint in constraints:
                 have = values.get(item_id, {}).get(pid, [])
                 if have:
-                    candidate.properties[pid] = self._property_score(constraint, have)
+                    candidate.properties[pid] = self._property_score(constraint, have, resolved)
                 else:
                     candidate.property_misses += 1
             combine(candidate, len(constraints), query.type_strict)
@@ -226,11 +228,12 @@ class ReconciliationService:
         page = self.index.search(value.text, limit=5)
         return [item.key for item in page.items if item.tier == 0]
 
-    def _property_score(self, constraint: Constraint, have: list[StoredValue]) -> float:
+    def _property_score(self, constraint: Constraint, have: list[StoredValue],
+                        resolved: dict[PropertyValue, set[str]]) -> float:
         """Mean, over the values asked for, of the best match among the values it has."""
         scores = []
         for wanted in constraint.values:
-            iris = set(self._value_iris(wanted))
+            iris = resolved[wanted]
             best = 0.0
             for value in have:
                 if value.iri is not None and value.iri in iris:

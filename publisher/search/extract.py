@@ -40,10 +40,10 @@ NAME_PREDICATES: tuple[str, ...] = (
 #: Other names people use; sub-properties of these in the ontology count too.
 ALT_PREDICATES: tuple[str, ...] = (SKOS + "altLabel", SKOS + "hiddenLabel", SKOS + "notation")
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
-#: Statements that are bookkeeping, not facts linking to an entity: the build adds a
-#: ``dcterms:source`` from every entity to its article, which would make every article
-#: the most "linked" thing there is.
-NOT_LINKS: tuple[str, ...] = (
+#: Bookkeeping, not facts: the build adds a ``dcterms:source`` from every entity to its
+#: article (which would make every article the most "linked" thing there is, and be most
+#: of the index's values); types are kept apart.
+BOOKKEEPING: tuple[str, ...] = (
     RDF + "type", DCTERMS + "source", STANDARD["prov"] + "wasDerivedFrom",
     STANDARD["prov"] + "wasAttributedTo",
 )
@@ -236,7 +236,7 @@ def extract(store: ox.Store, base: str, ontology_graph: str) -> Extract:
         if entity is not None:
             entity.types.add(short_id(row["type"].value, vocab))
 
-    bookkeeping = ", ".join(f"<{p}>" for p in NOT_LINKS)
+    bookkeeping = ", ".join(f"<{p}>" for p in BOOKKEEPING)
     for row in _rows(store, prologue + f"""
             SELECT ?o (COUNT(*) AS ?n) WHERE {{
               SELECT DISTINCT ?s ?p ?o WHERE {{
@@ -303,9 +303,10 @@ def _values(store: ox.Store, prologue: str, in_ids: str, vocab: str,
         elif isinstance(obj, ox.Literal):
             values.append(Value(iri, prop, None, obj.value, obj.datatype.value, obj.language))
 
+    skipped = ", ".join(f"<{p}>" for p in BOOKKEEPING)
     for row in _rows(store, prologue + f"""
             SELECT DISTINCT ?s ?p ?o WHERE {{
-              ?s ?p ?o FILTER({in_ids} && ?p != rdf:type && !isBLANK(?o)) }}"""):
+              ?s ?p ?o FILTER({in_ids} && ?p NOT IN ({skipped}) && !isBLANK(?o)) }}"""):
         add(row["s"], short_id(row["p"].value, vocab), row["o"])
     for derived in DERIVED:
         for row in _rows(store, prologue + f"""

@@ -27,10 +27,9 @@ from pathlib import Path
 from .extract import Extract
 from .text import (
     TOKENIZER,
+    all_words_query,
     any_word_query,
-    exact_query,
     fold,
-    prefix_query,
     trigram_query,
     trigrams,
     words,
@@ -60,25 +59,34 @@ CREATE TABLE label (
   item INTEGER NOT NULL REFERENCES item(id),
   text TEXT NOT NULL,
   alt INTEGER NOT NULL,         -- 0: a name, 1: an alternative name
-  words INTEGER NOT NULL DEFAULT 0
+  folded TEXT NOT NULL,         -- case- and accent-free words: exact and prefix tiers
+  kind TEXT NOT NULL,           -- the item's, so ranking needs no join before the page
+  links INTEGER NOT NULL        -- the item's
 );
 CREATE INDEX label_item ON label (item);
 CREATE VIRTUAL TABLE label_fts USING fts5 (
   text, content='label', content_rowid='id', tokenize='{TOKENIZER}', prefix='1 2 3');
 CREATE VIRTUAL TABLE label_trigram USING fts5 (folded, tokenize='trigram');
+CREATE TABLE common_word (word TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE item_type (
   type TEXT NOT NULL, item INTEGER NOT NULL, asserted INTEGER NOT NULL,
   PRIMARY KEY (type, item)) WITHOUT ROWID;
 CREATE INDEX item_type_item ON item_type (item);
 CREATE TABLE value (
-  item INTEGER NOT NULL, property TEXT NOT NULL, iri TEXT, text TEXT NOT NULL,
-  datatype TEXT, language TEXT, folded TEXT NOT NULL);
-CREATE INDEX value_item ON value (item, property);
-CREATE INDEX value_folded ON value (property, folded);
-CREATE INDEX value_iri ON value (property, iri);
+  item INTEGER NOT NULL, property TEXT NOT NULL, n INTEGER NOT NULL,
+  iri TEXT,                     -- a resource value (its name in text), else NULL
+  text TEXT NOT NULL, datatype TEXT, language TEXT,
+  folded TEXT,                  -- literals: case- and accent-free text, for lookups
+  PRIMARY KEY (item, property, n)) WITHOUT ROWID;
+CREATE INDEX value_folded ON value (property, folded) WHERE iri IS NULL;
+CREATE INDEX value_iri ON value (property, iri) WHERE iri IS NOT NULL;
 """
 
 KINDS = ("entity", "type", "property")
+#: A word in more than this share of all names (and at least COMMON_MIN of them) is
+#: "common": it does not widen reconciliation's net on its own.
+COMMON_SHARE = 0.02
+COMMON_MIN = 50
 
 
 class IndexUnavailable(RuntimeError):
@@ -146,7 +154,8 @@ def _fill(connection: sqlite3.Connection, extract: Extract, build_id: str, base:
         execute("INSERT INTO item VALUES (?, 'entity', ?, ?, ?, ?, ?, NULL)",
                 (next_id, entity.iri, entity.iri, entity.name, entity.description, entity.links))
         item_ids[entity.iri] = next_id
-        labels.extend((next_id, text, int(alt)) for text, alt in entity.labels)
+        labels.extend((next_id, text, int(alt), fold(text), "entity", entity.links)
+                      for text, alt in entity.labels)
         types = set(entity.types)
         inferred = set().union(*(extract.superclasses.get(t, set()) for t in types)) - types
         connection.executemany("INSERT INTO item_type VALUES (?, ?, ?)",
@@ -159,24 +168,26 @@ def _fill(connection: sqlite3.Connection, extract: Extract, build_id: str, base:
             execute("INSERT INTO item VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (next_id, kind, term.id, term.iri, term.name, term.description, term.count,
                      json.dumps(extra, sort_keys=True)))
-            labels.append((next_id, term.name, 0))
+            labels.append((next_id, term.name, 0, fold(term.name), kind, term.count))
             if term.id != term.name:
-                labels.append((next_id, term.id, 1))
+                labels.append((next_id, term.id, 1, fold(term.id), kind, term.count))
             next_id += 1
-    connection.executemany("INSERT INTO label (item, text, alt) VALUES (?, ?, ?)", labels)
-    connection.execute("INSERT INTO label_fts (label_fts) VALUES ('rebuild')")
-    connection.executemany("INSERT INTO label_trigram (rowid, folded) VALUES (?, ?)",
-                           [(rowid, fold(text)) for rowid, text in
-                            connection.execute("SELECT id, text FROM label")])
-    # Word counts from FTS5's own tokenizer, so "exact" agrees with how labels were cut.
-    execute("CREATE VIRTUAL TABLE temp.label_words USING fts5vocab(main, label_fts, instance)")
-    execute("UPDATE label SET words = (SELECT COUNT(*) FROM temp.label_words"
-            " WHERE temp.label_words.doc = label.id)")
-    execute("DROP TABLE temp.label_words")
+    connection.executemany("INSERT INTO label (item, text, alt, folded, kind, links)"
+                           " VALUES (?, ?, ?, ?, ?, ?)", labels)
+    execute("INSERT INTO label_fts (label_fts) VALUES ('rebuild')")
+    execute("INSERT INTO label_trigram (rowid, folded) SELECT id, folded FROM label")
+    # Words in very many names ("of", "meeting") say little about which entity is meant
+    # and make "any of the words" match most of the index: reconciliation skips them.
+    execute("CREATE VIRTUAL TABLE temp.label_rows USING fts5vocab(main, label_fts, row)")
+    total = execute("SELECT COUNT(*) FROM label").fetchone()[0]
+    execute("INSERT INTO common_word SELECT term FROM temp.label_rows WHERE doc > ?",
+            (max(COMMON_MIN, int(total * COMMON_SHARE)),))
+    execute("DROP TABLE temp.label_rows")
     connection.executemany(
-        "INSERT INTO value VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(item_ids[v.entity], v.property, v.iri, v.text, v.datatype, v.language, fold(v.text))
-         for v in extract.values if v.entity in item_ids])
+        "INSERT INTO value VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(item_ids[v.entity], v.property, n, v.iri, v.text, v.datatype, v.language,
+          None if v.iri is not None else fold(v.text))
+         for n, v in enumerate(extract.values) if v.entity in item_ids])
     execute("INSERT INTO label_fts (label_fts) VALUES ('optimize')")
     execute("INSERT INTO label_trigram (label_trigram) VALUES ('optimize')")
     execute("ANALYZE")
@@ -206,6 +217,7 @@ class SearchIndex:
         self.properties: dict[str, Item] = {i.key: i for i in self._items("property")}
         self._extra = {(kind, key): json.loads(extra) for kind, key, extra in self._db().execute(
             "SELECT kind, key, extra FROM item WHERE kind != 'entity'")}
+        self._common = {row[0] for row in self._db().execute("SELECT word FROM common_word")}
 
     def _db(self) -> sqlite3.Connection:
         """One connection per thread (sqlite3 objects must stay in their thread)."""
@@ -254,29 +266,35 @@ class SearchIndex:
             if text.strip():
                 return Page(0, offset, limit, [])
             return self._browse(kind, type_filter, type_args, limit, offset)
-        ranked = """
-            WITH hit (label, tier) AS (
-              SELECT rowid, 0 FROM label_fts WHERE label_fts MATCH ?
-              UNION ALL SELECT rowid, 1 FROM label_fts WHERE label_fts MATCH ?
-              UNION ALL SELECT rowid, 2 FROM label_fts WHERE label_fts MATCH ?),
-            ranked AS (
-              SELECT label.item AS item, label.text AS matched,
-                     MIN((CASE WHEN hit.tier = 0 AND label.words != ? THEN 1 ELSE hit.tier END)
+        # One FTS5 query finds every label with all the words (the last ones possibly
+        # unfinished); the tier compares folded forms: exact name, name starting with the
+        # query, or words only. Ranking reads the label rows alone; items are joined for
+        # the page only.
+        wanted = fold(text)
+        label_filter = type_filter.replace("item.id", "label.item")
+        ranked = f"""
+            WITH ranked AS (
+              SELECT label.item AS item, label.text AS matched, label.links AS links,
+                     MIN((CASE WHEN label.folded = ? THEN 0
+                               WHEN substr(label.folded, 1, ?) = ? THEN 1 ELSE 2 END)
                          * 2 + label.alt) AS rank
-              FROM hit JOIN label ON label.id = hit.label GROUP BY label.item)"""
-        where = f"FROM ranked JOIN item ON item.id = ranked.item WHERE item.kind = ? {type_filter}"
-        args = [exact_query(tokens), prefix_query(tokens), words_query(tokens), len(tokens),
-                kind, *type_args]
+              FROM label_fts JOIN label ON label.id = label_fts.rowid
+              WHERE label_fts MATCH ? AND label.kind = ? {label_filter}
+              GROUP BY label.item)"""
+        args = [wanted, len(wanted), wanted, words_query(tokens), kind, *type_args]
         db = self._db()
-        rows = db.execute(f"""{ranked}
+        rows = db.execute(f"""{ranked}, page AS (
+              SELECT item, matched, rank, COUNT(*) OVER () AS total FROM ranked
+              ORDER BY rank / 2, links DESC, rank % 2, matched, item LIMIT ? OFFSET ?)
             SELECT item.id, item.kind, item.key, item.iri, item.name, item.description,
-                   item.links, ranked.matched, ranked.rank / 2, COUNT(*) OVER () {where}
-            ORDER BY ranked.rank / 2, item.links DESC, ranked.rank % 2, item.name, item.key
-            LIMIT ? OFFSET ?""", [*args, limit, offset]).fetchall()
+                   item.links, page.matched, page.rank / 2, page.total
+            FROM page JOIN item ON item.id = page.item
+            ORDER BY page.rank / 2, item.links DESC, page.rank % 2, page.matched, item.id""",
+                          [*args, limit, offset]).fetchall()
         if rows:
             total = rows[0][-1]
         else:  # past the end: no row carries the window count
-            total = db.execute(f"{ranked} SELECT COUNT(*) {where}", args).fetchone()[0]
+            total = db.execute(f"{ranked} SELECT COUNT(*) FROM ranked", args).fetchone()[0]
         items = [Item(*row[:7], matched=row[7], tier=row[8]) for row in rows]
         return Page(total, offset, limit, self._with_types(items))
 
@@ -345,34 +363,47 @@ class SearchIndex:
                 found.setdefault(item, []).append((text, bool(alt)))
         return found
 
-    def candidates(self, text: str, types: Sequence[str] = (), limit: int = 50) -> list[int]:
-        """Entities sharing a word (or, failing that, three-letter pieces) with ``text``.
+    def candidates(self, text: str, types: Sequence[str] = (), limit: int = 50,
+                   enough: int = 10) -> list[int]:
+        """Entities whose names share words (or, failing that, letters) with ``text``.
 
-        The wide net of reconciliation: recall first (any word, best BM25 first); the
-        caller scores the candidates. Typos still find candidates through trigrams.
+        The net reconciliation casts, widened step by step until it holds ``enough``
+        candidates: names with every word, then names with any word (best BM25 first),
+        then names sharing three-letter pieces (so a typo still finds its entity). The
+        caller scores what is found.
         """
         type_filter, type_args = _type_filter(types)
         found: list[int] = []
         tokens = words(text)
-        queries = []
+        steps = []
         if tokens:
-            queries.append(("label_fts", any_word_query(tokens)))
+            steps.append(("label_fts", all_words_query(tokens)))
+            rare = [t for t in tokens if fold(t) not in self._common]
+            if len(tokens) > 1 and rare:
+                steps.append(("label_fts", any_word_query(rare)))
         grams = trigrams(text)
         if grams:
-            queries.append(("label_trigram", trigram_query(grams)))
-        for table, match in queries:
+            steps.append(("label_trigram", trigram_query(grams)))
+        every_word = False
+        for step, (table, match) in enumerate(steps):
+            if table == "label_trigram" and every_word:
+                break  # a name with every word was found: not a typo to rescue
+            # The type filter sits inside the ranked query, so a rare type still gets its
+            # best matches rather than none of the overall best.
             rows = self._db().execute(f"""
-                SELECT item.id FROM (
-                  SELECT rowid AS label, bm25({table}) AS score FROM {table}
-                  WHERE {table} MATCH ? ORDER BY score LIMIT ?) AS hit
-                JOIN label ON label.id = hit.label JOIN item ON item.id = label.item
-                WHERE item.kind = 'entity' {type_filter}
-                GROUP BY item.id ORDER BY MIN(hit.score), item.links DESC LIMIT ?""",
-                [match, limit * 8, *type_args, limit]).fetchall()
+                SELECT hit.item FROM (
+                  SELECT item.id AS item, item.links AS links, bm25({table}) AS score
+                  FROM {table} JOIN label ON label.id = {table}.rowid
+                  JOIN item ON item.id = label.item
+                  WHERE {table} MATCH ? AND item.kind = 'entity' {type_filter}
+                  ORDER BY score LIMIT ?) AS hit
+                GROUP BY hit.item ORDER BY MIN(hit.score), MAX(hit.links) DESC LIMIT ?""",
+                [match, *type_args, limit * 8, limit]).fetchall()
+            every_word = every_word or (step == 0 and bool(rows) and table == "label_fts")
             for (item_id,) in rows:
                 if item_id not in found:
                     found.append(item_id)
-            if len(found) >= limit:
+            if len(found) >= min(enough, limit):
                 break
         return found[:limit]
 
@@ -382,10 +413,10 @@ class SearchIndex:
         type_filter, type_args = _type_filter(types)
         conditions, args = [], []
         if iri is not None:
-            conditions.append("value.iri = ?")
+            conditions.append("(value.iri IS NOT NULL AND value.iri = ?)")
             args.append(iri)
-        if text is not None and fold(text):
-            conditions.append("value.folded = ?")
+        if text is not None and fold(text):  # literal values; resources are matched by IRI
+            conditions.append("(value.iri IS NULL AND value.folded = ?)")
             args.append(fold(text))
         if not conditions:
             return []
@@ -408,7 +439,7 @@ class SearchIndex:
             rows = self._db().execute(
                 "SELECT item, property, iri, text, datatype, language FROM value"
                 f" WHERE item IN ({','.join('?' * len(chunk))})"
-                f" AND property IN ({','.join('?' * len(props))}) ORDER BY rowid",
+                f" AND property IN ({','.join('?' * len(props))}) ORDER BY item, property, n",
                 [*chunk, *props])
             for item, prop, *rest in rows:
                 found[item].setdefault(prop, []).append(StoredValue(prop, *rest))

@@ -35,6 +35,8 @@ def fold(text: str) -> str:
     Matches what the tokenizer does to each word (remove diacritics, case-fold), so a
     label that FTS5 reports as an exact match also compares equal here.
     """
+    if text.isascii():  # most names: nothing to decompose
+        return " ".join(_WORD.findall(text.lower()))
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(_WORD.findall(stripped.casefold()))
@@ -44,24 +46,19 @@ def _quoted(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
-def exact_query(tokens: list[str]) -> str:
-    """Labels that start with exactly these words (the caller checks the word count)."""
-    return "^" + _quoted(" ".join(tokens))
-
-
-def prefix_query(tokens: list[str]) -> str:
-    """Labels that start with these words, the last one possibly unfinished."""
-    return "^" + _quoted(" ".join(tokens)) + "*"
-
-
 def words_query(tokens: list[str]) -> str:
     """Labels containing every word, each possibly unfinished (as-you-type, any order)."""
     return " ".join(_quoted(token) + "*" for token in tokens)
 
 
+def all_words_query(tokens: list[str]) -> str:
+    """Labels containing every word, as whole words (a name as a spreadsheet has it)."""
+    return " AND ".join(_quoted(token) for token in tokens)
+
+
 def any_word_query(tokens: list[str]) -> str:
-    """Labels containing at least one of the words: the wide net reconciliation casts."""
-    return " OR ".join(_quoted(token) + "*" for token in tokens)
+    """Labels containing at least one of the words: the wider net of reconciliation."""
+    return " OR ".join(_quoted(token) for token in tokens)
 
 
 def trigrams(text: str) -> list[str]:

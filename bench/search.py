@@ -1,0 +1,199 @@
+"""Latency of label search and reconciliation: median and p99 over a few hundred queries.
+
+Run ``python -m bench.search --project-dir /tmp/gen-100k`` after building that project
+(``publisher build --project-dir … --store-dir …/var/store``). Two modes, both by default:
+
+- ``core``: the functions the routes call (:class:`~publisher.search.SearchIndex`,
+  :class:`~publisher.reconcile.ReconciliationService`) on the build's index file, in
+  this process: the cost of the work itself;
+- ``http``: the same requests sent one at a time to ``publisher serve`` (started here on
+  127.0.0.1 and a free port), ``GET search?q=…`` as JSON and ``POST reconcile`` with a
+  ``queries=`` form: what a client waits for, framework and network stack included.
+
+Queries are drawn from the data itself with a fixed seed: search queries are what a
+person types (a word or two of a name, the last word often unfinished, sometimes with a
+``type=``), reconciliation queries are names with a typo or a dropped word, some with a
+type and a property constraint, as a spreadsheet column would have them. Every request is
+timed on its own (latency, not throughput); the JSON written to ``--out`` holds every
+setting, the machine, the dataset and the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from publisher.reconcile import ReconciliationService
+from publisher.search import INDEX_FILE, SearchIndex
+from publisher.search.text import words
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def summary(times: list[float]) -> dict[str, float]:
+    return {"n": len(times), "median_ms": round(statistics.median(times) * 1000, 3),
+            "p99_ms": round(percentile(times, 0.99) * 1000, 3),
+            "max_ms": round(max(times) * 1000, 3)}
+
+
+def search_queries(index: SearchIndex, count: int, rng: random.Random) -> list[dict[str, Any]]:
+    names = [row[0] for row in index._db().execute(
+        "SELECT text FROM label JOIN item ON item.id = label.item WHERE item.kind = 'entity'"
+        " ORDER BY label.id")]
+    types = sorted(index.types)
+    found = []
+    while len(found) < count:
+        tokens = words(rng.choice(names))
+        if not tokens:
+            continue
+        take = tokens[: rng.randint(1, min(2, len(tokens)))]
+        if rng.random() < 0.6 and len(take[-1]) > 2:
+            take[-1] = take[-1][: rng.randint(2, len(take[-1]) - 1)]
+        query: dict[str, Any] = {"q": " ".join(take)}
+        if rng.random() < 0.2:
+            query["type"] = rng.choice(types)
+        found.append(query)
+    return found
+
+
+def reconcile_queries(index: SearchIndex, count: int,
+                      rng: random.Random) -> list[dict[str, Any]]:
+    rows = index._db().execute(
+        "SELECT item.key, item.name, (SELECT type FROM item_type WHERE item_type.item = item.id"
+        " AND asserted = 1 LIMIT 1) FROM item WHERE kind = 'entity' ORDER BY item.id").fetchall()
+    countries = {row[0]: row[1] for row in index._db().execute(
+        "SELECT item.key, value.text FROM value JOIN item ON item.id = value.item"
+        " WHERE value.property = 'country'")}
+    found = []
+    for key, name, type_id in rng.sample(rows, min(count, len(rows))):
+        text = name
+        roll = rng.random()
+        if roll < 0.3 and len(text) > 4:  # a typo
+            i = rng.randrange(1, len(text) - 1)
+            text = text[:i] + text[i + 1] + text[i] + text[i + 2:]
+        elif roll < 0.5 and len(text.split()) > 2:  # a dropped word
+            parts = text.split()
+            del parts[rng.randrange(len(parts))]
+            text = " ".join(parts)
+        query: dict[str, Any] = {"query": text}
+        if type_id and rng.random() < 0.5:
+            query["type"] = type_id
+        if key in countries and rng.random() < 0.5:
+            query["properties"] = [{"pid": "country", "v": countries[key]}]
+        found.append(query)
+    return found
+
+
+def run_core(index: SearchIndex, searches: list[dict], reconciles: list[dict],
+             batch: int) -> dict[str, Any]:
+    service = ReconciliationService(index)
+    search_times, one_times, batch_times = [], [], []
+    for query in searches:
+        start = time.perf_counter()
+        index.search(query["q"], [query["type"]] if "type" in query else (), limit=20)
+        search_times.append(time.perf_counter() - start)
+    for query in reconciles:
+        start = time.perf_counter()
+        service.reconcile(json.dumps({"q0": query}))
+        one_times.append(time.perf_counter() - start)
+    for start_at in range(0, len(reconciles), batch):
+        chunk = {f"q{i}": q for i, q in enumerate(reconciles[start_at:start_at + batch])}
+        start = time.perf_counter()
+        service.reconcile(json.dumps(chunk))
+        batch_times.append(time.perf_counter() - start)
+    return {"search": summary(search_times), "reconcile_one": summary(one_times),
+            f"reconcile_batch_{batch}": summary(batch_times)}
+
+
+def run_http(project: Path, store: Path, searches: list[dict], reconciles: list[dict],
+             batch: int) -> dict[str, Any]:
+    import httpx
+
+    from bench.harness import free_port, wait_until_ready
+
+    port = free_port()
+    env = {**os.environ, "PUBLISHER_PROJECT_DIR": str(project), "PUBLISHER_STORE_DIR": str(store),
+           "PUBLISHER_BASE": f"http://127.0.0.1:{port}/", "PUBLISHER_ACCESS_LOG": "false"}
+    server = subprocess.Popen([sys.executable, "-m", "publisher.cli", "serve", "--port",
+                               str(port)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until_ready(base + "search?q=a", timeout=60)
+        search_times, one_times, batch_times = [], [], []
+        with httpx.Client(timeout=30) as client:
+            for query in searches:
+                start = time.perf_counter()
+                response = client.get(base + "search", params=query,
+                                      headers={"Accept": "application/json"})
+                search_times.append(time.perf_counter() - start)
+                response.raise_for_status()
+            for query in reconciles:
+                start = time.perf_counter()
+                response = client.post(base + "reconcile",
+                                       data={"queries": json.dumps({"q0": query})})
+                one_times.append(time.perf_counter() - start)
+                response.raise_for_status()
+            for start_at in range(0, len(reconciles), batch):
+                chunk = {f"q{i}": q for i, q in enumerate(reconciles[start_at:start_at + batch])}
+                start = time.perf_counter()
+                response = client.post(base + "reconcile", data={"queries": json.dumps(chunk)})
+                batch_times.append(time.perf_counter() - start)
+                response.raise_for_status()
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+    return {"search": summary(search_times), "reconcile_one": summary(one_times),
+            f"reconcile_batch_{batch}": summary(batch_times)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.search", description=__doc__)
+    parser.add_argument("--project-dir", type=Path, required=True)
+    parser.add_argument("--store-dir", type=Path)
+    parser.add_argument("--queries", type=int, default=400)
+    parser.add_argument("--batch", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--modes", default="core,http")
+    parser.add_argument("--out", type=Path, default=Path("bench/results/search.json"))
+    args = parser.parse_args(argv)
+    store = args.store_dir or args.project_dir / "var" / "store"
+    build = store.resolve()
+    index = SearchIndex(build / INDEX_FILE)
+    rng = random.Random(args.seed)
+    searches = search_queries(index, args.queries, rng)
+    reconciles = reconcile_queries(index, args.queries, rng)
+    results: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "load_average": os.getloadavg()},
+        "dataset": {"project": str(args.project_dir), "build_id": index.build_id,
+                    "entities": index._db().execute(
+                        "SELECT COUNT(*) FROM item WHERE kind = 'entity'").fetchone()[0]},
+        "settings": {"queries": args.queries, "batch": args.batch, "seed": args.seed},
+    }
+    modes = args.modes.split(",")
+    if "core" in modes:
+        results["core"] = run_core(index, searches, reconciles, args.batch)
+    if "http" in modes:
+        results["http"] = run_http(args.project_dir, store, searches, reconciles, args.batch)
+    print(json.dumps(results, indent=2))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
