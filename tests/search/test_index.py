@@ -160,3 +160,28 @@ def test_index_is_opened_read_only(tmp_path: Path) -> None:
     index = make_index(tmp_path, [E("country/MYS", "Malaysia")])
     with pytest.raises(sqlite3.OperationalError):
         index._db().execute("DELETE FROM item")
+
+
+def test_search_requests_are_read_strictly_and_answered_as_json(index) -> None:
+    from publisher.search.results import SearchError, parse_request, run, to_json
+
+    request = parse_request({"q": "lav", "limit": "2"}, ["foaf:Person"], 20, 100, 200)
+    answer = to_json(run(index, request), index)
+    assert answer["total"] == 2 and answer["type"] == ["foaf:Person"]
+    assert [r["id"] for r in answer["results"]] == ["person/sergey-lavrov",
+                                                   "person/lavrov-junior"]
+    assert answer["results"][0]["match"] == "prefix"  # "lav" starts "Lavrov"
+    assert answer["results"][0]["types"] == [{"id": "foaf:Person", "name": "person"}]
+    assert "next" not in answer
+    first = to_json(run(index, parse_request({"q": "", "limit": "3"}, [], 20, 100, 200)), index)
+    assert first["next"].endswith("limit=3&offset=3") and "previous" not in first
+    page2 = parse_request({"page": "2", "limit": "3"}, [], 20, 100, 200)
+    assert page2.offset == 3
+    for params, types, message in (({"limit": "0"}, [], "between 1 and 100"),
+                                   ({"limit": "x"}, [], "whole number"),
+                                   ({"offset": "-1"}, [], "between 0"),
+                                   ({"page": "1", "offset": "2"}, [], "not both"),
+                                   ({"q": "x" * 201}, [], "longer than 200"),
+                                   ({"q": "x"}, ["Planet"], "unknown type 'Planet'")):
+        with pytest.raises(SearchError, match=message):
+            run(index, parse_request(params, types, 20, 100, 200))
