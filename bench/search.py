@@ -32,7 +32,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from publisher.reconcile import ReconciliationService
+import pyoxigraph as ox
+
+from publisher.reconcile import ReconciliationService, StoreValues
 from publisher.search import INDEX_FILE, SearchIndex
 from publisher.search.text import words
 
@@ -68,16 +70,15 @@ def search_queries(index: SearchIndex, count: int, rng: random.Random) -> list[d
     return found
 
 
-def reconcile_queries(index: SearchIndex, count: int,
+def reconcile_queries(index: SearchIndex, values: StoreValues, count: int,
                       rng: random.Random) -> list[dict[str, Any]]:
     rows = index._db().execute(
         "SELECT item.key, item.name, (SELECT type FROM item_type WHERE item_type.item = item.id"
         " AND asserted = 1 LIMIT 1) FROM item WHERE kind = 'entity' ORDER BY item.id").fetchall()
-    countries = {row[0]: row[1] for row in index._db().execute(
-        "SELECT item.key, value.text FROM value JOIN item ON item.id = value.item"
-        " WHERE value.property = 'country'")}
+    sample = rng.sample(rows, min(count, len(rows)))
+    countries = values.values([key for key, _, _ in sample], ["country"])
     found = []
-    for key, name, type_id in rng.sample(rows, min(count, len(rows))):
+    for key, name, type_id in sample:
         text = name
         roll = rng.random()
         if roll < 0.3 and len(text) > 4:  # a typo
@@ -90,15 +91,16 @@ def reconcile_queries(index: SearchIndex, count: int,
         query: dict[str, Any] = {"query": text}
         if type_id and rng.random() < 0.5:
             query["type"] = type_id
-        if key in countries and rng.random() < 0.5:
-            query["properties"] = [{"pid": "country", "v": countries[key]}]
+        country = countries.get(key, {}).get("country")
+        if country and rng.random() < 0.5:
+            query["properties"] = [{"pid": "country", "v": country[0].text}]
         found.append(query)
     return found
 
 
-def run_core(index: SearchIndex, searches: list[dict], reconciles: list[dict],
-             batch: int) -> dict[str, Any]:
-    service = ReconciliationService(index)
+def run_core(index: SearchIndex, values: StoreValues, searches: list[dict],
+             reconciles: list[dict], batch: int) -> dict[str, Any]:
+    service = ReconciliationService(index, values)
     search_times, one_times, batch_times = [], [], []
     for query in searches:
         start = time.perf_counter()
@@ -172,9 +174,12 @@ def main(argv: list[str] | None = None) -> int:
     store = args.store_dir or args.project_dir / "var" / "store"
     build = store.resolve()
     index = SearchIndex(build / INDEX_FILE)
+    store = ox.Store.read_only(str(build))
+    values = StoreValues(lambda sparql: store.query(sparql, use_default_graph_as_union=True),
+                         index)
     rng = random.Random(args.seed)
     searches = search_queries(index, args.queries, rng)
-    reconciles = reconcile_queries(index, args.queries, rng)
+    reconciles = reconcile_queries(index, values, args.queries, rng)
     results: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
@@ -186,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     modes = args.modes.split(",")
     if "core" in modes:
-        results["core"] = run_core(index, searches, reconciles, args.batch)
+        results["core"] = run_core(index, values, searches, reconciles, args.batch)
     if "http" in modes:
         results["http"] = run_http(args.project_dir, store, searches, reconciles, args.batch)
     print(json.dumps(results, indent=2))

@@ -9,5 +9,6 @@ from __future__ import annotations
 
 from .requests import ReconcileError
 from .service import Limits, Preview, ReconciliationService
+from .values import StoreValues
 
-__all__ = ["Limits", "Preview", "ReconcileError", "ReconciliationService"]
+__all__ = ["Limits", "Preview", "ReconcileError", "ReconciliationService", "StoreValues"]

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..search import SearchIndex, UnknownTerm, resolve
 from ..search.extract import WIKIDATA_ENTITY
-from ..search.index import Item, StoredValue
+from ..search.index import Item
 from .requests import (
     Constraint,
     PropertyValue,
@@ -32,6 +32,7 @@ from .requests import (
     setting_limit,
 )
 from .scoring import CLOSE, Scored, combine, decide_match, literal_similarity, name_similarity
+from .values import StoredValue, StoreValues
 
 #: Types offered as sensible defaults, in this order, when the dataset has them.
 DEFAULT_TYPES = ("foaf:Person", "Country", "Organization", "City", "Place", "Meeting",
@@ -77,9 +78,10 @@ class Preview:
 class ReconciliationService:
     """The 0.2 endpoints as plain functions of request parameters, for one build."""
 
-    def __init__(self, index: SearchIndex, limits: Limits | None = None,
+    def __init__(self, index: SearchIndex, values: StoreValues, limits: Limits | None = None,
                  name: str = "Diplomacy linked data") -> None:
         self.index = index
+        self.values = values
         self.limits = limits or Limits()
         self.name = name
         self.base = index.base
@@ -164,7 +166,7 @@ class ReconciliationService:
         if query.type_strict == "all" and types:
             found = [i for i in found if set(types) <= set(all_types.get(i, ()))]
         labels = self.index.labels(found)
-        values = self.index.values(found, [pid for pid, _ in constraints])
+        values = self.values.values([items[i].key for i in found], [p for p, _ in constraints])
         direct = self.entity_iri(query.text) if query.text else None
         resolved = {value: set(self._value_iris(value))  # once per query, not per candidate
                     for _, constraint in constraints for value in constraint.values}
@@ -181,7 +183,7 @@ class ReconciliationService:
                     candidate.name, candidate.name_exact = name_similarity(
                         query.text, [text for text, _ in labels.get(item_id, [])])
             for pid, constraint in constraints:
-                have = values.get(item_id, {}).get(pid, [])
+                have = values.get(item.key, {}).get(pid, [])
                 if have:
                     candidate.properties[pid] = self._property_score(constraint, have, resolved)
                 else:
@@ -205,14 +207,22 @@ class ReconciliationService:
             found.extend(i for i in self.index.candidates(query.text, types, wanted)
                          if i not in found)
             return found
+        iris: list[str] = []
         for pid, constraint in constraints:
             for value in constraint.values:
                 for iri in self._value_iris(value):
-                    found.extend(i for i in self.index.with_value(pid, iri, None, types, wanted)
-                                 if i not in found)
+                    iris.extend(self.values.with_value(pid, iri, None, wanted))
                 if value.text is not None:
-                    found.extend(i for i in self.index.with_value(pid, None, value.text, types,
-                                                                  wanted) if i not in found)
+                    iris.extend(self.values.with_value(pid, None, value.text, wanted))
+        by_iri = self.index.entities_by_iri(iris)
+        kinds = self.index.types_of(item.id for item in by_iri.values()) if types else {}
+        for iri in dict.fromkeys(iris):
+            item = by_iri.get(iri)
+            if item is None or item.id in found:
+                continue
+            if types and not set(types) & set(kinds.get(item.id, ())):
+                continue
+            found.append(item.id)
         return found[:wanted]
 
     def _value_iris(self, value: PropertyValue) -> list[str]:
@@ -297,8 +307,8 @@ class ReconciliationService:
         if type_given:
             (type_id,) = self._types([type_given], "type")
             answer["type"] = type_given
-            uses = {pid: self.index.uses_per_type(pid).get(type_id, 0)
-                    for pid in self.index.properties}
+            type_iri = self.index.types[type_id].iri or type_id
+            uses = self.values.uses_per_type(type_iri)
         else:
             uses = {pid: item.links for pid, item in self.index.properties.items()}
         ranked = sorted((pid for pid, n in uses.items() if n > 0),
@@ -324,15 +334,14 @@ class ReconciliationService:
         props = [(self._property(pid, f"extend: property {pid!r}"), setting_limit(pid, settings))
                  for pid, settings in query.properties]
         iris = {given: self.entity_iri(given) for given in query.ids}
-        items = {iri: self.index.entity(iri) for iri in set(iris.values()) if iri}
-        item_ids = [item.id for item in items.values() if item is not None]
-        values = self.index.values(item_ids, [pid for pid, _ in props])
+        items = self.index.entities_by_iri(iri for iri in iris.values() if iri)
+        values = self.values.values(items, [pid for pid, _ in props])
         rows: dict[str, dict[str, list[dict[str, Any]]]] = {}
         for given, iri in iris.items():
             item = items.get(iri) if iri else None
             row = {}
             for pid, limit in props:
-                have = values.get(item.id, {}).get(pid, []) if item is not None else []
+                have = values.get(item.key, {}).get(pid, []) if item is not None else []
                 rendered = [self._extension_value(pid, v, item) for v in have]
                 row[pid] = rendered[:limit] if limit else rendered
             rows[given] = row
@@ -380,7 +389,8 @@ class ReconciliationService:
         if item is None:
             return None
         present = [p for p in PREVIEW_PROPERTIES if p in self.index.properties]
-        values = self.index.values([item.id], [*present, "owl:sameAs"]).get(item.id, {})
+        wanted = [*present, *(["owl:sameAs"] if "owl:sameAs" in self.index.properties else [])]
+        values = self.values.values([item.key], wanted).get(item.key, {})
         facts = []
         for pid in present:
             texts = sorted({v.text for v in values.get(pid, [])})

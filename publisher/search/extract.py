@@ -9,9 +9,11 @@ For every entity (an IRI under ``{base}id/`` with a label, not retired) it recor
 names (labels, alternative labels: ``skos:altLabel`` and the ontology's sub-properties
 of it or of ``skos:notation``, such as acronyms and ISO codes), its types (with their
 super-classes from the ontology, so ``type=Meeting`` finds talks), how many statements
-link to it, and the values of its properties, including a few shortcut properties
-(:data:`DERIVED`) that read through the n-ary structures a spreadsheet user does not
-want to know about (a person's posts are held through tenures).
+link to it and a short description; and the properties the data uses, plus a few
+shortcut properties (:data:`DERIVED`) that read through the n-ary structures a
+spreadsheet user does not want to know about (a person's posts are held through
+tenures). Property *values* are not copied: reconciliation reads them from the store
+(:mod:`publisher.reconcile.values`), which keeps the index small and quick to build.
 """
 
 from __future__ import annotations
@@ -132,7 +134,10 @@ class Entity:
 
 @dataclass(frozen=True)
 class Value:
-    """One value of one property of one entity; ``iri`` set when it is a resource."""
+    """One value of one property of one entity; ``iri`` set when it is a resource.
+
+    Used for descriptions at build time and, read from the store, by reconciliation.
+    """
 
     entity: str
     property: str  # short id
@@ -140,6 +145,7 @@ class Value:
     text: str  # lexical form, or the resource's name when known
     datatype: str | None = None
     language: str | None = None
+
 
 
 @dataclass
@@ -152,7 +158,6 @@ class Term:
     description: str = ""
     count: int = 0
     broader: list[str] = field(default_factory=list)  # classes: direct super-classes
-    per_type: dict[str, int] = field(default_factory=dict)  # properties: entities per type
 
 
 @dataclass
@@ -160,7 +165,6 @@ class Extract:
     entities: dict[str, Entity]
     types: dict[str, Term]
     properties: dict[str, Term]
-    values: list[Value]
     superclasses: dict[str, set[str]]  # short id -> all super-classes (short ids)
     retired: set[str]
 
@@ -239,19 +243,17 @@ def extract(store: ox.Store, base: str, ontology_graph: str) -> Extract:
     bookkeeping = ", ".join(f"<{p}>" for p in BOOKKEEPING)
     for row in _rows(store, prologue + f"""
             SELECT ?o (COUNT(*) AS ?n) WHERE {{
-              SELECT DISTINCT ?s ?p ?o WHERE {{
-                ?s ?p ?o FILTER(isIRI(?o) && STRSTARTS(STR(?o), "{id_base}")
-                                && ?p NOT IN ({bookkeeping}))
-              }} }} GROUP BY ?o"""):
+              ?s ?p ?o FILTER(isIRI(?o) && STRSTARTS(STR(?o), "{id_base}")
+                              && ?p NOT IN ({bookkeeping}))
+            }} GROUP BY ?o"""):
         entity = entities.get(row["o"].value)
         if entity is not None:
             entity.links = int(row["n"].value)
 
-    values = _values(store, prologue, in_ids, vocab, entities)
     types = _types(entities, superclasses, term_names, vocab)
-    properties = _properties(values, entities, superclasses, term_names, vocab)
-    _describe(entities, values, types)
-    return Extract(entities, types, properties, values, superclasses, retired)
+    properties = _properties(store, prologue, in_ids, term_names, vocab)
+    _describe(entities, _describing_values(store, prologue, in_ids, vocab, entities), types)
+    return Extract(entities, types, properties, superclasses, retired)
 
 
 def _term_names(store: ox.Store, prologue: str, ontology: str) -> dict[str, tuple[str, str]]:
@@ -289,30 +291,24 @@ def _superclasses(store: ox.Store, prologue: str, ontology: str,
     return dict(closure)
 
 
-def _values(store: ox.Store, prologue: str, in_ids: str, vocab: str,
-            entities: dict[str, Entity]) -> list[Value]:
-    values: list[Value] = []
+def _describing_values(store: ox.Store, prologue: str, in_ids: str, vocab: str,
+                       entities: dict[str, Entity]) -> list[Value]:
+    """Values of the few properties a description shows, names for resources."""
+    from .terms import expand
 
-    def add(subject: ox.Term, prop: str, obj: ox.Term) -> None:
-        iri = subject.value
-        if iri not in entities:
-            return
-        if isinstance(obj, ox.NamedNode):
-            target = entities.get(obj.value)
-            values.append(Value(iri, prop, obj.value, target.name if target else obj.value))
-        elif isinstance(obj, ox.Literal):
-            values.append(Value(iri, prop, None, obj.value, obj.datatype.value, obj.language))
-
-    skipped = ", ".join(f"<{p}>" for p in BOOKKEEPING)
-    for row in _rows(store, prologue + f"""
-            SELECT DISTINCT ?s ?p ?o WHERE {{
-              ?s ?p ?o FILTER({in_ids} && ?p NOT IN ({skipped}) && !isBLANK(?o)) }}"""):
-        add(row["s"], short_id(row["p"].value, vocab), row["o"])
-    for derived in DERIVED:
-        for row in _rows(store, prologue + f"""
-                SELECT DISTINCT ?s ?o WHERE {{ {derived.pattern} FILTER({in_ids}) }}"""):
-            add(row["s"], derived.id, row["o"])
-    values.sort(key=lambda v: (v.entity, v.property, v.text, v.iri or ""))
+    wanted = " ".join(f"<{expand(p, vocab)}>" for p in DESCRIBING)
+    values = []
+    for s, p, o in _rows(store, prologue + f"""
+            SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?p {{ {wanted} }} ?s ?p ?o
+                                              FILTER({in_ids}) }}"""):
+        if s.value not in entities:
+            continue
+        if isinstance(o, ox.NamedNode):
+            target = entities.get(o.value)
+            values.append(Value(s.value, short_id(p.value, vocab), o.value,
+                                target.name if target else o.value))
+        elif isinstance(o, ox.Literal):
+            values.append(Value(s.value, short_id(p.value, vocab), None, o.value))
     return values
 
 
@@ -349,32 +345,29 @@ def _direct_broader(superclasses: dict[str, set[str]]) -> dict[str, set[str]]:
             for c, supers in superclasses.items()}
 
 
-def _properties(values: list[Value], entities: dict[str, Entity],
-                superclasses: dict[str, set[str]], term_names: dict[str, tuple[str, str]],
-                vocab: str) -> dict[str, Term]:
-    from .terms import expand
+def _properties(store: ox.Store, prologue: str, in_ids: str,
+                term_names: dict[str, tuple[str, str]], vocab: str) -> dict[str, Term]:
+    """Every property entities use (how often), and the derived ones, by short id.
 
-    derived = {d.id: d for d in DERIVED}
+    Counted by Oxigraph in one aggregate per kind, so no value passes through Python.
+    """
+    skipped = ", ".join(f"<{p}>" for p in BOOKKEEPING)
     properties: dict[str, Term] = {}
-    users: dict[str, set[str]] = defaultdict(set)
-    for value in values:
-        users[value.property].add(value.entity)
-    for prop, subjects in users.items():
-        if prop in derived:
-            term = Term(prop, None, derived[prop].name, derived[prop].description)
-        else:
-            iri = expand(prop, vocab)
-            name, comment = _name_of(iri, term_names, prop)
-            term = Term(prop, iri, name, comment)
-        term.count = len(subjects)
-        per_type: dict[str, int] = defaultdict(int)
-        for subject in subjects:
-            asserted = entities[subject].types
-            for type_id in asserted | set().union(*(superclasses.get(t, set())
-                                                    for t in asserted)):
-                per_type[type_id] += 1
-        term.per_type = dict(per_type)
-        properties[prop] = term
+    for row in _rows(store, prologue + f"""
+            SELECT ?p (COUNT(*) AS ?n) WHERE {{
+              ?s ?p ?o FILTER({in_ids} && ?p NOT IN ({skipped}))
+            }} GROUP BY ?p"""):
+        iri = row["p"].value
+        prop = short_id(iri, vocab)
+        name, comment = _name_of(iri, term_names, prop)
+        properties[prop] = Term(prop, iri, name, comment, int(row["n"].value))
+    for derived in DERIVED:
+        if derived.id in properties:  # the ontology took the name: it wins
+            continue
+        # Whether the data has any: counting every use costs seconds at a million triples.
+        if list(_rows(store, prologue + f"""
+                SELECT ?s WHERE {{ {derived.pattern} FILTER({in_ids}) }} LIMIT 1""")):
+            properties[derived.id] = Term(derived.id, None, derived.name, derived.description)
     return dict(sorted(properties.items()))
 
 

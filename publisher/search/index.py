@@ -2,16 +2,17 @@
 
 Why SQLite FTS5 (see ``docs/search.md`` for the measurements): it is in the standard
 library, its ``unicode61 remove_diacritics 2`` tokenizer gives case- and accent-free
-matching, its initial-token queries (``^"sao pau"*``) give the exact/prefix/word tiers
-the ranking needs without a second hand-written matcher, and the same file holds the
-relational side reconciliation needs (types, property values, link counts) with one
-consistent, immutable snapshot per build.
+matching with prefix queries, and the same file holds the relational side search and
+reconciliation need (types and their super-classes, link counts, names) in one immutable
+file per build.
 
 Ranking of :meth:`SearchIndex.search`: exact label, then a label that starts with the
 query, then a label that contains every word (each word may be unfinished, so it serves
 autocomplete); within a tier, the entity more facts link to first, then a name before an
-alternative name, then alphabetical. Items are entities, types and properties (the
-latter two for the reconciliation suggest services), each searched on its own.
+alternative name, then alphabetical. FTS5 finds the labels with every word; the tier
+compares case- and accent-folded forms (:func:`~publisher.search.text.fold`). Items are
+entities, types and properties (the latter two for the reconciliation suggest services),
+each searched on its own.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ CREATE TABLE item (
   name TEXT NOT NULL,
   description TEXT NOT NULL,
   links INTEGER NOT NULL,       -- entity: statements linking to it; term: uses
-  extra TEXT,                   -- JSON: type -> broader; property -> uses per type
+  extra TEXT,                   -- JSON: a type's direct super-classes
   UNIQUE (kind, key)
 );
 CREATE TABLE label (
@@ -72,14 +73,6 @@ CREATE TABLE item_type (
   type TEXT NOT NULL, item INTEGER NOT NULL, asserted INTEGER NOT NULL,
   PRIMARY KEY (type, item)) WITHOUT ROWID;
 CREATE INDEX item_type_item ON item_type (item);
-CREATE TABLE value (
-  item INTEGER NOT NULL, property TEXT NOT NULL, n INTEGER NOT NULL,
-  iri TEXT,                     -- a resource value (its name in text), else NULL
-  text TEXT NOT NULL, datatype TEXT, language TEXT,
-  folded TEXT,                  -- literals: case- and accent-free text, for lookups
-  PRIMARY KEY (item, property, n)) WITHOUT ROWID;
-CREATE INDEX value_folded ON value (property, folded) WHERE iri IS NULL;
-CREATE INDEX value_iri ON value (property, iri) WHERE iri IS NOT NULL;
 """
 
 KINDS = ("entity", "type", "property")
@@ -119,15 +112,6 @@ class Page:
     items: list[Item]
 
 
-@dataclass(frozen=True)
-class StoredValue:
-    property: str
-    iri: str | None
-    text: str
-    datatype: str | None
-    language: str | None
-
-
 def write_index(extract: Extract, path: Path, build_id: str, base: str) -> Path:
     """Write the index for one build to ``path`` (atomically: a partial file is renamed)."""
     partial = path.with_name(path.name + ".partial")
@@ -164,10 +148,10 @@ def _fill(connection: sqlite3.Connection, extract: Extract, build_id: str, base:
         next_id += 1
     for kind, terms in (("type", extract.types), ("property", extract.properties)):
         for term in terms.values():
-            extra = term.broader if kind == "type" else term.per_type
+            extra = term.broader if kind == "type" else None
             execute("INSERT INTO item VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (next_id, kind, term.id, term.iri, term.name, term.description, term.count,
-                     json.dumps(extra, sort_keys=True)))
+                     None if extra is None else json.dumps(extra)))
             labels.append((next_id, term.name, 0, fold(term.name), kind, term.count))
             if term.id != term.name:
                 labels.append((next_id, term.id, 1, fold(term.id), kind, term.count))
@@ -183,11 +167,6 @@ def _fill(connection: sqlite3.Connection, extract: Extract, build_id: str, base:
     execute("INSERT INTO common_word SELECT term FROM temp.label_rows WHERE doc > ?",
             (max(COMMON_MIN, int(total * COMMON_SHARE)),))
     execute("DROP TABLE temp.label_rows")
-    connection.executemany(
-        "INSERT INTO value VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(item_ids[v.entity], v.property, n, v.iri, v.text, v.datatype, v.language,
-          None if v.iri is not None else fold(v.text))
-         for n, v in enumerate(extract.values) if v.entity in item_ids])
     execute("INSERT INTO label_fts (label_fts) VALUES ('optimize')")
     execute("INSERT INTO label_trigram (label_trigram) VALUES ('optimize')")
     execute("ANALYZE")
@@ -215,8 +194,8 @@ class SearchIndex:
         self.id_base = self.base + "id/"
         self.types: dict[str, Item] = {i.key: i for i in self._items("type")}
         self.properties: dict[str, Item] = {i.key: i for i in self._items("property")}
-        self._extra = {(kind, key): json.loads(extra) for kind, key, extra in self._db().execute(
-            "SELECT kind, key, extra FROM item WHERE kind != 'entity'")}
+        self._broader = {key: json.loads(extra) for key, extra in self._db().execute(
+            "SELECT key, extra FROM item WHERE kind = 'type' AND extra IS NOT NULL")}
         self._common = {row[0] for row in self._db().execute("SELECT word FROM common_word")}
 
     def _db(self) -> sqlite3.Connection:
@@ -239,10 +218,7 @@ class SearchIndex:
 
     # -- vocabulary ----------------------------------------------------------------
     def broader(self, type_id: str) -> list[str]:
-        return list(self._extra.get(("type", type_id), []))
-
-    def uses_per_type(self, property_id: str) -> dict[str, int]:
-        return dict(self._extra.get(("property", property_id), {}))
+        return list(self._broader.get(type_id, []))
 
     def type_names(self) -> dict[str, str]:
         return {key: item.name for key, item in self.types.items()}
@@ -407,43 +383,16 @@ class SearchIndex:
                 break
         return found[:limit]
 
-    def with_value(self, property_id: str, iri: str | None, text: str | None,
-                   types: Sequence[str] = (), limit: int = 50) -> list[int]:
-        """Entities whose ``property_id`` is the resource ``iri`` or reads as ``text``."""
-        type_filter, type_args = _type_filter(types)
-        conditions, args = [], []
-        if iri is not None:
-            conditions.append("(value.iri IS NOT NULL AND value.iri = ?)")
-            args.append(iri)
-        if text is not None and fold(text):  # literal values; resources are matched by IRI
-            conditions.append("(value.iri IS NULL AND value.folded = ?)")
-            args.append(fold(text))
-        if not conditions:
-            return []
-        rows = self._db().execute(f"""
-            SELECT DISTINCT item.id FROM value JOIN item ON item.id = value.item
-            WHERE value.property = ? AND ({' OR '.join(conditions)}) {type_filter}
-            ORDER BY item.links DESC, item.id LIMIT ?""",
-            [property_id, *args, *type_args, limit]).fetchall()
-        return [row[0] for row in rows]
-
-    def values(self, item_ids: Iterable[int],
-               properties: Sequence[str]) -> dict[int, dict[str, list[StoredValue]]]:
-        ids = sorted(set(item_ids))
-        found: dict[int, dict[str, list[StoredValue]]] = {i: {} for i in ids}
-        if not ids or not properties:
-            return found
-        props = list(properties)
-        for start in range(0, len(ids), 400):
-            chunk = ids[start:start + 400]
-            rows = self._db().execute(
-                "SELECT item, property, iri, text, datatype, language FROM value"
-                f" WHERE item IN ({','.join('?' * len(chunk))})"
-                f" AND property IN ({','.join('?' * len(props))}) ORDER BY item, property, n",
-                [*chunk, *props])
-            for item, prop, *rest in rows:
-                found[item].setdefault(prop, []).append(StoredValue(prop, *rest))
-        return found
+    def entities_by_iri(self, iris: Iterable[str]) -> dict[str, Item]:
+        """The entities among ``iris`` (with their asserted types), by IRI."""
+        wanted = sorted(set(iris))
+        items: list[Item] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            items.extend(Item(*row) for row in self._db().execute(
+                "SELECT id, kind, key, iri, name, description, links FROM item"
+                f" WHERE kind = 'entity' AND key IN ({','.join('?' * len(chunk))})", chunk))
+        return {item.key: item for item in self._with_types(items)}
 
     def close(self) -> None:
         connection = getattr(self._local, "connection", None)

@@ -10,11 +10,13 @@ accepted wherever a short id is.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from ..namespaces import STANDARD
 from .text import fold
 
 
+@lru_cache(maxsize=4096)  # few distinct classes and properties, asked for very often
 def short_id(iri: str, vocab: str) -> str:
     """``Country`` for ``{vocab}Country``, ``foaf:Person`` for FOAF's, else the IRI."""
     if iri.startswith(vocab) and _is_local(iri[len(vocab):]):

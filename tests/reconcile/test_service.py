@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from publisher.reconcile import Limits, ReconcileError, ReconciliationService
+from publisher.reconcile import ReconcileError, ReconciliationService
 
-from ..search.helpers import BASE, VOCAB, E, make_index
+from ..search.helpers import BASE, VOCAB, E, make_service
 from .schemas import check
 
 ENTITIES = [
@@ -36,8 +36,8 @@ ENTITIES = [
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> ReconciliationService:
-    index = make_index(tmp_path_factory.mktemp("reconcile"), ENTITIES)
-    return ReconciliationService(index, Limits(batch_size=5, max_limit=20, extend_ids=3))
+    return make_service(tmp_path_factory.mktemp("reconcile"), ENTITIES, batch_size=5,
+                        max_limit=20, extend_ids=3)
 
 
 def reconcile(service: ReconciliationService, **queries) -> dict:

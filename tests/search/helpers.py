@@ -109,7 +109,19 @@ def dataset(entities: list[E]) -> ox.Store:
     return store
 
 
-def make_index(folder: Path, entities: list[E], build_id: str = "test-build") -> SearchIndex:
+def make_index(folder: Path, entities: list[E], build_id: str = "test-build",
+               store: ox.Store | None = None) -> SearchIndex:
     path = folder / "search.sqlite"
-    build_search_index(dataset(entities), path, build_id, BASE, ONTOLOGY)
+    build_search_index(store or dataset(entities), path, build_id, BASE, ONTOLOGY)
     return SearchIndex(path, build_id)
+
+
+def make_service(folder: Path, entities: list[E], **limits: int):
+    """A reconciliation service over a hand-made dataset: its index and its store."""
+    from publisher.reconcile import Limits, ReconciliationService, StoreValues
+
+    store = dataset(entities)
+    index = make_index(folder, entities, store=store)
+    values = StoreValues(lambda sparql: store.query(sparql, use_default_graph_as_union=True),
+                         index)
+    return ReconciliationService(index, values, Limits(**limits))
