@@ -304,3 +304,19 @@ def test_preview_card_of_an_entity(service) -> None:
     assert preview.identifiers == ["http://www.wikidata.org/entity/Q80"]
     assert service.preview("person/nobody") is None
     assert service.preview("http://elsewhere.example/x") is None
+
+
+def test_the_endpoint_dispatches_by_parameter(service) -> None:
+    from publisher.reconcile.protocol import answer
+
+    assert answer(service, {})["versions"] == ["0.2"]
+    batch = answer(service, {"queries": json.dumps({"q": {"query": "Malaysia"}})})
+    assert check("reconciliation-result-batch", batch)["q"]["result"][0]["id"] == "country/MYS"
+    extended = answer(service, {"extend": json.dumps({"ids": ["country/MYS"],
+                                                      "properties": [{"id": "iso3166Alpha2"}]})})
+    assert check("data-extension-response", extended)["rows"]["country/MYS"] == {
+        "iso3166Alpha2": [{"str": "MY"}]}
+    for params, message in (({"queries": "{}", "extend": "{}"}, "not both"),
+                            ({"query": "Malaysia"}, "unknown parameter(s) query")):
+        with pytest.raises(ReconcileError, match=message):
+            answer(service, params)
