@@ -53,6 +53,7 @@ class Retired:
     replaced_by: str | None  # relative path of the successor
     label: str
     note: str
+    successors: int = 0  # how many the data names (more than one is an error)
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ def retirements(dataset: ox.Store, base: str) -> dict[str, Retired]:
             _relative(successors[0], base) if successors else None,
             _first(dataset, subject, LABELS) or path,
             _first(dataset, subject, NOTES),
+            len(successors),
         )
     return found
 
@@ -172,6 +174,9 @@ def check(published: Iterable[str], entities: set[str],
         if path in entities:
             problems.append(f"{path} is retired but still an entity (it has a type): "
                             "retire it or keep it, not both")
+        if record.successors > 1:
+            problems.append(f"{path} is replaced by {record.successors} entities: a renamed "
+                            "IRI has one successor (a 301 goes to one place)")
         if record.replaced_by is not None:
             outcome = resolve(path, retired, live)
             if not isinstance(outcome, Moved):

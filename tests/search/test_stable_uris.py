@@ -92,6 +92,8 @@ def test_a_removed_entity_is_gone_with_what_it_was() -> None:
      "circular"),
     ((removed("id/person/b", "B"),), "without a `note`"),
     ((entity("id/person/b"), removed("id/person/b", "B", "gone")), "still an entity"),
+    ((entity("id/person/c"), entity("id/person/d"), renamed("id/person/b", "id/person/c"),
+      renamed("id/person/b", "id/person/d")), "replaced by 2 entities"),
 ])
 def test_broken_retirements_are_refused(groups, message) -> None:
     entities, retired = state(entity("id/person/a"), *groups)
@@ -133,3 +135,41 @@ def test_every_iri_the_repository_ever_published_still_answers() -> None:
     unlisted = sorted(entities - set(retired) - set(published))
     assert unlisted == [], ("entities missing from data/published-iris.txt (run "
                             f"`publisher build` and commit the list): {unlisted[:10]}")
+
+
+def _state_of(project: Path) -> tuple[list[str], set[str], dict[str, su.Retired]]:
+    settings = Settings(project_dir=project, store_dir=project / "var" / "store")
+    dataset = prepare(settings).dataset
+    return (su.read_published(settings.data_dir / su.PUBLISHED_FILE),
+            su.entity_paths(dataset, settings.base), su.retirements(dataset, settings.base))
+
+
+def _rename_everywhere(project: Path, old: str, new: str) -> None:
+    for path in (project / "data").rglob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        if old in text:
+            path.write_text(text.replace(old + ",", new + ",").replace(old + "}", new + "}")
+                            .replace(old + "\n", new + "\n").replace(old + "]", new + "]"),
+                            encoding="utf-8")
+
+
+def test_a_curator_renaming_an_entity_must_say_so(project_copy: Path) -> None:
+    """Through the real mapping: rename Wang Yi's id; the check names the old IRI until
+    the data retires it with isReplacedBy, and then it moves."""
+    _rename_everywhere(project_copy, "person/wang-yi", "person/wang-yi-chn")
+    published, entities, retired = _state_of(project_copy)
+    problems = su.check(published, entities, retired)
+    assert [p.split(" ")[0] for p in problems] == ["id/person/wang-yi"]
+
+    retirements = project_copy / "data" / "reference" / "retired.yaml"
+    retirements.write_text(
+        "id: graph/reference\nfacts:\n"
+        "  - {id: person/wang-yi, isReplacedBy: person/wang-yi-chn}\n"
+        "  - {id: person/nobody, deprecated: true, label: Nobody,"
+        " note: \"Recorded by mistake; it named no one.\"}\n", encoding="utf-8")
+    published, entities, retired = _state_of(project_copy)
+    assert su.check(published, entities, retired) == []
+    assert su.resolve("id/person/wang-yi", retired, entities - set(retired)) == su.Moved(
+        "id/person/wang-yi-chn")
+    gone = su.resolve("id/person/nobody", retired, entities)
+    assert isinstance(gone, su.Gone) and gone.retired.label == "Nobody"
