@@ -161,7 +161,7 @@ def test_a_curator_renaming_an_entity_must_say_so(project_copy: Path) -> None:
     problems = su.check(published, entities, retired)
     assert [p.split(" ")[0] for p in problems] == ["id/person/wang-yi"]
 
-    retirements = project_copy / "data" / "reference" / "retired.yaml"
+    retirements = project_copy / "data" / "reference" / "retired-by-this-test.yaml"
     retirements.write_text(
         "id: graph/reference\nfacts:\n"
         "  - {id: person/wang-yi, isReplacedBy: person/wang-yi-chn}\n"
