@@ -100,3 +100,16 @@ def test_names_people_use_find_the_entity_first(index: SearchIndex, query: str,
     page = index.search(query)
     assert page.items[0].key == index.id_base + expected
     assert page.items[0].tier == 0  # an exact name
+
+
+def test_shortcut_properties_do_not_shadow_ontology_terms(dataset: ox.Store,
+                                                          settings: Settings) -> None:
+    """`country`, `heldPost`… are reconciliation shortcuts: the ontology must not define a
+    term of the same name, or a client asking for one would get the other."""
+    from publisher.search.extract import DERIVED
+
+    terms = {row["t"].value.removeprefix(settings.vocab) for row in dataset.query(
+        f"SELECT DISTINCT ?t WHERE {{ GRAPH <{settings.ontology_iri}> {{ ?t ?p ?o }}"
+        f" FILTER(STRSTARTS(STR(?t), \"{settings.vocab}\")) }}")}
+    assert terms, "the ontology graph is empty"
+    assert {d.id for d in DERIVED} & terms == set()
