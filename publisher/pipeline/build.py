@@ -31,6 +31,8 @@ from rdflib import Graph
 from .. import __version__
 from ..namespaces import compact
 from ..settings import Settings
+from ..stable_uris import PUBLISHED_FILE
+from .country_codes import country_code_quads
 from .fact_check import FactChecker
 from .fact_schema import (
     COMPLEMENT,
@@ -40,6 +42,7 @@ from .fact_schema import (
     ontology_classes,
 )
 from .facts import FactFileError, ReadLimits, parse_yaml
+from .findability import IndexFailed, SearchIndexing, check_stable_iris
 from .inputs import InputError, digest_input, find_inputs, read_input
 from .load import LoadFailed, Loading, publish
 from .locate import Locator
@@ -100,10 +103,13 @@ class Prepared:
 
 
 def input_files(settings: Settings) -> list[Path]:
+    """What the build reads. The list of published IRIs is not an input (the build
+    writes it, and it changes no output), so updating it keeps the build id."""
     folders = (settings.data_dir, settings.mappings_dir, settings.ontology_dir,
                settings.shapes_dir)
+    published = settings.data_dir / PUBLISHED_FILE
     return sorted(p for folder in folders if folder.is_dir()
-                  for p in find_inputs(folder, settings.project_dir))
+                  for p in find_inputs(folder, settings.project_dir) if p != published)
 
 
 def build_id(settings: Settings) -> str:
@@ -161,6 +167,10 @@ def prepare(settings: Settings) -> Prepared:
     except (MappingError, InputError, ContextNotSupported, UnicodeDecodeError) as error:
         raise BuildFailed("mapping", [str(error)]) from error
     dataset = derive(settings, mapped)
+    codes, conflicts = country_code_quads(dataset, settings.base)
+    if conflicts:
+        raise BuildFailed("country codes", [str(conflict) for conflict in conflicts])
+    dataset.bulk_extend(codes)  # ISO 3166 codes from pycountry, not typed by hand
     derived_count = len(dataset)
     dataset.bulk_extend(ontology)
     return Prepared(mapped, derived_count, ontology, shapes, dataset)
@@ -331,6 +341,9 @@ def _build(settings: Settings, progress: Progress,
         progress(f"  {len(prepared.mapped)} files, "
                  f"{sum(len(m.fact_file.records) for m in prepared.mapped)} records, "
                  f"{prepared.derived_count} quads")
+    stable = check_stable_iris(settings, prepared.dataset)
+    if stable.problems:
+        raise BuildFailed("stable IRIs", stable.problems)
     identifier = build_id(settings)
     built_at = datetime.now(UTC).replace(microsecond=0)
     name = f"{built_at:%Y%m%dT%H%M%SZ}-{identifier[:12]}"
@@ -338,6 +351,7 @@ def _build(settings: Settings, progress: Progress,
         loading = Loading(settings, name, prepared.dataset)
     except LoadFailed as error:
         raise BuildFailed("load", [str(error)], environment=True) from error
+    indexing = SearchIndexing(settings, name, prepared.dataset, identifier)
     try:
         with _stage("validate", timings, progress):
             violations, warnings = validate(settings, prepared)
@@ -349,12 +363,21 @@ def _build(settings: Settings, progress: Progress,
         timings["load"] = loading.wait()
         progress(f"  load: {timings['load']:.2f} s, alongside validation "
                  f"({time.perf_counter() - waiting:.2f} s more after it)")
+        timings["search index"] = indexing.wait()
+        progress(f"  search index: {timings['search index']:.2f} s, alongside validation")
         stats = statistics(settings, prepared.dataset)
         stats["sources"] = [summary.as_dict() for summary in prepared.summary]
+        indexing.place(loading.partial)
+        stable.write_outcomes(loading.partial)
     except LoadFailed as error:
+        indexing.discard()
         raise BuildFailed("load", [str(error)], environment=True) from error
+    except IndexFailed as error:
+        loading.discard()
+        raise BuildFailed("search index", [str(error)], environment=True) from error
     except BaseException:
         loading.discard()
+        indexing.discard()
         raise
     info = {"build_id": identifier, "built_at": built_at.isoformat(),
             "base": settings.base, "stats": stats, "timings": timings}
@@ -362,5 +385,9 @@ def _build(settings: Settings, progress: Progress,
         path = publish(settings, loading.partial, info, before_publish)
     except LoadFailed as error:
         raise BuildFailed("publish", [str(error)], environment=True) from error
+    added = stable.record(settings)
+    if added:
+        progress(f"  {len(added)} new entity IRI{'' if len(added) == 1 else 's'} added to "
+                 f"{settings.data_dir.name}/{PUBLISHED_FILE}: commit it with the data")
     timings["total"] = round(time.perf_counter() - total, 3)
     return BuildResult(identifier, path, stats, timings, warnings)
