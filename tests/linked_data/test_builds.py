@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from publisher import formats
 from publisher.pipeline.build import build
 from publisher.settings import Settings
+from tests.conftest import copy_project
 
-from .conftest import ROOT
-from .server_app import make_app
+from .conftest import ROOT, make_app
 
 LAVROV = "/doc/person/sergey-lavrov"
 
@@ -33,9 +33,7 @@ def test_two_workers_render_identical_bytes(settings: Settings) -> None:
 
 
 def test_new_build_changes_etag_and_content(settings: Settings, tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    for folder in ("data", "mappings", "ontology", "shapes"):
-        shutil.copytree(ROOT / folder, project / folder)
+    project = copy_project(tmp_path / "project")
     store_dir = tmp_path / "var" / "store"
     store_dir.parent.mkdir()
     os.symlink(settings.store_dir.resolve(), store_dir)   # start from the session build
@@ -64,13 +62,82 @@ def test_no_store_yet_is_503_not_500(tmp_path: Path, path: str) -> None:
         assert "publisher build" in response.text
 
 
-def test_front_serves_the_same_documents(app, settings: Settings) -> None:
-    from publisher.linked_data import front
+def test_an_empty_folder_as_the_store_is_503_with_a_message(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    settings = Settings(base="http://testserver/", project_dir=ROOT, store_dir=empty)
+    with TestClient(make_app(settings)) as client:
+        for path in ("/", "/doc/person/sergey-lavrov", "/sparql?query=ASK%7B%7D", "/void"):
+            response = client.get(path)
+            assert response.status_code == 503, path
+            assert "not a build made by `publisher build`" in response.text
+            assert response.headers["retry-after"]
+        page = client.get("/", headers={"accept": "text/html"})
+        assert page.status_code == 503 and "<html" in page.text
+        assert client.get("/static/css/site.css").status_code == 200  # the page's style
 
-    with TestClient(front(app), base_url=settings.base.rstrip("/")) as fronted, \
-            TestClient(app, base_url=settings.base.rstrip("/")) as plain:
-        for path in (f"{LAVROV}.ttl", "/id/person/sergey-lavrov", "/"):
-            one = fronted.get(path, follow_redirects=False)
-            two = plain.get(path, follow_redirects=False)
-            assert (one.status_code, one.content) == (two.status_code, two.content)
-        assert fronted.get("/api/openapi.json").status_code == 200   # the rest: FastAPI
+
+def test_two_builds_of_the_same_inputs_serve_identical_bytes(tmp_path: Path) -> None:
+    """Same inputs, same build id, same time, same bytes of every document and dump: a
+    strong ETag never names two different bodies, whichever machine built them."""
+    project = copy_project(tmp_path / "project")
+    answers = []
+    for name in ("first", "second"):
+        settings = Settings(base="http://testserver/", project_dir=project,
+                            store_dir=tmp_path / name / "store")
+        build(settings, progress=lambda _line: None)
+        with TestClient(make_app(settings)) as client:
+            paths = [f"{LAVROV}.{f.extension}" for f in formats.DOCUMENT_FORMATS]
+            paths += ["/doc/event/2025-07-10-lavrov-rubio-kuala-lumpur.ttl", "/", "/void.ttl",
+                      "/void.jsonld", "/ontology.ttl", "/shapes.ttl", "/shapes.html",
+                      "/dumps/", *[f"/dumps/dataset.{ext}.gz" for ext in ("nq", "trig", "ttl")]]
+            answers.append({path: (client.get(path).headers.get("etag"),
+                                   client.get(path).headers.get("last-modified"),
+                                   client.get(path, headers={"accept-encoding": "identity"}
+                                              ).content) for path in paths})
+    first, second = answers
+    for path in first:
+        assert first[path] == second[path], path
+
+
+def test_prewarming_goes_on_past_a_document_it_cannot_render(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document that fails (a build made before shapes were kept in it, say) is left
+    to its requests; every other document is still prepared."""
+    from publisher.linked_data import prewarm, rendering
+    from publisher.linked_data.urls import UrlSpace
+    from publisher.snapshot import Snapshots
+
+    snapshot = Snapshots(settings.model_copy(update={"prewarm": False})).current()
+    render = rendering.representation
+
+    def failing(snap, document, fmt):  # type: ignore[no-untyped-def]
+        if "shapes" in document.key:
+            raise RuntimeError("no shapes in this build")
+        return render(snap, document, fmt)
+
+    monkeypatch.setattr(rendering, "representation", failing)
+    prewarm.prewarm(snapshot, UrlSpace(settings), lambda _: True)
+    keys = {key[0] if isinstance(key, tuple) else key
+            for key in snapshot.prepared.representations}
+    assert any("person/sergey-lavrov" in str(key) for key in keys), keys
+
+
+def test_prewarming_starts_with_the_first_linked_data_request(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that only answers queries spends nothing on preparing documents."""
+    from publisher.linked_data import prewarm
+
+    started: list[str] = []
+    monkeypatch.setattr(prewarm, "prewarm", lambda snapshot, *_: started.append(
+        snapshot.build_id))
+    with TestClient(make_app(settings, prewarm=True),
+                    base_url=settings.base.rstrip("/")) as client:
+        assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+        assert started == []
+        for _ in range(2):
+            assert client.get(LAVROV, headers={"accept": "text/turtle"}).status_code == 200
+        for thread in threading.enumerate():
+            if thread.name.startswith("prewarm-"):
+                thread.join(5)
+        assert len(started) == 1
