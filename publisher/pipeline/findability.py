@@ -20,11 +20,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .. import stable_uris
+from ..builds import RETIRED_FILE
 from ..search import INDEX_FILE, build_search_index
 from ..settings import Settings
 
-#: The file of a build folder that says what each retired IRI answers.
-RETIRED_FILE = "retired.json"
+__all__ = ["RETIRED_FILE", "IndexFailed", "SearchIndexing", "StableIris", "check_stable_iris"]
 
 
 class IndexFailed(Exception):
