@@ -23,11 +23,12 @@ def answer(service: ReconciliationService, params: Mapping[str, str]) -> dict[st
     if len(given) > 1:
         raise ReconcileError("give `queries` or `extend`, not both")
     if not given:
-        unknown = sorted(set(params) - {"callback"})
+        unknown = sorted(params)
         if unknown:
             raise ReconcileError(f"unknown parameter(s) {', '.join(unknown)}: the endpoint "
                                  "takes `queries` (reconciliation) or `extend` (data "
-                                 "extension); without them it answers the manifest")
+                                 "extension); without them it answers the manifest (JSONP "
+                                 "`callback` is not offered: the service answers CORS)")
         return service.manifest()
     if given == ["queries"]:
         return service.reconcile(params["queries"])
