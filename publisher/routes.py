@@ -218,11 +218,12 @@ def _dataset(settings: Settings, features: Features) -> list[RouteSpec]:
                   responses=(Outcome(200, "The gzipped file.", (GZIP.media_type,)),
                              *DOCUMENT_ANSWERS, *_errors(404, 503))),
         RouteSpec("static/{path:path}", ld(settings, urls.static, needs_build=False),
-                  ("GET",), "The site's stylesheet and images", tag="pages",
+                  ("GET",), "The site's stylesheet, images and search-box script", tag="pages",
                   parameters=(Parameter("path", "path", "A file.", required=True,
                                         example="css/site.css"), *CONDITIONAL),
                   responses=(Outcome(200, "The file.", ("text/css", "image/svg+xml",
-                                                       "image/png", "image/x-icon")),
+                                                       "image/png", "image/x-icon",
+                                                       "text/javascript")),
                              *DOCUMENT_ANSWERS, *_errors(404))),
     ]
 

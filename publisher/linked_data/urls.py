@@ -38,7 +38,7 @@ VOCABULARY_FORMATS: tuple[Format, ...] = DOCUMENT_FORMATS
 #: Formats of the dataset description (and of the home page, for machines).
 VOID_FORMATS: tuple[Format, ...] = (HTML, *GRAPH_FORMATS)
 STATIC_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png",
-                ".ico": "image/x-icon"}
+                ".ico": "image/x-icon", ".js": "text/javascript"}
 #: Characters of a path segment that a header value (Location, Link) keeps as they are.
 PATH_SAFE = "/:@!$&'()*+,;=-._~%#"
 
