@@ -126,6 +126,9 @@ def inputs_time(settings: Settings) -> datetime:
     unchanged (every checkout of a commit agrees on it), else the newest file time.
     """
     folders = [str(f) for f in input_folders(settings) if f.is_dir()]
+    published = settings.data_dir / PUBLISHED_FILE
+    if settings.data_dir.is_dir():  # written by builds, read by none: not an input
+        folders.append(f":(exclude){published.resolve()}")
     committed = _commit_time(settings.project_dir, folders)
     if committed is not None:
         return committed

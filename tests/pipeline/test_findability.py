@@ -94,3 +94,22 @@ def test_new_entities_are_added_to_the_published_list_without_changing_the_build
     listed.write_text(listed.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     (project_copy / "data" / "reference" / "new-city.yaml").unlink()
     assert build_id(settings) == identifier  # the list is not an input
+
+
+def test_the_published_list_does_not_change_the_build_time(project_copy: Path) -> None:
+    """A build adds IRIs to the published list; that file is no input, so a committed
+    project whose list was just updated still builds at its commit's time."""
+    import subprocess
+
+    from publisher.pipeline.build import inputs_time
+
+    git = ["git", "-c", "user.email=test@example.org", "-c", "user.name=test"]
+    subprocess.run([*git, "init", "-q"], cwd=project_copy, check=True)
+    subprocess.run([*git, "add", "."], cwd=project_copy, check=True)
+    subprocess.run([*git, "commit", "-qm", "inputs"], cwd=project_copy, check=True)
+    settings = _settings(project_copy)
+    committed = inputs_time(settings)
+    listed = project_copy / "data" / stable_uris.PUBLISHED_FILE
+    listed.write_text(listed.read_text(encoding="utf-8") + "id/person/new-one\n",
+                      encoding="utf-8")
+    assert inputs_time(settings) == committed
