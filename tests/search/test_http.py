@@ -171,3 +171,29 @@ def test_pages_show_identifiers(client: TestClient) -> None:
     assert "https://www.wikidata.org/wiki/Q37181" in lula
     turtle = client.get("doc/person/luiz-inacio-lula-da-silva.ttl").text
     assert "wikidata.org/entity/Q37181" in turtle
+
+
+def test_a_pinned_build_keeps_its_own_index_while_a_new_one_swaps_in(
+        project_copy: Path, tmp_path: Path) -> None:
+    """The index belongs to its build: a Snapshot taken before a new build answers from
+    the old index, the next one from the new, and neither touches the project folder."""
+    from publisher.pipeline.build import build
+    from publisher.snapshot import Snapshots
+
+    settings = Settings(base="http://127.0.0.1:8999/", project_dir=project_copy,
+                        store_dir=tmp_path / "store")
+    build(settings, progress=lambda _line: None)
+    snapshots = Snapshots(settings)
+    old = snapshots.current()
+    assert old.search_index().search("Zyxwvut").total == 0
+    identifiers = project_copy / "data" / "reference" / "identifiers.yaml"
+    text = identifiers.read_text(encoding="utf-8").replace(
+        "  - {id: person/sergey-lavrov, altLabel: [Lavrov, Sergei Lavrov]}",
+        "  - {id: person/sergey-lavrov, altLabel: [Lavrov, Sergei Lavrov, Zyxwvut]}")
+    identifiers.write_text(text, encoding="utf-8")
+    build(settings, progress=lambda _line: None)
+    new = snapshots.current()
+    assert new.build_id != old.build_id
+    assert new.search_index().search("Zyxwvut").items[0].key == (
+        settings.id_base + "person/sergey-lavrov")
+    assert old.search_index().search("Zyxwvut").total == 0  # still the old build's
