@@ -33,6 +33,8 @@ import pyoxigraph as ox
 FORM = "application/x-www-form-urlencoded"
 SPARQL_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
+#: The one variable of Virtuoso's answer to ASK (a table, not a boolean).
+VIRTUOSO_ASK = "__ASK_RETVAL"
 #: What the Oxigraph server appends to a body it stopped streaming on its own timeout.
 OXIGRAPH_CANCELLED = b"The SPARQL operation has been cancelled"
 #: How much of a body's end is kept to look for that text.
@@ -82,9 +84,13 @@ class StoreUnavailable(StoreError):
 
 
 class StoreTimeout(StoreError):
-    """The query ran past the deadline, ours or the engine's own."""
+    """The query ran past the deadline, ours or (``by_engine``) the engine's own."""
 
     status = 503
+
+    def __init__(self, message: str, by_engine: bool = False) -> None:
+        super().__init__(message)
+        self.by_engine = by_engine
 
 
 class QueryRejected(StoreError):
@@ -214,9 +220,20 @@ class RemoteAnswer:
         self.close()
 
 
+def _virtuoso_ask(parsed: ox.QuerySolutions, body: _Body) -> bool:
+    """Virtuoso 7.2 answers ASK in SPARQL JSON and XML as a one-column table of 0/1."""
+    try:
+        value = any(row[VIRTUOSO_ASK] is not None and row[VIRTUOSO_ASK].value not in ("0", "false")
+                    for row in parsed)
+    except SyntaxError as error:
+        raise _cut_or_invalid(body, error) from None
+    _check_complete(body)
+    return value
+
+
 def _cut_or_invalid(body: _Body, error: Exception) -> StoreError:
     if body.cancelled():
-        return StoreTimeout(_timeout_message(body.timeout_s))
+        return StoreTimeout(_timeout_message(body.timeout_s), by_engine=True)
     return StoreError(f"the SPARQL store sent an answer that does not parse ({error}); "
                       f"it was not used")
 
@@ -226,7 +243,7 @@ def _check_complete(body: _Body) -> None:
     while body.readinto(bytearray(65536)):  # a parser may stop before the transfer ends
         pass
     if body.cancelled():
-        raise StoreTimeout(_timeout_message(body.timeout_s))
+        raise StoreTimeout(_timeout_message(body.timeout_s), by_engine=True)
 
 
 # --- the client --------------------------------------------------------------------------
@@ -327,6 +344,8 @@ class SparqlClient:
             if isinstance(parsed, ox.QueryBoolean):
                 _check_complete(body)
                 return RemoteAnswer("boolean", body, parsed, stream)
+            if [variable.value for variable in parsed.variables] == [VIRTUOSO_ASK]:
+                return RemoteAnswer("boolean", body, _virtuoso_ask(parsed, body), stream)
             return RemoteAnswer("solutions", body, parsed, stream)
         except BaseException:
             stream.__exit__(None, None, None)
@@ -444,7 +463,7 @@ def _query_failure(response: httpx.Response, timeout_s: float) -> StoreError:
     if status in (502, 503, 504, 429):
         return StoreUnavailable(f"the SPARQL store is unavailable ({status}): {_short(text)}")
     if status == 500 and _VIRTUOSO_TIMEOUT.search(text):
-        return StoreTimeout(_timeout_message(timeout_s))
+        return StoreTimeout(_timeout_message(timeout_s), by_engine=True)
     return StoreError(f"the SPARQL store failed ({status}): {_short(text)}")
 
 

@@ -1,5 +1,18 @@
 """Blue/green loading of a build into a remote store: readers never see it half-done.
 
+Two ways, by what the engine's readers see (see :mod:`.dialects`):
+
+- :class:`BlueGreenLoader`, for stores queried with an explicit dataset (Virtuoso, any
+  engine): a fresh set of graphs inside the one store, steps 1–4 below.
+- :class:`SlotLoader`, for stores that answer "all graphs" themselves (the Oxigraph
+  server with ``--union-default-graph``): there a staging graph would be seen by every
+  reader, so the fresh copy is a whole second store (the idle one of two *slots*),
+  cleared, loaded in one transaction and counted; the switch is the web tier reading the
+  new slot's URL from the build record, and the old slot keeps answering requests that
+  started on the old build until the next load.
+
+Steps of :class:`BlueGreenLoader`:
+
 1. **Stage.** Every graph of the new build is written under a fresh staging name
    (``urn:x-diplomacy-publisher:staging:<build id>:<graph IRI>``; the default graph
    under ``…:default``), which no reader queries: the live graphs are not touched.
@@ -30,7 +43,9 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from .client import SparqlClient, StoreError, graphs_clause
-from .dialects import Dialect
+from .dialects import GENERIC, Dialect
+
+_UNUSED = GENERIC  # counting graphs needs no dialect
 
 STAGING_PREFIX = "urn:x-diplomacy-publisher:staging:"
 #: ``INSERT DATA`` requests are cut after about this many bytes of N-Quads.
@@ -92,11 +107,17 @@ def update_stager(client: SparqlClient, batch_bytes: int = INSERT_BATCH_BYTES) -
 
     A blank node is scoped to one request, so graphs that share a blank node go in the
     same request; otherwise requests are cut at about ``batch_bytes``, between graphs.
+    A request with blank nodes is sent as ``INSERT { … } WHERE {}`` (the same triples,
+    the same fresh blank nodes), because Virtuoso refuses blank nodes in ``INSERT DATA``
+    (SP031 "not allowed in a constant clause") although SPARQL 1.1 allows them.
     """
 
     def stage(quads: Iterable[ox.Quad]) -> None:
         for group in _batches(_groups(quads), batch_bytes):
-            client.update("INSERT DATA {\n" + group + "}")
+            if "_:" in group:  # a literal may contain "_:" too: then the safe form anyway
+                client.update("INSERT {\n" + group + "} WHERE {}")
+            else:
+                client.update("INSERT DATA {\n" + group + "}")
 
     return stage
 
@@ -163,14 +184,37 @@ class LoadReport:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+class Switcher(Protocol):
+    """Replaces live graphs by staging graphs at once (step 3): drops, then (staging, live)
+    moves; a live name of None is the engine's default graph."""
+
+    def __call__(self, drops: list[str], moves: list[tuple[str, str | None]]) -> None: ...
+
+
+def update_switcher(client: SparqlClient) -> Switcher:
+    """One SPARQL Update request of ``DROP``s and ``MOVE``s: one transaction on the
+    Oxigraph server; *not* on Virtuoso (see :func:`.virtuoso.sql_switcher`)."""
+
+    def switch(drops: list[str], moves: list[tuple[str, str | None]]) -> None:
+        operations = [f"DROP SILENT GRAPH <{graph}>" for graph in drops]
+        for staging, live in moves:
+            destination = "DEFAULT" if live is None else f"GRAPH <{live}>"
+            operations.append(f"MOVE SILENT GRAPH <{staging}> TO {destination}")
+        client.update(" ;\n".join(operations))
+
+    return switch
+
+
 class BlueGreenLoader:
     """Steps 1–4 of the module docstring for one store."""
 
     def __init__(self, client: SparqlClient, dialect: Dialect, stager: Stager, *,
-                 base: str, log: Callable[[str], None] = lambda _line: None) -> None:
+                 base: str, switcher: Switcher | None = None,
+                 log: Callable[[str], None] = lambda _line: None) -> None:
         self.client = client
         self.dialect = dialect
         self.stager = stager
+        self.switcher = switcher or update_switcher(client)
         self.base = base
         self.log = log
 
@@ -239,21 +283,18 @@ class BlueGreenLoader:
                 previous: Iterable[str]) -> list[str]:
         live = {self.live_name(graph) for graph in expected}
         stale = sorted(g for g in self.our_graphs(previous) if g not in live and g)
-        operations = [f"DROP SILENT GRAPH <{graph}>" for graph in stale]
-        if DEFAULT not in expected:
-            operations.append("CLEAR SILENT DEFAULT" if self.dialect.default_graph is None
-                              else f"DROP SILENT GRAPH <{self.dialect.default_graph}>")
-        for graph in sorted(expected):
-            target = self.live_name(graph)
-            destination = "DEFAULT" if target is None else f"GRAPH <{target}>"
-            operations.append(
-                f"MOVE SILENT GRAPH <{staging_graph(build_id, graph)}> TO {destination}")
-        self.log(f"switch: {len(operations)} operations in one update request")
+        drops = list(stale)
+        if DEFAULT not in expected and self.dialect.default_graph is not None:
+            drops.append(self.dialect.default_graph)
+        moves = [(staging_graph(build_id, graph), self.live_name(graph))
+                 for graph in sorted(expected)]
+        self.log(f"switch: {len(drops)} graphs dropped, {len(moves)} moved in, at once")
         try:
-            self.client.update(" ;\n".join(operations))
-        except StoreError as error:
+            self.switcher(drops, moves)
+        except (StoreError, RuntimeError) as error:
             self._drop_staging(build_id, expected)
-            raise LoadFailed("switch", error.message) from None
+            message = error.message if isinstance(error, StoreError) else str(error)
+            raise LoadFailed("switch", message) from None
         return stale
 
     def _check_live(self, expected: Mapping[str, int]) -> None:
@@ -287,3 +328,55 @@ class BlueGreenLoader:
 
 def _string(text: str) -> str:
     return str(ox.Literal(text))
+
+
+class SlotLoader:
+    """Load the idle one of two stores, count it, and say which one now holds the build.
+
+    ``slots`` maps a slot's query URL to (client, stager). ``live`` is the slot the served
+    build reads (from its build record), never touched; any other slot is cleared and
+    loaded. A failure leaves the live slot as it was (the idle one may be half-loaded;
+    nobody reads it). The caller publishes the returned slot in the new build record.
+    """
+
+    def __init__(self, slots: Mapping[str, tuple[SparqlClient, Stager]],
+                 log: Callable[[str], None] = lambda _line: None) -> None:
+        if len(slots) < 2:
+            raise ValueError("blue/green over whole stores needs two store slots")
+        self.slots = dict(slots)
+        self.log = log
+
+    def idle(self, live: str | None) -> str:
+        for url in self.slots:
+            if url != live:
+                return url
+        raise ValueError("no idle slot")  # pragma: no cover - two slots, one live
+
+    def load(self, quads: Iterable[ox.Quad], build_id: str, expected: Mapping[str, int],
+             live: str | None) -> tuple[str, LoadReport]:
+        target = self.idle(live)
+        client, stager = self.slots[target]
+        started = time.perf_counter()
+        try:
+            self.log(f"stage: clearing and loading the idle store {target}")
+            client.update("DROP SILENT ALL")
+            stager(quads)
+            staged = time.perf_counter()
+            self.log("verify: counting the idle store")
+            named = [g for g in expected if g]
+            found = BlueGreenLoader(client, _UNUSED, stager, base="").counts(named)
+            rows = client.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", timeout_s=600.0)
+        except (StoreError, RuntimeError, ValueError, OSError) as error:
+            message = error.message if isinstance(error, StoreError) else str(error)
+            raise LoadFailed("stage", message) from None
+        total = int(rows[0]["n"].value) if rows else 0
+        wrong = [f"{g}: {found.get(g, 0)} loaded, {n} built" for g, n in sorted(expected.items())
+                 if g and found.get(g, 0) != n]
+        if total != sum(expected.values()):
+            wrong.append(f"all graphs: {total} loaded, {sum(expected.values())} built")
+        if wrong:
+            raise LoadFailed("verify", "the store holds other counts than the build: "
+                             + "; ".join(wrong[:10]))
+        timings = {"stage": staged - started, "verify": time.perf_counter() - staged}
+        timings["total"] = time.perf_counter() - started
+        return target, LoadReport(build_id, dict(expected), [], timings)

@@ -98,3 +98,34 @@ def bulk_stager(isql: Isql, load_dir: Path, name: str = "publisher-load.nq") -> 
                 pass
 
     return stage
+
+
+#: The switch runs as one stored procedure call, so as one transaction.
+SWITCH_PROCEDURE = "DB.DBA.DIPLOMACY_PUBLISHER_SWITCH"
+
+
+def sql_switcher(isql: Isql):  # noqa: ANN201 - a Switcher (see .load)
+    """Switch staging graphs in as one SQL transaction: readers never see a half switch.
+
+    Virtuoso runs a SPARQL Update request of several ``MOVE``s operation by operation:
+    readers were seen in between (a graph dropped before its new triples arrived;
+    tests/remote/test_load.py). Here every row of the old graphs is deleted and every
+    staging row renamed to its live graph (``UPDATE … SET G``) inside one procedure
+    call, which Virtuoso commits as one transaction (readers, read-committed, see the
+    rows as they were before it until the commit).
+    """
+
+    def switch(drops: list[str], moves: list[tuple[str, str]]) -> None:
+        statements = [f"DELETE FROM DB.DBA.RDF_QUAD WHERE G = iri_to_id({_sql_string(g)}, 0);"
+                      for g in [*drops, *(live for _, live in moves)]]
+        statements += [
+            f"UPDATE DB.DBA.RDF_QUAD TABLE OPTION (index RDF_QUAD_GS) "
+            f"SET G = iri_to_id({_sql_string(live)}) "
+            f"WHERE G = iri_to_id({_sql_string(staging)}, 0);"
+            for staging, live in moves]
+        body = "\n  ".join(statements)
+        isql.run(f"CREATE PROCEDURE {SWITCH_PROCEDURE} () {{\n  {body}\n}};\n"
+                 f"{SWITCH_PROCEDURE} ();\n"
+                 f"DROP PROCEDURE {SWITCH_PROCEDURE};\n")
+
+    return switch
