@@ -50,6 +50,8 @@ class ProxyConfig:
     max_fails: int = 1
     fail_timeout: str = "5s"
     access_log: str | None = None
+    #: ``off`` turns the cache off (to measure what it brings), nothing else changes.
+    cache: str = "publisher"
     #: Who nginx's workers run as when started as root (they write the cache).
     user: str = "www-data"
     extra: dict[str, str] = field(default_factory=dict)
@@ -60,14 +62,16 @@ class ProxyConfig:
             for replica in self.replicas)
         prefix = self.prefix if self.prefix.endswith("/") else self.prefix + "/"
         return {
-            "USER": self.user, "LISTEN": self.listen, "UPSTREAM_SERVERS": servers,
+            "USER": self.user, "LISTEN": self.listen, "CACHE": self.cache,
+            "UPSTREAM_SERVERS": servers,
             "DUMPS_DIR": str(self.dumps_dir).rstrip("/"), "RUN_DIR": str(self.run_dir),
             "CACHE_DIR": str(self.run_dir / "cache"), "PREFIX": prefix, "FRESH": self.fresh,
             "READ_TIMEOUT": self.read_timeout, "WORKER_PROCESSES": self.worker_processes,
             "RATE": str(self.rate), "BURST": str(self.burst),
             "CONN_PER_CLIENT": str(self.conn_per_client), "CACHE_KEYS": self.cache_keys,
             "CACHE_MAX": self.cache_max, "MIME_TYPES": MIME_TYPES,
-            "ACCESS_LOG": self.access_log or str(self.run_dir / "access.log"), **self.extra,
+            "ACCESS_LOG": "off" if self.access_log == "off"
+            else f"{self.access_log or self.run_dir / 'access.log'} cache", **self.extra,
         }
 
 
