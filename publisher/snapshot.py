@@ -23,7 +23,7 @@ from .builds import BuildRecord, StoreUnavailable, live_target, resolve_live_bui
 from .prepared import RENDERER_VERSION, ByteBudgetCache, PreparedDocuments, variant_tag
 from .settings import Settings
 from .store import Store
-from .store.embedded import EmbeddedStore
+from .store.opening import opener
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -109,8 +109,7 @@ class Snapshots:
                  open_store: Callable[[BuildRecord], Store] | None = None) -> None:
         self.settings = settings
         self.on_open = list(on_open or [])
-        self.open_store = open_store or (
-            lambda build: EmbeddedStore.open_read_only(build.path))
+        self.open_store = open_store or opener(settings)
         self._current: Snapshot | None = None
         self._lock = threading.Lock()
 

@@ -17,6 +17,7 @@ import asyncio
 import os
 from typing import Any
 
+from pydantic import SecretStr
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ..settings import Settings, default_settings
@@ -143,7 +144,11 @@ def environment(settings: Settings) -> dict[str, str]:
     """Every setting as a ``PUBLISHER_*`` variable, so worker processes read the same."""
     out = {}
     for name, value in settings.model_dump().items():
-        if isinstance(value, list):
+        if value is None:
+            continue  # unset stays unset
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        elif isinstance(value, list):
             value = ",".join(str(item) for item in value)
         elif name in ("project_dir",):
             value = settings.project_dir.resolve()

@@ -59,7 +59,7 @@ class Rewriter(Protocol):
 
 # --- errors ------------------------------------------------------------------------------
 
-class StoreError(Exception):
+class StoreError(RuntimeError):
     """The store could not give a complete answer; ``status`` is what our client gets."""
 
     status = 502
@@ -210,6 +210,16 @@ class RemoteAnswer:
             raise _cut_or_invalid(self._body, error) from None
         _check_complete(self._body)
 
+    def native(self) -> Any:
+        """The parser's own result object (pyoxigraph ``QuerySolutions``), wrapped so that
+        a syntax error from a cut body surfaces as the :class:`StoreError` it means."""
+        return _Checked(self._parsed, self._body)
+
+    def finish(self) -> None:
+        """After reading through :meth:`native`: the transfer ended cleanly, and not with
+        a cancelled answer (StoreError otherwise)."""
+        _check_complete(self._body)
+
     def close(self) -> None:
         self._stream.__exit__(None, None, None)
 
@@ -218,6 +228,27 @@ class RemoteAnswer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Checked:
+    """pyoxigraph's QuerySolutions, its errors from a cut stream turned into StoreError."""
+
+    def __init__(self, parsed: Any, body: _Body) -> None:
+        self._parsed = parsed
+        self._body = body
+        self.variables = parsed.variables
+
+    def serialize(self, output: Any = None, format: Any = None) -> Any:
+        try:
+            return self._parsed.serialize(output, format)
+        except SyntaxError as error:
+            raise _cut_or_invalid(self._body, error) from None
+
+    def __iter__(self) -> Iterator[Any]:
+        try:
+            yield from self._parsed
+        except SyntaxError as error:
+            raise _cut_or_invalid(self._body, error) from None
 
 
 def _virtuoso_ask(parsed: ox.QuerySolutions, body: _Body) -> bool:

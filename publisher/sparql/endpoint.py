@@ -94,7 +94,9 @@ class SparqlEndpoint:
             settings = self.settings
             self.pool = QueryPool(
                 settings.sparql_workers, settings.sparql_workers,
-                isolate_network=not settings.service_allowlist,
+                # A remote store is reached over the network: workers keep it (SERVICE
+                # stays refused by the query check, and the engine's own setting).
+                isolate_network=not settings.service_allowlist and not settings.store_urls,
                 spares=settings.sparql_spare_workers,
                 slow_after_s=settings.sparql_slow_after_s,
                 memory_mb=settings.sparql_worker_memory_mb,
