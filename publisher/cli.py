@@ -28,16 +28,20 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project-dir", type=Path,
                         help="folder with data/, mappings/, ontology/, shapes/")
     parser.add_argument("--store-dir", type=Path, help="live store path (a symlink)")
+
+
+def _remote(parser: argparse.ArgumentParser, update: bool = False) -> None:
     parser.add_argument("--store-url", help="a remote SPARQL store's query endpoint, or two "
                         "comma-separated for blue/green slots (env PUBLISHER_STORE_URL)")
-    parser.add_argument("--store-update-url", help="its SPARQL Update endpoint(s), for "
-                        "build (env PUBLISHER_STORE_UPDATE_URL)")
+    if update:
+        parser.add_argument("--store-update-url", help="its SPARQL Update endpoint(s) "
+                            "(env PUBLISHER_STORE_UPDATE_URL)")
 
 
 def _settings(args: argparse.Namespace, **extra) -> Settings:
     return load_settings(base=args.base, project_dir=args.project_dir,
-                         store_dir=args.store_dir, store_url=args.store_url,
-                         store_update_url=args.store_update_url, **extra)
+                         store_dir=args.store_dir, store_url=getattr(args, "store_url", None),
+                         store_update_url=getattr(args, "store_update_url", None), **extra)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -197,6 +201,7 @@ def parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="map, validate and load the facts into a new store")
     _common(build)
+    _remote(build, update=True)
     build.add_argument("--output", type=Path, help="write the build artifact to this new "
                        "folder instead of publishing it at --store-dir")
     build.set_defaults(run=cmd_build)
@@ -211,6 +216,7 @@ def parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="publish the built store over HTTP")
     _common(serve)
+    _remote(serve)
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int)
@@ -220,6 +226,7 @@ def parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check RDF files against the shapes")
     _common(validate)
+    _remote(validate)
     validate.add_argument("files", nargs="+", type=Path)
     validate.add_argument("--format", choices=["table", "turtle"], default="table",
                           help="report format (default: table)")
@@ -231,6 +238,7 @@ def parser() -> argparse.ArgumentParser:
 
     query = commands.add_parser("query", help="run a SPARQL query against the built store")
     _common(query)
+    _remote(query)
     query.add_argument("query", help="the query, @file.rq, or - for stdin")
     query.add_argument("--format", help="json, xml, csv, tsv, ttl, nt, jsonld, rdf (default: "
                        "tsv for SELECT/ASK, ttl for CONSTRUCT/DESCRIBE)")

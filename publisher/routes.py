@@ -23,6 +23,8 @@ from .http.errors import ERROR_FORMATS
 from .http.routing import Body, Outcome, Parameter, RouteSpec
 from .linked_data.documents import LinkedDataRoute
 from .linked_data.urls import VOCABULARY_FORMATS, VOID_FORMATS, UrlSpace
+from .ops.health import health
+from .ops.wiring import Operations
 from .settings import Settings
 from .sparql.endpoint import DESCRIPTION_FORMATS, SparqlEndpoint, YasguiAsset
 from .validation.routes import REPORT_FORMATS, validate_endpoint
@@ -65,6 +67,7 @@ class Features:
 
     urls: UrlSpace
     sparql: SparqlEndpoint
+    ops: Operations
 
 
 ENTITY_PATH = Parameter("path", "path", "`{kind}/{slug}.{ext}` fixes the format "
@@ -93,7 +96,7 @@ def table(settings: Settings, features: Features) -> list[RouteSpec]:
     """Every route of the service, in matching order."""
     return [*_linked_data(settings, features.urls), *_vocabularies(settings, features.urls),
             *_dataset(settings, features.urls), *_sparql(features.sparql),
-            *_validation(), *_api()]
+            *_validation(), *_operations(features.ops), *_api()]
 
 
 def _linked_data(settings: Settings, urls: UrlSpace) -> list[RouteSpec]:
@@ -254,6 +257,29 @@ def _validation() -> list[RouteSpec]:
                   (Outcome(200, "The report, the page, or a usage text.",
                            (*_types(REPORT_FORMATS), "text/plain")),
                    *_errors(400, 406, 413, 415, 422, 503))),
+    ]
+
+
+def _operations(ops: Operations) -> list[RouteSpec]:
+    """Probes and metrics for load balancers, supervisors and Prometheus."""
+    json_type = ("application/json",)
+    return [
+        RouteSpec("health", health, ("GET",), "Liveness: the process answers",
+                  "200 while the process can answer at all; never touches the store "
+                  "(docs/operations.md).", tag="operations",
+                  responses=(Outcome(200, '{"status": "ok"}', json_type),)),
+        RouteSpec("ready", ops.readiness, ("GET",), "Readiness: a build and its store",
+                  "200 when a build is loaded and its store answers; otherwise 503 with "
+                  "Retry-After and which check failed. Checked at most once a second.",
+                  tag="operations",
+                  responses=(Outcome(200, "Ready, with the build id.", json_type),
+                             Outcome(503, "Not ready: the report says why.", json_type))),
+        RouteSpec("metrics", ops.metrics.endpoint, ("GET",), "Prometheus metrics",
+                  "Requests by route and status, latency, SPARQL queries by outcome, "
+                  "worker restarts, cache lookups, the build served and its time.",
+                  tag="operations",
+                  responses=(Outcome(200, "Prometheus text exposition format.",
+                                     ("text/plain",)),)),
     ]
 
 

@@ -177,7 +177,7 @@ def serve(settings: Settings) -> None:
     os.environ.update(environment(settings))
     default_settings.cache_clear()
     uvicorn.run(APP, factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers, log_level="info", access_log=settings.access_log,
+                workers=settings.workers, log_level="info", access_log=False,  # ours: JSON lines
                 http=GuardedHttpToolsProtocol,
                 timeout_keep_alive=settings.http_keep_alive_s,  # type: ignore[arg-type]
                 limit_concurrency=settings.http_max_connections,

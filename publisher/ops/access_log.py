@@ -74,6 +74,16 @@ class JsonLinesWriter:
                 return
 
 
+_WRITER: list[JsonLinesWriter] = []
+
+
+def access_log_writer() -> JsonLinesWriter:
+    """The process's one writer (to standard output), started on first use."""
+    if not _WRITER:
+        _WRITER.append(JsonLinesWriter())
+    return _WRITER[0]
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", ()):
         if key == name:

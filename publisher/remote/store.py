@@ -213,6 +213,10 @@ class RemoteStore:
             return RemoteTriples(answer)
         return RemoteSolutions(answer)
 
+    def probe(self, timeout_s: float = 2.0) -> str:
+        """``ASK {}`` (readiness): the store's Server header, or StoreError."""
+        return self.client.probe(timeout_s)
+
     def select(self, sparql: str, **options: Any) -> list[ox.QuerySolution]:
         with self.client.query(sparql, returns_graph=False, **options) as answer:
             return list(answer)

@@ -478,8 +478,11 @@ class QueryPool:
 
     def __init__(self, size: int, slow_lane: int, *, isolate_network: bool,
                  spares: int = 0, memory_mb: int = 0, recycle_mb: int = 0,
-                 client_heavy_limit: int = 0, slow_after_s: float = SLOW_AFTER_S) -> None:
+                 client_heavy_limit: int = 0, slow_after_s: float = SLOW_AFTER_S,
+                 on_restart: Callable[[], None] | None = None) -> None:
         self.size = size
+        #: Called when a worker is killed or lost and another takes its place (metrics).
+        self.on_restart = on_restart
         self.slow_after_s = slow_after_s
         self.slow_lane = slow_lane
         self.spares = min(spares, slow_lane)
@@ -664,6 +667,8 @@ class QueryPool:
 
     def _discard(self, worker: Worker) -> None:
         """Kill a worker and reap it in the background."""
+        if self.on_restart is not None and not self._closed:
+            self.on_restart()
         worker.cancel_timers()
         worker.kill()
         self._workers.discard(worker)
