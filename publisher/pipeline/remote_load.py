@@ -26,7 +26,7 @@ import pyoxigraph as ox
 
 from ..builds import BUILD_INFO, BuildRecord, StoreUnavailable, resolve_live_build
 from ..remote.client import Credentials, SparqlClient, StoreError
-from ..remote.dialects import OXIGRAPH, VIRTUOSO, Dialect, detect, graph_store_url
+from ..remote.dialects import Dialect, detect, graph_store_url
 from ..remote.load import (
     BlueGreenLoader,
     LoadFailed,
@@ -72,17 +72,17 @@ def _dialect(settings: Settings, client: SparqlClient) -> Dialect:
 
 def _stager_and_switcher(settings: Settings, client: SparqlClient,
                          dialect: Dialect, progress: Progress) -> tuple[Stager, Switcher | None]:
-    if dialect is OXIGRAPH:
+    if dialect.name == "oxigraph":
         client.store_url = graph_store_url(dialect, client.update_url or client.query_url)
         return graph_store_stager(client), None
-    if dialect is VIRTUOSO and settings.store_isql and settings.store_load_dir:
+    if dialect.name == "virtuoso" and settings.store_isql and settings.store_load_dir:
         from ..remote.virtuoso import Isql, bulk_stager, sql_switcher
 
         password = settings.store_password.get_secret_value() if settings.store_password \
             else "dba"
         isql = Isql(settings.store_isql, settings.store_user or "dba", password)
         return bulk_stager(isql, settings.store_load_dir), sql_switcher(isql)
-    if dialect is VIRTUOSO:
+    if dialect.name == "virtuoso":
         progress("  warning: Virtuoso without PUBLISHER_STORE_ISQL: the switch is a SPARQL "
                  "Update of several MOVEs, which Virtuoso does not apply at once for "
                  "readers (docs/remote-stores.md)")

@@ -21,13 +21,14 @@ blank node label; :class:`VirtuosoBlankNodes` turns them back into ``b10018``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from .client import Rewriter
 
-#: Where an engine without a default graph of its own keeps our default graph's triples.
+#: Where an engine without a default graph of its own keeps our default graph's triples:
+#: this, then ``:`` and the publisher's base IRI (one per base, in a shared store).
 DEFAULT_GRAPH_STANDIN = "urn:x-diplomacy-publisher:default-graph"
 
 EngineName = Literal["oxigraph", "virtuoso", "generic"]
@@ -72,6 +73,12 @@ class Dialect:
     #: Factory of a rewriter for its SPARQL JSON answers, if they need one.
     json_rewriter: type[Rewriter] | None = None
 
+    def for_base(self, base: str) -> Dialect:
+        """This dialect for one publisher (base IRI): its own default graph stand-in."""
+        if self.default_graph is None or not base:
+            return self
+        return replace(self, default_graph=f"{DEFAULT_GRAPH_STANDIN}:{base}")
+
     def union_dataset(self, graphs: list[str]) -> tuple[list[str], list[str]] | None:
         """Dataset parameters for a query over "all graphs", or None to send none.
 
@@ -107,7 +114,7 @@ def detect(server_header: str) -> Dialect:
 
 def graph_store_url(dialect: Dialect, update_url: str) -> str | None:
     """The Graph Store endpoint beside an update endpoint, where the engine has one."""
-    if dialect is OXIGRAPH:
+    if dialect.name == "oxigraph":
         parts = urlsplit(update_url)
         path = parts.path.rsplit("/", 1)[0] + "/store"
         return urlunsplit((parts.scheme, parts.netloc, path, "", ""))

@@ -212,7 +212,7 @@ class BlueGreenLoader:
                  base: str, switcher: Switcher | None = None,
                  log: Callable[[str], None] = lambda _line: None) -> None:
         self.client = client
-        self.dialect = dialect
+        self.dialect = dialect.for_base(base)
         self.stager = stager
         self.switcher = switcher or update_switcher(client)
         self.base = base

@@ -19,6 +19,10 @@ document is the same whatever the store.
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
+import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -47,6 +51,7 @@ class RemoteSpec:
     graphs: tuple[str, ...]
     timeout_s: float
     store_url: str | None = None  # Graph Store endpoint, for the Oxigraph default graph
+    base: str = ""  # the publisher's base IRI (names the default graph's stand-in)
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     auth: str = "basic"
@@ -154,10 +159,12 @@ class RemoteStore:
 
     def __init__(self, spec: RemoteSpec, client: SparqlClient | None = None) -> None:
         self.spec = spec
-        self.dialect: Dialect = DIALECTS[spec.engine]
+        self.dialect: Dialect = DIALECTS[spec.engine].for_base(spec.base)
         self.graphs = sorted(spec.graphs)
         self.location = spec.location
         self._client = client
+        self._mirror: DescriptionMirror | None = None
+        self._mirror_lock = threading.Lock()
 
     @property
     def client(self) -> SparqlClient:
@@ -306,13 +313,23 @@ class RemoteStore:
         }
 
     def for_description(self) -> DescriptionMirror:
-        return DescriptionMirror(self)
+        """The build's one mirror in this process (see :class:`DescriptionMirror`)."""
+        with self._mirror_lock:
+            if self._mirror is None:
+                self._mirror = DescriptionMirror(self)
+            return self._mirror
 
 
 # --- descriptions ------------------------------------------------------------------------
 
 class DescriptionMirror:
     """What a describer asks of a store, answered from a local copy filled on demand.
+
+    The copy is an on-disk Oxigraph store in a temporary folder, one per build and
+    process, kept while the build is served (deleted with it): its quads come out of a
+    pattern in the same order as from the build's embedded store (an in-memory store
+    orders them differently), so a page lists what it lists in the same order, and what
+    was fetched once is not fetched again.
 
     The describer asks for (a) everything an IRI says, following blank nodes; (b) what
     links to an IRI, and through blank nodes to their owners; (c) labels of IRIs; and
@@ -324,7 +341,10 @@ class DescriptionMirror:
 
     def __init__(self, remote: RemoteStore) -> None:
         self.remote = remote
-        self.local = ox.Store()
+        folder = tempfile.mkdtemp(prefix="publisher-mirror-")
+        self.local = ox.Store(folder)
+        weakref.finalize(self, shutil.rmtree, folder, True)
+        self._lock = threading.Lock()
         self._outgoing: set[ox.NamedNode] = set()
         self._incoming: set[ox.NamedNode] = set()
         self._labelled: set[ox.NamedNode] = set()
@@ -332,12 +352,14 @@ class DescriptionMirror:
     def quads(self, subject: Any = None, predicate: ox.NamedNode | None = None,
               object: ox.Term | None = None, graph: Any = None) -> Iterator[ox.Quad]:
         if isinstance(subject, ox.NamedNode):
-            if predicate in LABEL_PREDICATES and subject not in self._outgoing:
-                self._labels(subject)
-            else:
-                self._fetch_outgoing(subject)
+            with self._lock:
+                if predicate in LABEL_PREDICATES and subject not in self._outgoing:
+                    self._labels(subject)
+                else:
+                    self._fetch_outgoing(subject)
         elif subject is None and isinstance(object, ox.NamedNode):
-            self._fetch_incoming(object)
+            with self._lock:
+                self._fetch_incoming(object)
         elif subject is None and not isinstance(object, ox.BlankNode):
             yield from self.remote.quads(subject, predicate, object, graph)
             return
@@ -347,10 +369,9 @@ class DescriptionMirror:
 
     def _store(self, rows: Iterable[ox.QuerySolution]) -> None:
         remote = self.remote
-        for row in rows:
-            g = row["g"]
-            self.local.add(ox.Quad(row["s"], row["p"], row["o"],
-                                   ox.DefaultGraph() if g is None else remote._graph(g)))
+        self.local.extend([ox.Quad(row["s"], row["p"], row["o"], ox.DefaultGraph()
+                                   if row["g"] is None else remote._graph(row["g"]))
+                           for row in rows])
 
     def _branches(self, *patterns: str) -> str:
         """``GRAPH ?g { … }`` for each pattern (the default graph's stand-in is one of
@@ -371,8 +392,10 @@ class DescriptionMirror:
         self._outgoing.add(node)
         self._labelled.add(node)
         n = str(node)
+        # VALUES and renamed variables, no BIND: Virtuoso 7.2's compiler fails on a UNION
+        # of branches that BIND (SP031 "equiv replaces filter but under deprecation").
         self._run(self._branches(
-            f"BIND({n} AS ?s) {n} ?p ?o",
+            f"VALUES ?s {{ {n} }} ?s ?p ?o",
             f"{n} ?p0 ?s FILTER(isBlank(?s)) ?s ?p ?o",
             f"{n} ?p0 ?b0 FILTER(isBlank(?b0)) ?b0 ?p1 ?s FILTER(isBlank(?s)) ?s ?p ?o"))
 
@@ -382,20 +405,22 @@ class DescriptionMirror:
         self._incoming.add(node)
         n = str(node)
         self._run(self._branches(
-            f"BIND({n} AS ?o) ?s ?p {n}",
+            f"VALUES ?o {{ {n} }} ?s ?p ?o",
             # a blank node linking here: its statements, and who links to it, two levels
             f"?s ?q {n} FILTER(isBlank(?s)) ?s ?p ?o",
-            f"?b ?q {n} FILTER(isBlank(?b)) ?s ?p ?b BIND(?b AS ?o)",
-            f"?b ?q {n} FILTER(isBlank(?b)) ?c ?r ?b FILTER(isBlank(?c)) ?s ?p ?c BIND(?c AS ?o)",
+            f"?o ?q {n} FILTER(isBlank(?o)) ?s ?p ?o",
+            f"?b ?q {n} FILTER(isBlank(?b)) ?o ?r ?b FILTER(isBlank(?o)) ?s ?p ?o",
             f"?b ?q {n} FILTER(isBlank(?b)) ?s ?r ?b FILTER(isBlank(?s)) ?s ?p ?o"))
 
     def _labels(self, node: ox.NamedNode) -> None:
-        """Labels of ``node`` and of every other IRI in the local copy not yet labelled."""
+        """Labels of ``node`` and of every IRI the fetched resources point to, at once."""
+        if node in self._labelled:
+            return
         wanted = {node}
-        for quad in self.local:
-            for term in (quad.subject, quad.object):
-                if isinstance(term, ox.NamedNode):
-                    wanted.add(term)
+        for fetched in list(self._outgoing)[-64:]:
+            for quad in self.local.quads_for_pattern(fetched, None, None, None):
+                if isinstance(quad.object, ox.NamedNode):
+                    wanted.add(quad.object)
         wanted -= self._labelled
         if not wanted:
             return

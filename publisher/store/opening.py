@@ -59,5 +59,5 @@ def open_remote_build(settings: Settings, build: BuildRecord) -> Store:
         graphs=tuple(sorted(g for g in build.stats.get("triples_per_graph", {}) if g)),
         timeout_s=settings.sparql_timeout_s,
         store_url=graph_store_url(dialect, query_url), user=settings.store_user,
-        password=password, auth=settings.store_auth)
+        password=password, auth=settings.store_auth, base=settings.base)
     return RemoteStore(spec)

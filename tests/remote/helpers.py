@@ -25,7 +25,7 @@ class Remote:
 
     def select_union(self, query: str, graphs: list[str]) -> list[dict[str, Any]]:
         """``query`` over "all graphs" of a build, as the publisher sends it."""
-        dataset = self.dialect.union_dataset(graphs)
+        dataset = self.loader.dialect.union_dataset(graphs)
         if dataset is None:
             return self.client.select(query)
         return self.client.select(query, default_graphs=dataset[0], named_graphs=dataset[1])

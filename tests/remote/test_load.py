@@ -110,7 +110,7 @@ def test_readers_see_the_old_build_or_the_new_one_never_both(virtuoso_engine) ->
 
     def reader() -> None:
         client = client_for(virtuoso_engine)
-        dataset_ = remote.dialect.union_dataset(named(old))
+        dataset_ = remote.loader.dialect.union_dataset(named(old))
         assert dataset_ is not None
         while not done.is_set() or not seen:
             rows = client.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
