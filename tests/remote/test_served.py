@@ -19,8 +19,8 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
-from pydantic import SecretStr
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from publisher.app import create_app
 from publisher.pipeline.build import build
