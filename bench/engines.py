@@ -201,3 +201,63 @@ class VirtuosoEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+# --- a build loaded into an engine, for the benchmarks' --store-url mode ----------------
+
+class StoreMode:
+    """Where ``publisher serve`` reads a build from in one benchmark run."""
+
+    def __init__(self, label: str, env: dict[str, str], engine: object | None = None,
+                 load_s: float | None = None) -> None:
+        self.label = label
+        self.env = env
+        self.engine = engine
+        self.load_s = load_s
+
+    def stop(self) -> None:
+        if self.engine is not None:
+            self.engine.stop()  # type: ignore[attr-defined]
+
+
+def store_modes(spec: str | None, build: Path, base: str, scratch: Path) -> list[StoreMode]:
+    """``--store-url``: comma-separated ``embedded``, ``oxigraph``, ``virtuoso`` (started
+    here on loopback and loaded with ``build`` by the publisher's own blue/green loader)
+    or the query URL of a store that already holds the build. Default: embedded only."""
+    import time
+
+    modes: list[StoreMode] = []
+    for item in [part.strip() for part in (spec or "embedded").split(",") if part.strip()]:
+        if item == "embedded":
+            modes.append(StoreMode("embedded", {}))
+            continue
+        if item.startswith(("http://", "https://")):
+            modes.append(StoreMode(f"remote {item}", {"PUBLISHER_STORE_URL": item}))
+            continue
+        from pydantic import SecretStr
+
+        from publisher.pipeline.remote_load import load_remote
+        from publisher.settings import Settings
+
+        if item == "oxigraph":
+            engine: OxigraphEngine | VirtuosoEngine = OxigraphEngine(
+                scratch / "oxigraph").start()
+            env = {"PUBLISHER_STORE_URL": engine.query_url, "PUBLISHER_STORE_ENGINE": "oxigraph"}
+            settings = Settings(base=base, store_url=engine.query_url,
+                                store_update_url=engine.update_url, store_engine="oxigraph")
+        elif item == "virtuoso":
+            engine = VirtuosoEngine(scratch / "virtuoso", timeout_s=60).start()
+            env = {"PUBLISHER_STORE_URL": engine.query_url, "PUBLISHER_STORE_ENGINE": "virtuoso"}
+            settings = Settings(base=base, store_url=engine.query_url,
+                                store_update_url=engine.update_url, store_engine="virtuoso",
+                                store_user=engine.user,
+                                store_password=SecretStr(engine.password),
+                                store_auth="digest", store_isql=engine.isql_address,
+                                store_load_dir=engine.load_dir)
+        else:
+            raise SystemExit(f"--store-url: {item!r} is not embedded, oxigraph, virtuoso or "
+                             "a URL")
+        began = time.perf_counter()
+        load_remote(settings, build, lambda line, name=item: print(f"  [{name}] {line}"))
+        modes.append(StoreMode(item, env, engine, round(time.perf_counter() - began, 2)))
+    return modes

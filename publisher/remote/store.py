@@ -29,7 +29,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from ..sparql.analysis import analyse
+from ..sparql.analysis import analyse, tokens
 from .client import Credentials, RemoteAnswer, SparqlClient
 from .dialects import DIALECTS, Dialect
 
@@ -80,9 +80,14 @@ def is_remote(location: str) -> bool:
 
 
 def with_base(sparql: str, base_iri: str | None) -> str:
-    """The query with ``BASE`` first, so relative IRIs resolve as on the embedded store
-    (a ``BASE`` of the query's own, later in its prologue, still wins)."""
-    return sparql if base_iri is None else f"BASE <{base_iri}>\n{sparql}"
+    """The query with ``BASE`` first, so relative IRIs resolve as on the embedded store.
+
+    Not when the query declares its own: SPARQL allows several in a prologue, Virtuoso
+    7.2 refuses a second one (SP030).
+    """
+    if base_iri is None or any(token.keyword == "BASE" for token in tokens(sparql)[:64]):
+        return sparql
+    return f"BASE <{base_iri}>\n{sparql}"
 
 
 # --- query results as the readers know them ----------------------------------------------
