@@ -48,11 +48,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or default_settings()
     snapshots = Snapshots(settings)
     ops = operations(settings, snapshots)
-    features = routes.Features(UrlSpace(settings), SparqlEndpoint(settings, ops.metrics),
-                               ops)
-    if settings.prewarm:
-        snapshots.on_open.append(lambda snapshot: prewarm.start(
-            snapshot, features.urls, lambda s: snapshots.latest is s))
+    urls = UrlSpace(settings)
+    features = routes.Features(urls, SparqlEndpoint(settings, ops.metrics), ops, first_document=(
+        (lambda snapshot: prewarm.start(snapshot, urls, lambda s: snapshots.latest is s))
+        if settings.prewarm else None))
 
     @asynccontextmanager
     async def lifespan(application: FastAPI) -> AsyncIterator[None]:

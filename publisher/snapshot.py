@@ -141,7 +141,7 @@ class Snapshots:
         for listener in self.on_open:
             try:
                 listener(snapshot)
-            except Exception:  # noqa: BLE001 - a listener (prewarming) is never fatal
+            except Exception:  # noqa: BLE001 - a listener (metrics) is never fatal
                 log.exception("after opening build %s", snapshot.build_id)
         return snapshot
 
