@@ -135,7 +135,10 @@ def load_remote(settings: Settings, build: Path, progress: Progress) -> dict[str
             client.close()
     progress(f"  remote store {target} ({dialect.name}): "
              + ", ".join(f"{k} {v:.2f} s" for k, v in report.timings.items()))
+    # The slot's position too: a replica on another machine may reach the same slots
+    # under other addresses, and reads its own PUBLISHER_STORE_URL at that position.
     return {"kind": "remote", "query_url": target, "engine": dialect.name,
+            "slot": settings.store_urls.index(target), "slots": len(settings.store_urls),
             "dropped_graphs": report.dropped,
             "timings": {k: round(v, 3) for k, v in report.timings.items()}}
 

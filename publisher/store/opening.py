@@ -27,6 +27,23 @@ def open_store_at(location: str) -> Store:
     return EmbeddedStore.open_read_only(location)
 
 
+def store_url_of(settings: Settings, recorded: dict) -> str:
+    """The query URL this process reads a build from. One store: this process's own
+    ``PUBLISHER_STORE_URL`` (a replica may reach the store under another address, or a
+    read-only copy of it). Two slots: this process's URL at the slot the build was loaded
+    into; the loader's own URL only when this process configures fewer slots."""
+    configured = settings.store_urls
+    loaded_into = recorded.get("query_url")
+    if loaded_into in configured:
+        return loaded_into
+    slot, slots = recorded.get("slot"), recorded.get("slots", 1)
+    if slots > 1 and isinstance(slot, int) and 0 <= slot < len(configured):
+        return configured[slot]
+    if slots > 1 and loaded_into and len(configured) < slots:
+        return loaded_into
+    return configured[0]
+
+
 def open_remote_build(settings: Settings, build: BuildRecord) -> Store:
     """The remote store holding ``build``: the endpoint its record names (the slot it
     was loaded into), else the configured one; the engine as configured, recorded at
@@ -36,7 +53,7 @@ def open_remote_build(settings: Settings, build: BuildRecord) -> Store:
     from ..remote.store import RemoteSpec, RemoteStore
 
     recorded = build.store if build.store.get("kind") == "remote" else {}
-    query_url = recorded.get("query_url") or settings.store_urls[0]
+    query_url = store_url_of(settings, recorded)
     engine = settings.store_engine
     if engine == "auto":
         engine = recorded.get("engine") or ""

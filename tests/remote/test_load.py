@@ -163,3 +163,22 @@ def test_slots_load_the_idle_store_and_never_touch_the_live_one(
     with pytest.raises(LoadFailed):
         SlotLoader(failing).load(dataset(BASE + "slots/", 3), "v3", counts(v1), live=second)
     assert int(clients[second].select(total)[0]["n"].value) == len(v2)
+
+
+# --- which slot a replica reads: its own addresses, the build's slot ----------------------
+
+def test_a_replica_reads_the_recorded_slot_under_its_own_address() -> None:
+    from publisher.settings import Settings
+    from publisher.store.opening import store_url_of
+
+    here = Settings(store_url="http://a:7878/query,http://b:7878/query")
+    there = Settings(store_url="http://db1.internal/query,http://db2.internal/query")
+    one = Settings(store_url="http://readonly.internal/query")
+    loaded_b = {"kind": "remote", "query_url": "http://b:7878/query", "slot": 1, "slots": 2}
+    assert store_url_of(here, loaded_b) == "http://b:7878/query"
+    assert store_url_of(there, loaded_b) == "http://db2.internal/query"
+    # One store: the reader's own address (a read-only copy, another host name).
+    single = {"kind": "remote", "query_url": "http://a:7878/query", "slot": 0, "slots": 1}
+    assert store_url_of(one, single) == "http://readonly.internal/query"
+    # A reader configuring fewer slots than the build used reads where it was loaded.
+    assert store_url_of(one, loaded_b) == "http://b:7878/query"
