@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 from typing import Any
 
 from pydantic import SecretStr
@@ -176,6 +178,20 @@ def serve(settings: Settings) -> None:
 
     os.environ.update(environment(settings))
     default_settings.cache_clear()
+    metrics_dir = None
+    if (settings.workers or 1) > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each scrape reaches one worker: without a shared folder /metrics would show
+        # that worker's counts only, jumping from one scrape to the next.
+        metrics_dir = tempfile.mkdtemp(prefix="publisher-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        _run(uvicorn, settings)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _run(uvicorn: Any, settings: Settings) -> None:
     uvicorn.run(APP, factory=True, host=settings.host, port=settings.port,
                 workers=settings.workers, log_level="info", access_log=False,  # ours: JSON lines
                 http=GuardedHttpToolsProtocol,

@@ -89,3 +89,30 @@ def test_ready_without_a_build_is_503(tmp_path: Path) -> None:
         assert ready.status_code == 503 and ready.headers["retry-after"]
         assert "publisher build" in ready.json()["checks"]["build"]["problem"]
         assert client.get("/health").status_code == 200
+
+
+def test_serve_with_workers_sums_every_process_at_each_scrape(built: Settings,
+                                                              tmp_path: Path) -> None:
+    """``publisher serve --workers 2`` shares one metrics folder between its processes
+    (PROMETHEUS_MULTIPROC_DIR unless the operator set one), so whichever process answers a
+    scrape reports the requests every process answered."""
+    import httpx
+
+    from ..conftest import start_server, stop_server
+
+    server = start_server(built, tmp_path / "serve.log", ready_path="health", workers=2,
+                          base=BASE)
+    try:
+        sent = 12
+        for _ in range(sent):  # a new connection each: spread over both processes
+            assert httpx.get(server.url("health"), timeout=10).status_code == 200
+        for _ in range(4):
+            text = httpx.get(server.url("metrics"), timeout=10).text
+            counted = {tuple(sorted(s.labels.items())): s.value
+                       for family in text_string_to_metric_families(text)
+                       for s in family.samples if s.name == "publisher_http_requests_total"}
+            health = [v for labels, v in counted.items() if ("route", "health") in labels]
+            # The readiness probe of start_server is one more /health request.
+            assert health == [sent + 1]
+    finally:
+        stop_server(server)
