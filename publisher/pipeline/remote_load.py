@@ -119,6 +119,13 @@ def load_remote(settings: Settings, build: Path, progress: Progress) -> dict[str
             client = clients[0]
             target = client.query_url
             stager, switcher = _stager_and_switcher(settings, client, dialect, progress)
+            if dialect.union_by_server:
+                progress("  warning: one Oxigraph server answering over the union of its "
+                         "graphs: while the new build is staged, queries the publisher has "
+                         "not answered before see the staging graphs too (the switch itself "
+                         "is one transaction). Give two stores as slots "
+                         "(--store-url a,b --store-update-url a,b) so readers never see a "
+                         "load (docs/remote-stores.md)")
             old = [g for g in (previous.stats.get("triples_per_graph", {}) if previous
                                else {}) if g]
             report = BlueGreenLoader(client, dialect, stager, base=settings.base,
