@@ -18,8 +18,9 @@ import httpx
 import psutil
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
-from bench.engines import OxigraphEngine
+from bench.engines import OxigraphEngine, VirtuosoEngine, virtuoso_available
 from publisher.app import create_app
 from publisher.pipeline.build import build
 from publisher.settings import Settings
@@ -64,15 +65,48 @@ def _busy(process: psutil.Process, since: float, cpu_s: float) -> bool:
     return times.user + times.system - since >= cpu_s
 
 
-def test_store_killed_mid_request_then_back(served: TestClient, store: OxigraphEngine) -> None:
+@pytest.fixture
+def virtuoso(tmp_path: Path) -> Iterator[VirtuosoEngine]:
+    if not virtuoso_available():
+        pytest.fail("virtuoso-t / isql-vt not installed: .ci/run installs "
+                    "virtuoso-opensource-7-bin (apt-get)")
+    engine = VirtuosoEngine(tmp_path / "virtuoso", timeout_s=60).start()
+    yield engine
+    engine.stop()
+
+
+@pytest.fixture
+def served_by_virtuoso(tmp_path: Path, virtuoso: VirtuosoEngine) -> Iterator[TestClient]:
+    settings = Settings(base=BASE, project_dir=copy_project(tmp_path / "project"),
+                        store_dir=tmp_path / "var" / "store", prewarm=False,
+                        access_log=False, store_url=virtuoso.query_url,
+                        store_update_url=virtuoso.update_url, store_engine="virtuoso",
+                        store_user=virtuoso.user, store_password=SecretStr(virtuoso.password),
+                        store_auth="digest", store_isql=virtuoso.isql_address,
+                        store_load_dir=virtuoso.load_dir, sparql_timeout_s=20)
+    build(settings, progress=lambda _line: None)
+    with TestClient(create_app(settings), base_url=BASE.rstrip("/"),
+                    follow_redirects=False) as client:
+        yield client
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "virtuoso"])
+def test_store_killed_mid_request_then_back(engine: str,
+                                            request: pytest.FixtureRequest) -> None:
+    if engine == "oxigraph":
+        served: TestClient = request.getfixturevalue("served")
+        store: OxigraphEngine | VirtuosoEngine = request.getfixturevalue("store")
+    else:
+        served = request.getfixturevalue("served_by_virtuoso")
+        store = request.getfixturevalue("virtuoso")
     assert served.get("/ready").status_code == 200
-    oxigraph = psutil.Process(store.server.pid)  # type: ignore[union-attr]
-    before = sum(oxigraph.cpu_times()[:2])
+    process = psutil.Process(store.server.pid)  # type: ignore[union-attr]
+    before = sum(process.cpu_times()[:2])
     answers: list[httpx.Response] = []
     asking = threading.Thread(target=lambda: answers.append(
         served.get("/sparql?query=" + quote(HEAVY))))
     asking.start()
-    _wait_for(lambda: _busy(oxigraph, before, 0.3))  # the store is working on it
+    _wait_for(lambda: _busy(process, before, 0.3))  # the store is working on it
     store.kill()
     asking.join(timeout=60)
     answer = answers[0]
@@ -92,7 +126,7 @@ def test_store_killed_mid_request_then_back(served: TestClient, store: OxigraphE
     assert ready.headers["retry-after"] and ready.json()["checks"]["store"]["ok"] is False
     assert served.get("/health").status_code == 200
 
-    store.start()  # the same folder, the same port
+    store.start()  # the same folder, the same port (Virtuoso: recovering from its log)
     _wait_for(lambda: served.get("/ready").status_code == 200, timeout=30, step=0.2)
     assert served.get(DOC, headers={"Accept": "text/turtle"}).status_code == 200
     assert served.get("/sparql?query=" + quote("ASK { ?s ?p ?o }")).status_code == 200
