@@ -28,7 +28,7 @@ STATIC_DIR = PACKAGE_DIR / "static"
 #: The site's sections, as (label, path under the base).
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("Home", ""), ("Ontology", "ontology"), ("Shapes", "shapes"), ("Dataset", "void"),
-    ("Dumps", "dumps/"), ("SPARQL", "sparql"), ("Validate", "validate"))
+    ("Dumps", "dumps/"), ("Search", "search"), ("SPARQL", "sparql"), ("Validate", "validate"))
 
 
 @lru_cache(maxsize=1)
