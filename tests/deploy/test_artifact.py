@@ -38,6 +38,8 @@ def test_the_artifact_is_a_documented_folder(artifact: Path) -> None:
     for folder in ("dumps", "shapes", "ontology", "queries"):
         assert (artifact / folder).is_dir(), folder
     assert (artifact / "CURRENT").is_file()  # the folder is an Oxigraph store itself
+    for name in ("search.sqlite", "retired.json"):  # search index, retired IRIs' answers
+        assert (artifact / name).is_file(), name
     assert sorted(p.name for p in (artifact / "dumps").iterdir()) == [
         "dataset.nq.gz", "dataset.trig.gz", "dataset.ttl.gz"]
     assert not list(artifact.parent.glob(".build.work-*"))  # nothing left behind
