@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -33,6 +35,7 @@ from typing import Any
 from urllib.parse import quote
 
 from . import harness
+from .engines import store_modes
 from .harness import Request
 
 LABEL_PREDICATES = ("rdfs:label", "skos:prefLabel", "schema:headline", "schema:name",
@@ -281,6 +284,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-access-log", action="store_true",
                         help="also measure the same app under uvicorn --no-access-log "
                              "(1 worker): what the access log costs")
+    parser.add_argument("--store-url", default=None,
+                        help="where publisher serve reads the build: comma-separated "
+                             "embedded (default), oxigraph, virtuoso (started here and "
+                             "loaded with the build), or a store's query URL")
     parser.add_argument("--skip-check", action="store_true",
                         help="do not compare descriptions with Oxigraph's CONSTRUCT")
     args = parser.parse_args(argv)
@@ -302,14 +309,19 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {}
     equivalence: dict[str, Any] | None = None
     reference, copy = harness.start_reference(store)
+    scratch = Path(tempfile.mkdtemp(prefix="bench-stores-"))
+    stores = store_modes(args.store_url, store, base, scratch)
     try:
         settings = [(int(w), True) for w in args.workers.split(",") if w.strip()]
         if args.no_access_log:
             settings.append((1, False))
-        for workers, access_log in settings:
+        runs_of = [(s, w, a) for s in stores for w, a in settings]
+        for store_mode, workers, access_log in runs_of:
             server = harness.publisher_server(args.project_dir, store_dir, base, workers,
-                                              access_log=access_log)
+                                              env=store_mode.env, access_log=access_log)
             setting = f"workers={workers}" + ("" if access_log else " no-access-log")
+            if len(stores) > 1:
+                setting = f"{store_mode.label} / {setting}"
             with server:
                 print(f"\n== {server.name} (pid {server.pid}) "
                       f"vs oxigraph (pid {reference.pid})")
@@ -356,10 +368,11 @@ def main(argv: list[str] | None = None) -> int:
                     "scenarios": {k: harness.median_run(v) for k, v in runs.items()},
                 }
     finally:
+        for store_mode in stores:
+            store_mode.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
         reference.stop()
         if copy is not None:
-            import shutil
-
             shutil.rmtree(copy.parent, ignore_errors=True)
 
     summary, table = summarize(results)

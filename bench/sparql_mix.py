@@ -28,7 +28,9 @@ from __future__ import annotations
 import argparse
 import random
 import re
+import shutil
 import sys
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,7 @@ from typing import Any
 from urllib.parse import quote
 
 from . import harness
+from .engines import store_modes
 from .harness import Request
 
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
@@ -225,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
                              "where a ratio comes from")
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--skip-check", action="store_true")
+    parser.add_argument("--store-url", default=None,
+                        help="where publisher serve reads the build: comma-separated "
+                             "embedded (default), oxigraph, virtuoso (started here and "
+                             "loaded with the build), or a store's query URL")
     args = parser.parse_args(argv)
 
     target = harness.target_of(args)
@@ -250,67 +257,76 @@ def main(argv: list[str] | None = None) -> int:
     categories = sorted({q.category for q in mix})
 
     results: dict[str, Any] = {}
-    check: dict[str, Any] | None = None
+    checks: dict[str, Any] = {}
     reference, copy = harness.start_reference(store)
+    scratch = Path(tempfile.mkdtemp(prefix="bench-stores-"))
+    stores = store_modes(args.store_url, store, base, scratch)
     try:
-        for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
-            env = {**MODES[mode], **extra_env}
-            server = harness.publisher_server(args.project_dir, store_dir, base,
-                                              args.workers, env)
-            with server:
-                print(f"\n== mode {mode}: publisher serve (pid {server.pid}, env {env}) "
-                      f"vs oxigraph (pid {reference.pid})")
-                harness.wait_quiet([server.pid], max_wait=60)
-                if check is None and not args.skip_check:
-                    check = compare_answers(server.url, reference.url, mix)
-                    print(f"  answers of the same size: {check['same_size']}/"
-                          f"{check['distinct_queries']} ({check['empty_answers']} empty), "
-                          f"different {check['different_count']}, "
-                          f"failed {check['failure_count']}")
-                    for item in check["different"][:3] + check["failures"][:3]:
-                        print(f"    {item}")
-                warm = {"ours": harness.warm_up(server.url, ours_requests),
-                        "oxigraph": harness.warm_up(reference.url, reference_requests)}
-                print(f"  warm-up statuses: {warm}")
-                runs: dict[str, list[dict[str, Any]]] = defaultdict(list)
-                for round_index in range(args.rounds):
-                    for who, target, rotation in (("oxigraph", reference, reference_requests),
-                                                  ("ours", server, ours_requests)):
-                        run = harness.measure(target, rotation, args.duration,
-                                              args.connections)
-                        runs[who].append(run)
-                        print(f"  round {round_index + 1} {who:9s} {run['rps']:9.1f} req/s  "
-                              f"p50 {run['p50_ms']:8.2f} ms  p99 {run['p99_ms']:8.2f} ms  "
-                              f"failed {run['failed']}")
-                block: dict[str, Any] = {"env": env, "warm_up_statuses": warm,
-                                         "mix": {k: harness.median_run(v)
-                                                 for k, v in runs.items()}}
-                if args.by_category:
-                    block["by_category"] = {}
-                    for category in categories:
-                        pair = {}
-                        for who, target, rotation in (
-                                ("oxigraph", reference, reference_requests),
-                                ("ours", server, ours_requests)):
-                            subset = [r for r in rotation if r.label == category]
-                            pair[who] = harness.measure(target, subset,
-                                                        args.duration / 2, args.connections)
-                        pair["rps_ratio"] = harness.ratio(pair["ours"]["rps"],
-                                                          pair["oxigraph"]["rps"])
-                        block["by_category"][category] = pair
-                        print(f"  {category:12s} ours {pair['ours']['rps']:8.1f} req/s "
-                              f"p99 {pair['ours']['p99_ms']:7.2f} ms | oxigraph "
-                              f"{pair['oxigraph']['rps']:8.1f} req/s p99 "
-                              f"{pair['oxigraph']['p99_ms']:7.2f} ms | ratio "
-                              f"{pair['rps_ratio']}")
-                results[mode] = block
+        for store_mode in stores:
+            if store_mode.load_s is not None:
+                print(f"\n{store_mode.label}: the build loaded in {store_mode.load_s} s")
+            check: dict[str, Any] | None = None
+            for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
+                env = {**MODES[mode], **extra_env, **store_mode.env}
+                server = harness.publisher_server(args.project_dir, store_dir, base,
+                                                  args.workers, env)
+                with server:
+                    print(f"\n== store {store_mode.label}, mode {mode}: publisher serve "
+                          f"(pid {server.pid}, env {env}) vs oxigraph (pid {reference.pid})")
+                    harness.wait_quiet([server.pid], max_wait=60)
+                    if check is None and not args.skip_check:
+                        check = checks[store_mode.label] = compare_answers(server.url,
+                                                                           reference.url, mix)
+                        print(f"  answers of the same size: {check['same_size']}/"
+                              f"{check['distinct_queries']} ({check['empty_answers']} empty), "
+                              f"different {check['different_count']}, "
+                              f"failed {check['failure_count']}")
+                        for item in check["different"][:3] + check["failures"][:3]:
+                            print(f"    {item}")
+                    warm = {"ours": harness.warm_up(server.url, ours_requests),
+                            "oxigraph": harness.warm_up(reference.url, reference_requests)}
+                    print(f"  warm-up statuses: {warm}")
+                    runs: dict[str, list[dict[str, Any]]] = defaultdict(list)
+                    for round_index in range(args.rounds):
+                        for who, target, rotation in (("oxigraph", reference, reference_requests),
+                                                      ("ours", server, ours_requests)):
+                            run = harness.measure(target, rotation, args.duration,
+                                                  args.connections)
+                            runs[who].append(run)
+                            print(f"  round {round_index + 1} {who:9s} {run['rps']:9.1f} req/s  "
+                                  f"p50 {run['p50_ms']:8.2f} ms  p99 {run['p99_ms']:8.2f} ms  "
+                                  f"failed {run['failed']}")
+                    block: dict[str, Any] = {"env": env, "warm_up_statuses": warm,
+                                             "mix": {k: harness.median_run(v)
+                                                     for k, v in runs.items()}}
+                    if args.by_category:
+                        block["by_category"] = {}
+                        for category in categories:
+                            pair = {}
+                            for who, target, rotation in (
+                                    ("oxigraph", reference, reference_requests),
+                                    ("ours", server, ours_requests)):
+                                subset = [r for r in rotation if r.label == category]
+                                pair[who] = harness.measure(target, subset,
+                                                            args.duration / 2, args.connections)
+                            pair["rps_ratio"] = harness.ratio(pair["ours"]["rps"],
+                                                              pair["oxigraph"]["rps"])
+                            block["by_category"][category] = pair
+                            print(f"  {category:12s} ours {pair['ours']['rps']:8.1f} req/s "
+                                  f"p99 {pair['ours']['p99_ms']:7.2f} ms | oxigraph "
+                                  f"{pair['oxigraph']['rps']:8.1f} req/s p99 "
+                                  f"{pair['oxigraph']['p99_ms']:7.2f} ms | ratio "
+                                  f"{pair['rps_ratio']}")
+                    results[mode if len(stores) == 1 else f"{store_mode.label} / {mode}"] = block
     finally:
+        for store_mode in stores:
+            store_mode.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
         reference.stop()
         if copy is not None:
-            import shutil
-
             shutil.rmtree(copy.parent, ignore_errors=True)
 
+    check = checks.get(stores[0].label) if len(stores) == 1 else checks
     rows, summary = [], {}
     for mode, block in results.items():
         ours, ref = block["mix"]["ours"], block["mix"]["oxigraph"]
@@ -318,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
                  "rps_ratio": harness.ratio(ours["rps"], ref["rps"]),
                  "ours_p99_ms": ours["p99_ms"], "oxigraph_p99_ms": ref["p99_ms"],
                  "p99_ratio": harness.ratio(ours["p99_ms"], ref["p99_ms"])}
-        if mode == "nocache":
+        if mode.endswith("nocache"):
             entry["target_0.8x_met"] = bool(entry["rps_ratio"] and entry["rps_ratio"] >= 0.8)
         summary[mode] = entry
         rows.append([mode, ours["rps"], ours["p50_ms"], ours["p99_ms"], ref["rps"],

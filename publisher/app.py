@@ -2,6 +2,7 @@
 
 :func:`create_app` assembles it once, in this order, outermost first:
 
+0. the access log and the metrics (:mod:`publisher.ops`): every request, whoever answers;
 1. :class:`~publisher.http.snapshot_layer.SnapshotLayer` pins the request's build and
    answers repeated requests from what the build's routes prepared;
 2. :class:`~publisher.http.cors.CorsMiddleware`, the one CORS policy;
@@ -29,6 +30,9 @@ from .http.routing import starlette_routes
 from .http.snapshot_layer import SnapshotLayer
 from .linked_data import prewarm
 from .linked_data.urls import UrlSpace
+from .ops.access_log import AccessLogMiddleware, access_log_writer
+from .ops.metrics import MetricsMiddleware
+from .ops.wiring import build_of, operations
 from .settings import Settings, default_settings
 from .snapshot import Snapshots
 from .sparql import workers
@@ -43,8 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The whole service as one ASGI application (see the module docstring)."""
     settings = settings or default_settings()
     snapshots = Snapshots(settings)
+    ops = operations(settings, snapshots)
     urls = UrlSpace(settings)
-    features = routes.Features(urls, SparqlEndpoint(settings), first_document=(
+    features = routes.Features(urls, SparqlEndpoint(settings, ops.metrics), ops, first_document=(
         (lambda snapshot: prewarm.start(snapshot, urls, lambda s: snapshots.latest is s))
         if settings.prewarm else None))
 
@@ -71,5 +76,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.add_middleware(CompressionMiddleware)
     app.add_middleware(CorsMiddleware)
-    app.add_middleware(SnapshotLayer, snapshots=snapshots)  # added last: outermost
+    app.add_middleware(SnapshotLayer, snapshots=snapshots, metrics=ops.metrics)
+    # Outermost: every request is counted and logged, answered from a kept answer or not.
+    app.add_middleware(MetricsMiddleware, metrics=ops.metrics)
+    if settings.access_log:
+        app.add_middleware(AccessLogMiddleware, writer=access_log_writer(),
+                           build_of=build_of)
+    app.state.metrics = ops.metrics
     return app

@@ -47,6 +47,9 @@ class BuildRecord:
     base: str
     path: Path
     stats: dict[str, Any] = field(default_factory=dict)
+    #: Where the build's data is served from besides its own folder: a remote SPARQL
+    #: store it was loaded into (``{"kind": "remote", "query_url": …, "engine": …}``).
+    store: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def read(cls, path: Path) -> BuildRecord:
@@ -57,7 +60,8 @@ class BuildRecord:
             built_at = datetime.fromisoformat(data["built_at"])
             return cls(build_id=str(data["build_id"]),
                        built_at=built_at if built_at.tzinfo else built_at.replace(tzinfo=UTC),
-                       base=str(data["base"]), path=path, stats=dict(data.get("stats", {})))
+                       base=str(data["base"]), path=path, stats=dict(data.get("stats", {})),
+                       store=dict(data.get("store", {})))
         except FileNotFoundError:
             raise StoreUnavailable(
                 f"{path} is not a build made by `publisher build` (it has no {BUILD_INFO}); "

@@ -30,9 +30,18 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store-dir", type=Path, help="live store path (a symlink)")
 
 
+def _remote(parser: argparse.ArgumentParser, update: bool = False) -> None:
+    parser.add_argument("--store-url", help="a remote SPARQL store's query endpoint, or two "
+                        "comma-separated for blue/green slots (env PUBLISHER_STORE_URL)")
+    if update:
+        parser.add_argument("--store-update-url", help="its SPARQL Update endpoint(s) "
+                            "(env PUBLISHER_STORE_UPDATE_URL)")
+
+
 def _settings(args: argparse.Namespace, **extra) -> Settings:
     return load_settings(base=args.base, project_dir=args.project_dir,
-                         store_dir=args.store_dir, **extra)
+                         store_dir=args.store_dir, store_url=getattr(args, "store_url", None),
+                         store_update_url=getattr(args, "store_update_url", None), **extra)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -44,6 +53,13 @@ def cmd_build(args: argparse.Namespace) -> int:
               "--project-dir or PUBLISHER_PROJECT_DIR", file=sys.stderr)
         return EXIT_USAGE
     print(f"building from {settings.data_dir} with base {settings.base}")
+    output = args.output
+    if output is not None:
+        if output.exists() and (not output.is_dir() or any(output.iterdir())):
+            print(f"--output {output} exists and is not an empty folder: the build artifact "
+                  "is written to a new folder", file=sys.stderr)
+            return EXIT_USAGE
+        settings = _artifact_settings(settings, output)
     try:
         result = build(settings)
     except BuildFailed as failure:
@@ -59,7 +75,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"\nBUILD FAILED: unexpected {type(error).__name__}: {error}; the live store "
               "was not changed.", file=sys.stderr)
         return EXIT_ENVIRONMENT
-    print(f"\nbuild {result.build_id} published at {settings.store_dir} -> {result.path}")
+    if output is not None:
+        result.path = _move_artifact(settings, result.path, output)
+        print(f"\nbuild {result.build_id} written to {output} (serve it with "
+              f"`publisher serve --store-dir {output}`; docs/build-artifact.md)")
+    else:
+        print(f"\nbuild {result.build_id} published at {settings.store_dir} -> {result.path}")
     print(f"{result.stats['triples']} triples in {result.timings['total']:.2f} s "
           f"({', '.join(f'{k} {v:.2f} s' for k, v in result.timings.items() if k != 'total')})")
     print_source_summary(result.stats.get("sources", []))
@@ -70,6 +91,32 @@ def cmd_build(args: argparse.Namespace) -> int:
     for cls, count in result.stats["entities_per_class"].items():
         print(f"  {count:6d}  {cls}")
     return EXIT_OK
+
+
+def _artifact_settings(settings: Settings, output: Path) -> Settings:
+    """Settings that build into a private folder beside ``output``, starting from the
+    live build (so a remote load knows what is being served)."""
+    import os
+    import tempfile
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{output.name}.work-", dir=output.parent))
+    link = work / "store"
+    try:
+        os.symlink(settings.store_dir.resolve(strict=True), link)
+    except OSError:
+        pass  # no live build: nothing is being served
+    return settings.model_copy(update={"store_dir": link})
+
+
+def _move_artifact(settings: Settings, built: Path, output: Path) -> Path:
+    import shutil
+
+    if output.exists():
+        output.rmdir()  # checked empty before the build
+    built.rename(output)
+    shutil.rmtree(settings.store_dir.parent, ignore_errors=True)
+    return output
 
 
 def print_source_summary(sources: list[dict]) -> None:
@@ -154,6 +201,9 @@ def parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="map, validate and load the facts into a new store")
     _common(build)
+    _remote(build, update=True)
+    build.add_argument("--output", type=Path, help="write the build artifact to this new "
+                       "folder instead of publishing it at --store-dir")
     build.set_defaults(run=cmd_build)
 
     evidence = commands.add_parser(
@@ -166,6 +216,7 @@ def parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="publish the built store over HTTP")
     _common(serve)
+    _remote(serve)
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int)
@@ -175,6 +226,7 @@ def parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check RDF files against the shapes")
     _common(validate)
+    _remote(validate)
     validate.add_argument("files", nargs="+", type=Path)
     validate.add_argument("--format", choices=["table", "turtle"], default="table",
                           help="report format (default: table)")
@@ -186,6 +238,7 @@ def parser() -> argparse.ArgumentParser:
 
     query = commands.add_parser("query", help="run a SPARQL query against the built store")
     _common(query)
+    _remote(query)
     query.add_argument("query", help="the query, @file.rq, or - for stdin")
     query.add_argument("--format", help="json, xml, csv, tsv, ttl, nt, jsonld, rdf (default: "
                        "tsv for SELECT/ASK, ttl for CONSTRUCT/DESCRIBE)")

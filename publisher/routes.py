@@ -24,6 +24,8 @@ from .http.errors import ERROR_FORMATS
 from .http.routing import Body, Outcome, Parameter, RouteSpec
 from .linked_data.documents import LinkedDataRoute
 from .linked_data.urls import VOCABULARY_FORMATS, VOID_FORMATS, Resolver, UrlSpace
+from .ops.health import health
+from .ops.wiring import Operations
 from .reconcile.routes import (
     FORM,
     SUGGEST_KINDS,
@@ -76,6 +78,7 @@ class Features:
 
     urls: UrlSpace
     sparql: SparqlEndpoint
+    ops: Operations
     #: Called once per build, at its first linked-data request (prewarming starts there).
     first_document: Callable[[Snapshot], object] | None = None
 
@@ -111,7 +114,8 @@ def table(settings: Settings, features: Features) -> list[RouteSpec]:
     """Every route of the service, in matching order."""
     return [*_linked_data(settings, features), *_vocabularies(settings, features),
             *_dataset(settings, features), *_sparql(features.sparql),
-            *_validation(), *_search(), *_reconcile(), *_api()]
+            *_validation(), *_search(), *_reconcile(), *_operations(features.ops),
+            *_api()]
 
 
 def _linked_data(settings: Settings, features: Features) -> list[RouteSpec]:
@@ -273,6 +277,29 @@ def _validation() -> list[RouteSpec]:
                   (Outcome(200, "The report, the page, or a usage text.",
                            (*_types(REPORT_FORMATS), "text/plain")),
                    *_errors(400, 406, 413, 415, 422, 503))),
+    ]
+
+
+def _operations(ops: Operations) -> list[RouteSpec]:
+    """Probes and metrics for load balancers, supervisors and Prometheus."""
+    json_type = ("application/json",)
+    return [
+        RouteSpec("health", health, ("GET",), "Liveness: the process answers",
+                  "200 while the process can answer at all; never touches the store "
+                  "(docs/operations.md).", tag="operations",
+                  responses=(Outcome(200, '{"status": "ok"}', json_type),)),
+        RouteSpec("ready", ops.readiness, ("GET",), "Readiness: a build and its store",
+                  "200 when a build is loaded and its store answers; otherwise 503 with "
+                  "Retry-After and which check failed. Checked at most once a second.",
+                  tag="operations",
+                  responses=(Outcome(200, "Ready, with the build id.", json_type),
+                             Outcome(503, "Not ready: the report says why.", json_type))),
+        RouteSpec("metrics", ops.metrics.endpoint, ("GET",), "Prometheus metrics",
+                  "Requests by route and status, latency, SPARQL queries by outcome, "
+                  "worker restarts, cache lookups, the build served and its time.",
+                  tag="operations",
+                  responses=(Outcome(200, "Prometheus text exposition format.",
+                                     ("text/plain",)),)),
     ]
 
 

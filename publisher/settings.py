@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 #: Below this a worker cannot even start: it inherits the forkserver's memory (~50 MiB)
@@ -41,6 +41,33 @@ class Settings(BaseSettings):
     keep_builds: int = Field(
         3, ge=1, description="Complete builds kept beside the live one's folder, so a reader "
         "still on an older build is not cut off.")
+
+    build_dumps: bool = Field(
+        True, description="Write the dumps into each build (dumps/, for a reverse proxy to "
+        "serve), on a thread alongside validation; off: each serving process makes them "
+        "on first request.")
+    store_url: str | None = Field(
+        None, description="A remote SPARQL store's query endpoint (e.g. "
+        "http://127.0.0.1:7878/query for the Oxigraph server); unset: the embedded store. "
+        "Two, comma-separated: blue/green over two whole stores, each build loaded into "
+        "the one not being served (docs/remote-stores.md).")
+    store_update_url: str | None = Field(
+        None, description="The remote store's SPARQL Update endpoint(s), for `publisher "
+        "build` (one per query endpoint, same order).")
+    store_user: str | None = Field(None, description="User name for the remote store.")
+    store_password: SecretStr | None = Field(
+        None, description="Password for the remote store (never logged).")
+    store_auth: Literal["basic", "digest"] = Field(
+        "basic", description="HTTP authentication the remote store expects (Virtuoso's "
+        "/sparql-auth: digest).")
+    store_engine: Literal["auto", "oxigraph", "virtuoso", "generic"] = Field(
+        "auto", description="What the remote store is; auto: from its Server header.")
+    store_isql: str | None = Field(
+        None, description="Virtuoso's SQL address (host:port), for its bulk loader and a "
+        "switch in one transaction; with store_load_dir.")
+    store_load_dir: Path | None = Field(
+        None, description="A folder Virtuoso may read (DirsAllowed), where a build writes "
+        "the file its bulk loader reads.")
 
     host: str = Field("127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(8000, ge=0, le=65535, description="Port `serve` listens on.")
@@ -253,6 +280,15 @@ class Settings(BaseSettings):
     def base_path(self) -> str:
         """The base's path (``/`` or ``/data/``): every route lives under it."""
         return urlsplit(self.base).path or "/"
+
+    @property
+    def store_urls(self) -> list[str]:
+        """The remote store's query endpoints (none: the embedded store)."""
+        return [url.strip() for url in (self.store_url or "").split(",") if url.strip()]
+
+    @property
+    def store_update_urls(self) -> list[str]:
+        return [url.strip() for url in (self.store_update_url or "").split(",") if url.strip()]
 
     @property
     def queries_dir(self) -> Path:

@@ -11,6 +11,7 @@ while ``publisher build`` swaps a new one in.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -24,9 +25,10 @@ from .search.index import INDEX_FILE, IndexUnavailable, SearchIndex
 from .settings import Settings
 from .stable_uris import Gone, Moved, read_outcomes
 from .store import Store
-from .store.embedded import EmbeddedStore
+from .store.opening import opener
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: Where the outermost layer puts the request's Snapshot (None: no build to serve).
 SCOPE_KEY = "publisher.snapshot"
@@ -131,10 +133,11 @@ class Snapshots:
     """
 
     def __init__(self, settings: Settings,
+                 on_open: list[Callable[[Snapshot], None]] | None = None,
                  open_store: Callable[[BuildRecord], Store] | None = None) -> None:
         self.settings = settings
-        self.open_store = open_store or (
-            lambda build: EmbeddedStore.open_read_only(build.path))
+        self.on_open = list(on_open or [])
+        self.open_store = open_store or opener(settings)
         self._current: Snapshot | None = None
         self._lock = threading.Lock()
 
@@ -163,7 +166,12 @@ class Snapshots:
                     "`publisher build` with the same base (PUBLISHER_BASE or --base)")
             snapshot = Snapshot(self.settings, build, self.open_store(build), target)
             self._current = snapshot
-            return snapshot
+        for listener in self.on_open:
+            try:
+                listener(snapshot)
+            except Exception:  # noqa: BLE001 - a listener (metrics) is never fatal
+                log.exception("after opening build %s", snapshot.build_id)
+        return snapshot
 
 
 def pinned(scope: Scope) -> Snapshot | None:

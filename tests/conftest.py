@@ -111,3 +111,26 @@ def shipped(tmp_path_factory: pytest.TempPathFactory, base_path: str) -> Setting
                         store_dir=tmp_path_factory.mktemp("shipped") / "store", port=port)
     build(settings, progress=lambda _line: None)
     return settings
+
+
+# --- remote SPARQL engines, started once per session and only when a test asks ----------
+
+@pytest.fixture(scope="session")
+def oxigraph_engine(tmp_path_factory: pytest.TempPathFactory):
+    """A read-write Oxigraph server (``/query``, ``/update``, ``/store``) on loopback."""
+    from bench.engines import OxigraphEngine
+
+    with OxigraphEngine(tmp_path_factory.mktemp("oxigraph-server")) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="session")
+def virtuoso_engine(tmp_path_factory: pytest.TempPathFactory):
+    """Virtuoso OSE on loopback ports with its database in a temporary folder."""
+    from bench.engines import VirtuosoEngine, virtuoso_available
+
+    if not virtuoso_available():
+        pytest.fail("virtuoso-t / isql-vt not installed: .ci/run installs "
+                    "virtuoso-opensource-7-bin (apt-get)")
+    with VirtuosoEngine(tmp_path_factory.mktemp("virtuoso")) as engine:
+        yield engine

@@ -46,15 +46,21 @@ def status_mib(pid: int, field: str) -> float:
 
 
 @contextmanager
-def child_peaks(root: int | None = None) -> Iterator[dict[int, float]]:
-    """The highest VmHWM seen for each descendant of ``root`` (this process) in the block."""
+def child_peaks(root: int | None = None, only_new: bool = False) -> Iterator[dict[int, float]]:
+    """The highest VmHWM seen for each descendant of ``root`` (this process) in the block.
+
+    ``only_new`` leaves out the processes that were already there when the block began:
+    in a whole-suite run those include servers and stores that session fixtures started
+    (an Oxigraph server, Virtuoso, uvicorn), whose memory is not the block's doing.
+    """
     root = os.getpid() if root is None else root
     peaks: dict[int, float] = {}
     stop = threading.Event()
+    before = descendants(root) if only_new else set()
 
     def sample() -> None:
         while not stop.is_set():
-            for pid in descendants(root):
+            for pid in descendants(root) - before:
                 peaks[pid] = max(peaks.get(pid, 0.0), status_mib(pid, "VmHWM"))
             stop.wait(0.005)
 

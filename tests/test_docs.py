@@ -64,7 +64,8 @@ def test_configuration_table_is_the_settings() -> None:
             assert "`" not in shown, (name, shown)  # described in words: "one per core"
             continue
         default = field.default
-        expected = ("empty" if default == [] else str(default).lower()
+        expected = ("empty" if default == [] else "unset" if default is None
+                    else str(default).lower()
                     if isinstance(default, bool) else f"{default:g}"
                     if isinstance(default, float) else str(default))
         assert shown in (f"`{expected}`", expected), (name, shown, expected)

@@ -73,7 +73,9 @@ class Outcome:
 
 
 def result_kind(result: object) -> str:
-    if isinstance(result, ox.QuerySolutions):
+    """``solutions``, ``boolean`` or ``graph``; a remote store's streamed solutions
+    (:class:`publisher.remote.store.RemoteSolutions`) count as solutions."""
+    if isinstance(result, ox.QuerySolutions) or hasattr(result, "variables"):
         return "solutions"
     if isinstance(result, ox.QueryBoolean):
         return "boolean"
@@ -87,8 +89,8 @@ def fits(kind: str, fmt: Format) -> bool:
 
 def write_result(result: object, fmt: Format, sink: ChunkSink, max_rows: int) -> Outcome:
     """Serialize any query result; the caller has checked :func:`fits`."""
-    if isinstance(result, ox.QuerySolutions):
-        outcome = write_solutions(result, fmt, sink, max_rows)
+    if result_kind(result) == "solutions":
+        outcome = write_solutions(result, fmt, sink, max_rows)  # type: ignore[arg-type]
     elif isinstance(result, ox.QueryBoolean):
         assert fmt.results is not None
         sink.write(result.serialize(format=fmt.results))

@@ -51,8 +51,10 @@ def install(app: Any) -> None:
     app.add_exception_handler(HTTPProblem, problem_handler)
     app.add_exception_handler(HTTPException, http_exception_handler)
     from ..builds import StoreUnavailable
+    from ..remote.client import StoreError
 
     app.add_exception_handler(StoreUnavailable, unavailable_handler)
+    app.add_exception_handler(StoreError, remote_store_handler)
     app.add_exception_handler(Exception, unexpected_handler)
 
 
@@ -83,6 +85,13 @@ async def http_exception_handler(request: Request, exc: Exception) -> Any:
 
 async def unavailable_handler(request: Request, exc: Exception) -> Any:
     return render(request, HTTPProblem(503, str(exc), {"Retry-After": "60"}))
+
+
+async def remote_store_handler(request: Request, exc: Exception) -> Any:
+    """A remote SPARQL store that is down, slow or cut its answer: 503 (or what the
+    failure calls for) with its message and Retry-After, never a 500."""
+    status = getattr(exc, "status", 502)
+    return render(request, HTTPProblem(status, str(exc), getattr(exc, "headers", {})))
 
 
 async def unexpected_handler(request: Request, exc: Exception) -> Any:

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 from typing import Any
 
+from pydantic import SecretStr
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ..settings import Settings, default_settings
@@ -143,7 +146,11 @@ def environment(settings: Settings) -> dict[str, str]:
     """Every setting as a ``PUBLISHER_*`` variable, so worker processes read the same."""
     out = {}
     for name, value in settings.model_dump().items():
-        if isinstance(value, list):
+        if value is None:
+            continue  # unset stays unset
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        elif isinstance(value, list):
             value = ",".join(str(item) for item in value)
         elif name in ("project_dir",):
             value = settings.project_dir.resolve()
@@ -171,8 +178,22 @@ def serve(settings: Settings) -> None:
 
     os.environ.update(environment(settings))
     default_settings.cache_clear()
+    metrics_dir = None
+    if (settings.workers or 1) > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each scrape reaches one worker: without a shared folder /metrics would show
+        # that worker's counts only, jumping from one scrape to the next.
+        metrics_dir = tempfile.mkdtemp(prefix="publisher-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        _run(uvicorn, settings)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _run(uvicorn: Any, settings: Settings) -> None:
     uvicorn.run(APP, factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers, log_level="info", access_log=settings.access_log,
+                workers=settings.workers, log_level="info", access_log=False,  # ours: JSON lines
                 http=GuardedHttpToolsProtocol,
                 timeout_keep_alive=settings.http_keep_alive_s,  # type: ignore[arg-type]
                 limit_concurrency=settings.http_max_connections,

@@ -13,6 +13,7 @@ This is not a second routing path: it knows no URL, only answers the routes gave
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,9 +32,10 @@ class KeptAnswer:
 
 
 class SnapshotLayer:
-    def __init__(self, app: ASGIApp, snapshots: Snapshots) -> None:
+    def __init__(self, app: ASGIApp, snapshots: Snapshots, metrics: Any = None) -> None:
         self.app = app
         self.snapshots = snapshots
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,6 +49,8 @@ class SnapshotLayer:
         headers = RequestHeaders(scope["headers"])
         key = (scope["path"], scope["query_string"], headers.accept, headers.accept_encoding)
         kept: KeptAnswer | None = snapshot.prepared.answers.get(key)
+        if self.metrics is not None:
+            self.metrics.cache_lookup("answers", kept is not None)
         if kept is not None:
             if kept.validators.not_modified(headers):
                 await send({"type": "http.response.start", "status": 304,

@@ -12,6 +12,7 @@ import gzip
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -83,6 +84,24 @@ def make_dumps(store: Store, base: str) -> list[Dump]:
     return [Dump(name, title, fmt, gzip.compress(
         formats.serialize(quads, fmt, base=base), compresslevel=9, mtime=0))
         for name, title, fmt in DUMPS]
+
+
+#: The folder of a build artifact holding its dumps, as files a reverse proxy can serve.
+DUMPS_FOLDER = "dumps"
+
+
+def write_dumps(dumps: list[Dump], folder: Path) -> None:
+    """Write the dumps as files (a build artifact's ``dumps/``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for dump in dumps:
+        (folder / dump.name).write_bytes(dump.body)
+
+
+def read_dumps(folder: Path) -> list[Dump] | None:
+    """The dumps a build wrote, or None when it wrote none (an older build)."""
+    if not all((folder / name).is_file() for name, _, _ in DUMPS):
+        return None
+    return [Dump(name, title, fmt, (folder / name).read_bytes()) for name, title, fmt in DUMPS]
 
 
 @dataclass

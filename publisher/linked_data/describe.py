@@ -28,7 +28,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from ..namespaces import STANDARD
-from ..store import Store
+from ..store import Store, describing
 
 RDF = STANDARD["rdf"]
 RDFS = STANDARD["rdfs"]
@@ -193,6 +193,7 @@ def describe(store: Store, iri: str, id_base: str | None = None) -> list[ox.Quad
         node = ox.NamedNode(iri)
     except ValueError:
         return []
+    store = describing(store)
     out = _QuadSet()
     _closure(store, node, out)
     for quad in store.quads(None, None, node, None):

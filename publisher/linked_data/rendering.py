@@ -75,8 +75,11 @@ def summary(snapshot: Snapshot) -> dataset.Summary:
 
 
 def dumps(snapshot: Snapshot) -> list[dataset.Dump]:
-    return snapshot.once("dumps", lambda: dataset.make_dumps(snapshot.store,
-                                                             snapshot.settings.base))
+    """The files the build wrote (the bytes a reverse proxy serves from the artifact),
+    else made from the store, through the store interface."""
+    return snapshot.once("dumps", lambda: dataset.read_dumps(
+        snapshot.build.path / dataset.DUMPS_FOLDER) or dataset.make_dumps(
+        snapshot.store, snapshot.settings.base))
 
 
 def void(snapshot: Snapshot) -> list[ox.Quad]:

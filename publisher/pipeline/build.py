@@ -18,6 +18,7 @@ import hashlib
 import re
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -63,6 +64,7 @@ from .per_source import (
     remaining_blank_nodes,
     validate_sources,
 )
+from .remote_load import before_publish_remote
 from .shacl import (
     ShaclResult,
     run_shacl,
@@ -394,6 +396,54 @@ def describe(result: ShaclResult, locator: Locator, base: str, shapes: Graph,
             f"[{shape}, {result.component}]")
 
 
+class Dumping:
+    """The dumps, made on a thread alongside validation and written into the build
+    (``dumps/``): a reverse proxy serves them from there, and the application serves the
+    same bytes (:func:`publisher.linked_data.rendering.dumps`)."""
+
+    def __init__(self, settings: Settings, dataset: ox.Store) -> None:
+        self.started = time.perf_counter()
+        self.dumps: list[Any] = []
+        self.failure: BaseException | None = None
+        self.finished = self.started
+        self._thread = threading.Thread(target=self._run, args=(settings.base, dataset),
+                                        name="build-dumps", daemon=True)
+        self._thread.start()
+
+    def _run(self, base: str, dataset: ox.Store) -> None:
+        from ..linked_data.dataset import make_dumps
+
+        try:
+            self.dumps = make_dumps(EmbeddedStore(dataset), base)
+        except BaseException as error:  # reported by wait()
+            self.failure = error
+        self.finished = time.perf_counter()
+
+    def wait(self, build: Path) -> float:
+        """Write the dumps into ``build``; the seconds making them took, or LoadFailed."""
+        from ..linked_data.dataset import DUMPS_FOLDER, write_dumps
+
+        self._thread.join()
+        if self.failure is not None:
+            raise LoadFailed(f"cannot make the dumps: {self.failure}")
+        try:
+            write_dumps(self.dumps, build / DUMPS_FOLDER)
+        except OSError as error:
+            raise LoadFailed(f"cannot write the dumps into {build / DUMPS_FOLDER}: "
+                             f"{error.strerror or error}") from error
+        return round(self.finished - self.started, 3)
+
+
+def _then(first: Callable[[Path], None],
+          second: Callable[[Path], None] | None) -> Callable[[Path], None]:
+    def both(path: Path) -> None:
+        first(path)
+        if second is not None:
+            second(path)
+
+    return both
+
+
 def statistics(settings: Settings, dataset: ox.Store) -> dict[str, Any]:
     """Triples per graph and entities per class, as the store interface counts them."""
     return EmbeddedStore(dataset).statistics(settings.ontology_iri)
@@ -444,6 +494,7 @@ def _build(settings: Settings, progress: Progress,
         loading = Loading(settings, name, prepared.dataset, previous_store(settings))
     except LoadFailed as error:
         raise BuildFailed("load", [str(error)], environment=True) from error
+    dumping = Dumping(settings, prepared.dataset) if settings.build_dumps else None
     indexing = SearchIndexing(settings, name, prepared.dataset, identifier)
     try:
         with _stage("validate", timings, progress):
@@ -467,6 +518,11 @@ def _build(settings: Settings, progress: Progress,
         stats = statistics(settings, prepared.dataset)
         stats["sources"] = [summary.as_dict() for summary in prepared.summary]
         keep_serving_inputs(settings, loading.partial)
+        if dumping is not None:
+            waiting = time.perf_counter()
+            timings["dumps"] = dumping.wait(loading.partial)
+            progress(f"  dumps: {timings['dumps']:.2f} s, alongside validation "
+                     f"({time.perf_counter() - waiting:.2f} s more after it)")
         indexing.place(loading.partial)
         stable.write_outcomes(loading.partial)
     except LoadFailed as error:
@@ -482,6 +538,8 @@ def _build(settings: Settings, progress: Progress,
     timings.update(prepared.parts)
     info = {"build_id": identifier, "built_at": built_at.isoformat(),
             "base": settings.base, "stats": stats, "timings": timings}
+    if settings.store_update_urls:
+        before_publish = _then(before_publish_remote(settings, progress), before_publish)
     try:
         path = publish(settings, loading.partial, info, before_publish)
     except LoadFailed as error:

@@ -84,8 +84,9 @@ class CutAwareStreamingResponse(StreamingResponse):
 class SparqlEndpoint:
     """``sparql``: queries (GET, POST), the service description and the query page."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, metrics: Any = None) -> None:
         self.settings = settings
+        self.metrics = metrics  # publisher.ops.metrics.Metrics, or None
         self.pool: QueryPool | None = None
 
     # -- lifecycle (the application's lifespan) ----------------------------------------
@@ -94,12 +95,16 @@ class SparqlEndpoint:
             settings = self.settings
             self.pool = QueryPool(
                 settings.sparql_workers, settings.sparql_workers,
-                isolate_network=not settings.service_allowlist,
+                # A remote store is reached over the network: workers keep it (SERVICE
+                # stays refused by the query check, and the engine's own setting).
+                isolate_network=not settings.service_allowlist and not settings.store_urls,
                 spares=settings.sparql_spare_workers,
                 slow_after_s=settings.sparql_slow_after_s,
                 memory_mb=settings.sparql_worker_memory_mb,
                 recycle_mb=settings.sparql_worker_recycle_mb,
                 client_heavy_limit=settings.sparql_client_heavy_queries,
+                on_restart=None if self.metrics is None
+                else lambda: self.metrics.worker_restarted("sparql"),
             )
             self.pool.start()
         return self.pool
@@ -150,9 +155,33 @@ class SparqlEndpoint:
         keep = tag is not None and scope["method"] == "GET"
         if tag is not None:
             cached = snapshot.sparql_answers.get(tag)
+            if self.metrics is not None:
+                self.metrics.cache_lookup("sparql", cached is not None)
             if cached is not None:
                 await self._complete(scope, send, [content_type, *headers], cached, tag, keep)
                 return
+        if self.metrics is None:
+            await self._run(snapshot, scope, receive, send, headers, query_request, info, fmt,
+                            tag, keep, content_type)
+            return
+        self.metrics.query_started()
+        outcome = "failed"
+        try:
+            await self._run(snapshot, scope, receive, send, headers, query_request, info, fmt,
+                            tag, keep, content_type)
+            outcome = "completed"
+        except HTTPProblem as problem:
+            outcome = _outcome(problem)
+            raise
+        finally:
+            self.metrics.query_finished(outcome)  # type: ignore[arg-type]
+
+    async def _run(self, snapshot: Snapshot, scope: Scope, receive: Receive, send: Send,
+                   headers: list[tuple[bytes, bytes]], query_request: QueryRequest,
+                   info: Any, fmt: Format, tag: str | None, keep: bool,
+                   content_type: tuple[bytes, bytes]) -> None:
+        """Run the query on a worker and answer with its outcome."""
+        settings = self.settings
         job = {"query": query_request.query, "store": snapshot.store.location,
                "format": fmt.name, "max_rows": settings.sparql_max_rows,
                "base_iri": settings.sparql_endpoint,
@@ -234,6 +263,17 @@ class SparqlEndpoint:
             assets=self.settings.base_path + "sparql/yasgui", yasgui_version=YASGUI_VERSION)
         return Answer.of(200, body, HTML.content_type, {"Vary": "Accept",
                                                         "Cache-Control": "no-cache"})
+
+
+def _outcome(problem: HTTPProblem) -> str:
+    """How a refused or failed query is counted (``publisher_sparql_queries_total``)."""
+    if problem.status == 422 and problem.message.startswith("result truncated"):
+        return "cut"
+    if problem.status == 503 and "timed out" in problem.message:
+        return "timed_out"
+    if problem.status in (502, 503) and "SPARQL store" in problem.message:
+        return "store_unavailable"
+    return "failed"
 
 
 class YasguiAsset:

@@ -64,6 +64,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pyoxigraph as ox
+
 from ..builds import StoreUnavailable
 from ..formats import ALL_FORMATS, Format
 from ..formats.results import (
@@ -82,8 +84,9 @@ from ..process import (
     release_free_memory,
     resident_mb,
 )
-from ..store import QueryDataset
-from ..store.embedded import EmbeddedStore
+from ..remote.client import StoreError
+from ..store import QueryDataset, Store
+from ..store.opening import open_store_at
 from .scheduling import FairQueue, LongQueries, Usage, fingerprint
 
 log = logging.getLogger(__name__)
@@ -181,7 +184,7 @@ def worker_main(sock: socket.socket, isolate_network: bool, memory_mb: int = 0,
     limited = limit_memory(memory_mb)
     _send(sock, READY, json.dumps({"pid": os.getpid(), "isolated": isolated,
                                    "memory_limited": limited}).encode())
-    stores: dict[str, EmbeddedStore] = {}
+    stores: dict[str, Store] = {}
     incoming = sock.makefile("rb", buffering=CHUNK_BYTES)
     out = FrameWriter(sock)
     while True:
@@ -241,25 +244,34 @@ def decode_job(payload: bytes) -> dict[str, Any]:
 Final = tuple[bytes, bytes]
 
 
-def _error(status: int, message: str) -> Final:
-    return ERROR, json.dumps({"status": status, "message": message}).encode()
+def _error(status: int, message: str, retry_after: int | None = None) -> Final:
+    error: dict[str, Any] = {"status": status, "message": message}
+    if retry_after is not None:
+        error["retry_after"] = retry_after
+    return ERROR, json.dumps(error).encode()
 
 
-def _open(stores: dict[str, EmbeddedStore], location: str) -> EmbeddedStore:
+def _store_error(error: StoreError) -> Final:
+    """A remote store's failure, with the status (and Retry-After) it calls for."""
+    retry = error.headers.get("Retry-After")
+    return _error(error.status, error.message, int(retry) if retry else None)
+
+
+def _open(stores: dict[str, Store], location: str) -> Store:
     store = stores.get(location)
     if store is None:
         stores.clear()  # a new build was swapped in: let the old one go
-        store = stores[location] = EmbeddedStore.open_read_only(location)
+        store = stores[location] = open_store_at(location)
     return store
 
 
-def _query(store: EmbeddedStore, job: dict[str, Any]) -> Any:
+def _query(store: Store, job: dict[str, Any]) -> Any:
     """The job's query over the dataset it asks for (see docs/sparql.md), with relative
     IRIs resolved against the endpoint's IRI."""
     return store.query(job["query"], QueryDataset.from_job(job), base_iri=job.get("base_iri"))
 
 
-def run_job(out: FrameWriter, job: dict[str, Any], stores: dict[str, EmbeddedStore]) -> Final:
+def run_job(out: FrameWriter, job: dict[str, Any], stores: dict[str, Store]) -> Final:
     """Run one job, writing its DATA frames; returns the final frame, not yet sent."""
     fmt: Format = _FORMATS_BY_NAME[job["format"]]
     try:
@@ -267,6 +279,8 @@ def run_job(out: FrameWriter, job: dict[str, Any], stores: dict[str, EmbeddedSto
         result = _query(store, job)
     except StoreUnavailable as error:
         return _error(503, str(error))
+    except StoreError as error:
+        return _store_error(error)
     except SyntaxError as error:
         return _error(400, f"SPARQL syntax error: {error}")
     except ValueError as error:
@@ -281,8 +295,15 @@ def run_job(out: FrameWriter, job: dict[str, Any], stores: dict[str, EmbeddedSto
     max_rows = int(job["max_rows"])
     sink = ChunkSink(lambda data: out.frame(DATA, data))
     try:
-        if kind == "solutions":
-            body = serialize_native(result, fmt, max_rows, NATIVE_HOLD_BYTES)
+        native = result if isinstance(result, ox.QuerySolutions) else getattr(
+            result, "native", None)  # a remote store's parsed answer, checked as it is read
+        if native is not None:
+            body = serialize_native(native, fmt, max_rows, NATIVE_HOLD_BYTES)
+            if native is not result:
+                if body is None:
+                    result.answer.close()  # too large to hold: dropped, run again below
+                else:
+                    result.finish()  # complete, or a StoreError (cut, timed out, gone)
             if body is not None:
                 for start in range(0, len(body), CHUNK_BYTES):
                     out.frame(DATA, body[start:start + CHUNK_BYTES])
@@ -290,6 +311,8 @@ def run_job(out: FrameWriter, job: dict[str, Any], stores: dict[str, EmbeddedSto
             # Maybe over the row cap, or large: again, row by row, cut exactly.
             result = _query(store, job)
         outcome = write_result(result, fmt, sink, max_rows)
+    except StoreError as error:
+        return _store_error(error)
     except OSError as error:
         return _error(500, f"store error: {error}")
     except (RuntimeError, ValueError, TypeError) as error:
@@ -455,8 +478,11 @@ class QueryPool:
 
     def __init__(self, size: int, slow_lane: int, *, isolate_network: bool,
                  spares: int = 0, memory_mb: int = 0, recycle_mb: int = 0,
-                 client_heavy_limit: int = 0, slow_after_s: float = SLOW_AFTER_S) -> None:
+                 client_heavy_limit: int = 0, slow_after_s: float = SLOW_AFTER_S,
+                 on_restart: Callable[[], None] | None = None) -> None:
         self.size = size
+        #: Called when a worker is killed or lost and another takes its place (metrics).
+        self.on_restart = on_restart
         self.slow_after_s = slow_after_s
         self.slow_lane = slow_lane
         self.spares = min(spares, slow_lane)
@@ -641,6 +667,8 @@ class QueryPool:
 
     def _discard(self, worker: Worker) -> None:
         """Kill a worker and reap it in the background."""
+        if self.on_restart is not None and not self._closed:
+            self.on_restart()
         worker.cancel_timers()
         worker.kill()
         self._workers.discard(worker)

@@ -96,3 +96,14 @@ class Store(Protocol):
     def statistics(self, ontology_iri: str) -> dict[str, Any]:
         """Triples in all, per graph (``""`` is the default graph), entities per class."""
         ...
+
+
+def describing(store: Store) -> Store:
+    """The store to follow one resource's statements in, blank nodes included.
+
+    The embedded store answers any quad pattern itself. A remote store cannot be asked
+    about a blank node by label, so it offers a reader that fetches what is around an IRI
+    in one answer and follows blank nodes locally (``for_description``).
+    """
+    offer = getattr(store, "for_description", None)
+    return offer() if offer is not None else store

@@ -40,7 +40,7 @@ import pyoxigraph as ox
 from ..process import OUT_OF_MEMORY_EXIT
 from ..settings import Settings
 from ..snapshot import Snapshot
-from ..store import Store
+from ..store import Store, describing
 from . import worker
 from .report import ValidationReport
 from .submission import Document, SubmissionError, SubmissionTooLarge, prescreen
@@ -181,11 +181,12 @@ class StoreContext:
         document (``event#participation-…``, ``membership#period``): the parts a source
         states with it, so a restatement of the same claim meets the same nodes."""
         found: list[ox.Triple] = []
+        store = describing(self.store)
         stack: list[ox.NamedNode | ox.BlankNode] = [node]
         seen: set[ox.NamedNode | ox.BlankNode] = {node}
         document = node.value.split("#", 1)[0]
         while stack:
-            for quad in self.store.quads(stack.pop(), None, None, None):
+            for quad in store.quads(stack.pop(), None, None, None):
                 found.append(ox.Triple(quad.subject, quad.predicate, quad.object))
                 part = isinstance(quad.object, ox.BlankNode) or (
                     isinstance(quad.object, ox.NamedNode) and "#" in quad.object.value

@@ -32,7 +32,10 @@ def test_serve_runs_the_one_application_with_access_log_by_default(monkeypatch, 
     assert seen["app"] == APP == "publisher.app:create_app" and seen["factory"] is True
     module, _, name = APP.partition(":")
     assert getattr(__import__(module, fromlist=[name]), name) is create_app  # what tests drive
-    assert seen["port"] == 8123 and seen["access_log"] is True
+    # uvicorn's own text log is off: the application writes JSON lines (publisher.ops),
+    # on by default, for every worker through the exported settings.
+    assert seen["port"] == 8123 and seen["access_log"] is False
+    assert Settings().access_log is True
 
 
 def test_serve_bounds_connections(monkeypatch, built):
@@ -43,9 +46,10 @@ def test_serve_bounds_connections(monkeypatch, built):
 
 
 def test_no_access_log_flag_and_environment(monkeypatch, built):
-    assert _serve(monkeypatch, built, "--no-access-log")["access_log"] is False
-    assert _serve(monkeypatch, built, env={"PUBLISHER_ACCESS_LOG": "false"})[
-        "access_log"] is False
+    _serve(monkeypatch, built, "--no-access-log")
+    assert Settings().access_log is False  # what each worker's application reads
+    _serve(monkeypatch, built, env={"PUBLISHER_ACCESS_LOG": "false"})
+    assert Settings().access_log is False
 
 
 def test_serve_without_a_built_store_exits_2(monkeypatch, tmp_path, capsys):

@@ -42,7 +42,10 @@ def test_a_query_over_the_memory_limit_is_stopped_with_422_and_its_worker_replac
         assert answer.status_code == 422, answer.text
         assert "needed more memory than this endpoint allows one query (512 MiB)" \
             in answer.text
-        assert max(peaks.values()) <= limit + FILE_BACKED_MIB, peaks
+        # The pool's workers only: in a whole-suite run this process has other children
+        # (stores and servers of session fixtures) whose memory is not this query's.
+        workers = {pid: peak for pid, peak in peaks.items() if pid in before}
+        assert workers and max(workers.values()) <= limit + FILE_BACKED_MIB, peaks
         # Only the worker that ran it was replaced, and the endpoint answers.
         died = {pid for pid in before if not alive(pid)}
         assert len(died) == 1

@@ -37,12 +37,12 @@ def flat_collection(size: int) -> bytes:
 @pytest.mark.parametrize("bomb", [nested_collections, flat_collection])
 def test_a_collection_bomb_is_stopped_by_the_triple_limit(client, bomb):
     body = bomb(4_800_000)
-    with child_peaks() as peaks:
+    with child_peaks(only_new=True) as peaks:
         response = client.post("/validate", content=body, headers=TURTLE)
     assert response.status_code == 413, response.text[:500]
     assert "holds more than 100,000 triples" in response.text
     assert "split it" in response.text
-    assert max(peaks.values()) <= 640 + FILE_BACKED_MIB, peaks  # far below, in fact
+    assert max(peaks.values(), default=0.0) <= 640 + FILE_BACKED_MIB, peaks  # far below, in fact
     assert no_validation_children()
 
 
@@ -51,13 +51,13 @@ def test_a_submission_over_the_worker_memory_limit_gets_422(client_with):
     limit = 256
     client = client_with(validate_max_triples=100_000_000, validate_worker_memory_mb=limit,
                          validate_timeout_s=300.0)
-    with child_peaks() as peaks:
+    with child_peaks(only_new=True) as peaks:
         response = client.post("/validate", content=flat_collection(2_000_000),
                                headers=TURTLE)
     assert response.status_code == 422, response.text[:500]
     assert f"needed more memory than this service allows one validation ({limit} MiB" \
         in response.text
-    assert max(peaks.values()) <= limit + FILE_BACKED_MIB, peaks
+    assert max(peaks.values(), default=0.0) <= limit + FILE_BACKED_MIB, peaks
     assert no_validation_children()
     # The next submission gets a fresh worker and its report.
     fine = client.post("/validate", content=example("meeting-conforming.ttl"),
