@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from ..formats import DOCUMENT_FORMATS, Format
 from ..namespaces import STANDARD, compact
+from ..pages.dates import time_html
 from .views import (
     HEADER_PREDICATES,
     LEAD_PREDICATES,
@@ -46,6 +47,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["script_json"] = script_json
+    env.globals["when"] = time_html
     return env
 
 
