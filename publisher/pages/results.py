@@ -60,9 +60,9 @@ def _cell(value: Mapping | None, labels: Mapping[str, str], base: str) -> Cell:
     if kind == "uri":
         short = compact(text, base)
         label = labels.get(text)
-        return Cell("iri", label or (short if short != text else text), text,
-                    short if label or short != text else None,
-                    internal=text.startswith(base))
+        if label:  # the label, with the IRI's short form beside it
+            return Cell("iri", label, text, short, internal=text.startswith(base))
+        return Cell("iri", short, text, None, internal=text.startswith(base))
     if kind == "bnode":
         return Cell("bnode", f"_:{text}")
     datatype = value.get("datatype")
