@@ -58,17 +58,18 @@ class When:
         return (*self.first.sort_key, last.last_day)
 
 
-#: What may stand in a cell: a link, words, a date.
-Part = Link | Text | When
-
-
 @dataclass(frozen=True)
 class Quote:
     """Evidence: the passage of a source that states a fact, word for word."""
 
+    part: ClassVar[str] = "quote"
     exact: str
     prefix: str | None = None
     suffix: str | None = None
+
+
+#: What may stand in a cell: a link, words, a date, a source's own words.
+Part = Link | Text | When | Quote
 
 
 @dataclass
@@ -159,3 +160,5 @@ class Page:
     references: list[Reference] = field(default_factory=list)
     #: The template of the page's kind (``person.html`` …); ``page.html`` is generic.
     template: str = "page.html"
+    #: The kind of page (``person``, ``event`` …): a CSS hook, and what tests look for.
+    kind: str = "thing"

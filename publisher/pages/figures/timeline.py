@@ -36,6 +36,8 @@ STYLE = """
 svg.timeline { font-family: system-ui, "DejaVu Sans", sans-serif; font-size: 12.5px; }
 svg.timeline .axis line { stroke: #c5cbd6; }
 svg.timeline .axis text { fill: #4a5264; font-size: 11px; }
+svg.timeline .axis .break { stroke: #4a5264; fill: none; stroke-width: 1.5; }
+svg.timeline .gap { fill: #ffffff; }
 svg.timeline .group { fill: #eef3fa; stroke: #c9d8ec; }
 svg.timeline .label { fill: #1d2433; }
 svg.timeline .connector { stroke: #8a94a6; fill: none; }
@@ -109,33 +111,38 @@ def rows(events: Sequence[TimelineEvent]) -> list[tuple[TimelineEvent, int]]:
     return ordered
 
 
+#: Quiet time longer than this between events is cut out of the axis (with a mark).
+GAP_DAYS = 45
+BREAK = 26.0
+
+
 @dataclass(frozen=True)
-class Scale:
+class Segment:
     start: date
     end: date
-
-    @classmethod
-    def around(cls, events: Sequence[TimelineEvent]) -> Scale:
-        first = min(e.first.first_day for e in events)
-        last = max(e.last.last_day for e in events) + timedelta(days=1)
-        pad = max((last - first).days // 25, 3)
-        first, last = first - timedelta(days=pad), last + timedelta(days=pad)
-        if (last - first).days < 45:  # a single week still gets a readable month axis
-            middle = first + (last - first) / 2
-            first, last = middle - timedelta(days=23), middle + timedelta(days=23)
-        return cls(first, last)
+    x0: float
+    x1: float
 
     def x(self, day: date) -> float:
         share = (day - self.start).days / max((self.end - self.start).days, 1)
-        return PLOT_LEFT + share * (PLOT_RIGHT - PLOT_LEFT)
+        return self.x0 + share * (self.x1 - self.x0)
 
     def ticks(self) -> list[tuple[date, str]]:
-        """Month starts for spans up to two years (labelled sparsely), else years."""
-        span_days = (self.end - self.start).days
-        if span_days > 2 * 366:
+        """Weeks for a few weeks, month starts up to two years, else years; the first
+        tick of a segment names its year."""
+        span = (self.end - self.start).days
+        if span > 2 * 366:
             return [(date(y, 1, 1), str(y)) for y in range(self.start.year + 1,
                                                            self.end.year + 1)]
-        every = 1 if span_days <= 200 else 3 if span_days <= 500 else 6
+        if span <= 62:
+            ticks, day = [], self.start + timedelta(days=(7 - self.start.weekday()) % 7)
+            while day < self.end:
+                first = not ticks
+                ticks.append((day, f"{day.day} {MONTH_ABBR[day.month - 1]}"
+                              + (f" {day.year}" if first else "")))
+                day += timedelta(days=7)
+            return ticks
+        every = 1 if span <= 200 else 3 if span <= 500 else 6
         ticks = []
         year, month = self.start.year, self.start.month
         while True:
@@ -150,15 +157,77 @@ class Scale:
                 ticks.append((day, label))
 
 
-def _axis(scale: Scale, height: float) -> Markup:
-    parts = []
-    for day, label in scale.ticks():
-        x = scale.x(day)
-        parts.append(element("line", {"x1": x, "x2": x, "y1": AXIS_HEIGHT - 8.0,
-                                      "y2": height}))
-        if x + 3 + text_width(label, 11.0) <= WIDTH:
-            parts.append(element("text", {"x": x + 3, "y": AXIS_HEIGHT - 12.0}, label))
-    return element("g", {"class": "axis", "aria-hidden": "true"}, *parts)
+@dataclass(frozen=True)
+class Scale:
+    """Time to x: one segment per cluster of events, the quiet time between clusters
+    cut out and marked, so that a week of meetings a year after another week is still
+    readable; within a segment time is linear, so widths stay honest."""
+
+    segments: tuple[Segment, ...]
+
+    @classmethod
+    def around(cls, events: Sequence[TimelineEvent]) -> Scale:
+        spans = sorted((e.first.first_day, e.last.last_day + timedelta(days=1))
+                       for e in events)
+        clusters: list[list[date]] = []
+        for first, last in spans:
+            if clusters and first <= clusters[-1][1] + timedelta(days=GAP_DAYS):
+                clusters[-1][1] = max(clusters[-1][1], last)
+            else:
+                clusters.append([first, last])
+        padded = []
+        for first, last in clusters:
+            pad = timedelta(days=max((last - first).days // 20, 3))
+            first, last = first - pad, last + pad
+            if (last - first).days < 21:  # a day or two still gets a readable stretch
+                middle = first + (last - first) / 2
+                first, last = middle - timedelta(days=10), middle + timedelta(days=11)
+            padded.append((first, last))
+        weights = [max((last - first).days, 21) ** 0.75 for first, last in padded]
+        room = PLOT_RIGHT - PLOT_LEFT - BREAK * (len(padded) - 1)
+        x, segments = PLOT_LEFT, []
+        for (first, last), weight in zip(padded, weights, strict=True):
+            width = room * weight / sum(weights)
+            segments.append(Segment(first, last, x, x + width))
+            x += width + BREAK
+        return cls(tuple(segments))
+
+    def x(self, day: date) -> float:
+        for segment in self.segments:
+            if day <= segment.end:
+                return segment.x(max(day, segment.start))
+        return self.segments[-1].x1
+
+    @property
+    def broken(self) -> bool:
+        return len(self.segments) > 1
+
+
+def _axis(scale: Scale, height: float) -> tuple[Markup, Markup]:
+    """The ticks and their labels; and the cuts between stretches (drawn over the
+    bands of summits, so that a cut shows all the way down)."""
+    parts, cuts = [], []
+    for segment in scale.segments:
+        last_end = -1.0
+        for day, label in segment.ticks():
+            x = segment.x(day)
+            parts.append(element("line", {"x1": x, "x2": x, "y1": AXIS_HEIGHT - 8.0,
+                                          "y2": height}))
+            width = text_width(label, 11.0)
+            if x + 3 > last_end and x + 3 + width <= min(segment.x1 + BREAK - 4, WIDTH):
+                parts.append(element("text", {"x": x + 3, "y": AXIS_HEIGHT - 12.0}, label))
+                last_end = x + 3 + width + 4
+    for left, right in zip(scale.segments, scale.segments[1:], strict=False):
+        middle = (left.x1 + right.x0) / 2
+        cuts.append(element("rect", {"class": "gap", "x": middle - 4, "y": AXIS_HEIGHT - 8.0,
+                                     "width": 8.0, "height": height - AXIS_HEIGHT + 8}))
+        cuts.append(element("path", {
+            "class": "break", "d": f"M{middle - 5:.1f} {AXIS_HEIGHT - 2:.1f}"
+                                   f"l5 -6 l5 6 M{middle - 5:.1f} {AXIS_HEIGHT + 4:.1f}"
+                                   f"l5 -6 l5 6"}))
+    return (element("g", {"class": "axis", "aria-hidden": "true"}, *parts),
+            element("g", {"class": "axis cuts", "aria-hidden": "true"}, *cuts) if cuts else
+            Markup(""))
 
 
 def _legend(y: float) -> Markup:
@@ -175,7 +244,7 @@ def _legend(y: float) -> Markup:
     return element("g", {"class": "legend", "aria-hidden": "true"}, *parts)
 
 
-def _description(ordered: list[tuple[TimelineEvent, int]]) -> str:
+def _description(ordered: list[tuple[TimelineEvent, int]], scale: Scale) -> str:
     events = [event for event, _ in ordered]
     first = min(events, key=lambda e: e.first.sort_key).first
     last = max(events, key=lambda e: e.last.last_day).last
@@ -184,6 +253,9 @@ def _description(ordered: list[tuple[TimelineEvent, int]]) -> str:
             f"to {last.text}")
     if nested:
         text += f"; {nested} of them held on the sidelines of another event shown"
+    if scale.broken:
+        text += (f". The time axis is cut in {len(scale.segments)} stretches, leaving out the "
+                 "quiet time between them")
     return text + ". The same events are listed as text beside this picture."
 
 
@@ -229,16 +301,18 @@ def timeline_svg(events: Sequence[TimelineEvent], heading: str,
             "data-iri": event.iri, "x": x0 - (width - (x1 - x0)) / 2, "y": top + (ROW - BAR) / 2,
             "width": width, "height": BAR, "rx": 2.0},
             title(f"{event.label}, {event.when}")))
+    axis, cuts = _axis(scale, plot_bottom)
     body = [
-        _axis(scale, plot_bottom),
+        axis,
         element("g", {"class": "groups"}, *groups) if groups else "",
+        cuts,
         element("g", {"class": "connectors", "aria-hidden": "true"}, *connectors)
         if connectors else "",
         element("g", {"class": "labels"}, *labels),
         element("g", {"class": "marks"}, *marks),
         _legend(plot_bottom + 8),
     ]
-    return figure("timeline", figure_id, WIDTH, height, heading, _description(ordered),
+    return figure("timeline", figure_id, WIDTH, height, heading, _description(ordered, scale),
                   STYLE, body)
 
 
