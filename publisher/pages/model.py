@@ -112,6 +112,31 @@ class Section:
     #: Shown beside the heading; by default the number of rows (children included).
     count: int | None = None
 
+    def without_empty_columns(self) -> Section:
+        """The same section without the columns no row fills (a "Role" column where no
+        participant had a role); the first column always stays."""
+        if self.layout != "table" or not self.rows:
+            return self
+
+        def every(rows: list[Row]) -> list[Row]:
+            return [r for row in rows for r in (row, *every(row.children))]
+
+        rows = every(self.rows)
+        width = len(self.columns) or max(len(r.cells) for r in rows)
+        keep = [0] + [i for i in range(1, width)
+                      if any(i < len(r.cells) and r.cells[i] for r in rows)]
+        if len(keep) == width:
+            return self
+
+        def trim(row: Row) -> Row:
+            return Row([row.cells[i] if i < len(row.cells) else [] for i in keep],
+                       row.references, [trim(child) for child in row.children], row.tag)
+
+        columns = [self.columns[i] for i in keep] if self.columns else ()
+        return Section(self.id, self.heading, [trim(r) for r in self.rows], columns,
+                       self.layout, self.intro, self.count if self.count is not None
+                       else self.shown_count)
+
     @property
     def shown_count(self) -> int:
         if self.count is not None:

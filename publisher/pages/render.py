@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ..linked_data.html import Alternate, SiteContext, render
 from .model import Page
@@ -10,4 +11,5 @@ from .model import Page
 
 def render_page(page: Page, site: SiteContext, alternates: Sequence[Alternate] = (),
                 jsonld: bytes | None = None) -> bytes:
+    page = replace(page, sections=[s.without_empty_columns() for s in page.sections])
     return render(page.template, site, page=page, alternates=list(alternates), jsonld=jsonld)

@@ -50,3 +50,15 @@ def test_bookkeeping_is_collapsed_and_figures_are_inline_svg() -> None:
     assert page.count("<svg ") == 3
     for svg in re.findall(r"<svg .*?</svg>", page, re.S):
         ElementTree.fromstring(svg)  # well-formed XML inside HTML
+
+
+def test_columns_no_row_fills_are_left_out() -> None:
+    page = person_page()
+    meetings = next(s for s in page.sections if s.id == "meetings")
+    for row in meetings.rows:
+        for r in (row, *row.children):
+            r.cells[2] = []  # nobody in the "With" column
+    html = render_page(page, SITE, ALTERNATES).decode()
+    headers = re.findall(r'<th scope="col">([^<]*)</th>', html)
+    assert "With" not in headers and "Where" in headers
+    assert 'data-label="With"' not in html

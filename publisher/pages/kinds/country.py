@@ -12,7 +12,7 @@ from .figures import figures_for
 from .generic import incoming
 from .organisation import memberships_of, partnerships_of
 
-SHOWN = ("represents", "participant", "hostedBy", "postIn", "partner", "nationality",
+SHOWN = ("agent", "represents", "participant", "hostedBy", "postIn", "partner", "nationality",
          "locatedIn")
 
 

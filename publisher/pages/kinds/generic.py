@@ -19,7 +19,8 @@ OWL = "http://www.w3.org/2002/07/owl#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 DATE_TYPES = {XSD + "date", XSD + "gYearMonth", XSD + "gYear"}
 #: Shown in the header (title, kinds, lead) or in "about this record", not as facts.
-HEADER = {RDF_TYPE, RDFS + "label", SKOS + "prefLabel", RDFS + "comment", SKOS + "definition"}
+HEADER = {RDF_TYPE, RDFS + "label", SKOS + "prefLabel", RDFS + "comment", SKOS + "definition",
+          "http://purl.org/dc/terms/source"}  # the source: in every row's references
 #: Identifiers elsewhere: the page's identifiers section (issue 15 designs it).
 IDENTIFIERS = {OWL + "sameAs", SKOS + "exactMatch", SKOS + "closeMatch"}
 #: Bookkeeping: how a value was established, rather than a fact about the world.

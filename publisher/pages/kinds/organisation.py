@@ -11,7 +11,7 @@ from .common import Context, event_rows, events, interval, iri_ref, span_cell, w
 from .figures import figures_for
 from .generic import incoming
 
-SHOWN = ("participant", "hostedBy", "inSeries", "partner", "represents", "mentions")
+SHOWN = ("agent", "participant", "hostedBy", "inSeries", "partner", "represents", "mentions")
 
 
 def build(ctx: Context, iri: str, page: Page) -> Page:

@@ -35,17 +35,27 @@ def build(ctx: Context, iri: str, page: Page) -> Page:
     found = events(ctx, taken)
     page.figures = figures_for(ctx, list(found.values()), iri, page.title, page.doc_iri)
 
+    capacities = {e.iri: next((tuple(p.capacity) for p in e.participants if p.agent == iri),
+                              ()) for e in found.values()}
+    usual = {c for c in capacities.values()}
+    same = usual.pop() if len(usual) == 1 else None
+
     def cells(event) -> list[list]:
-        mine = next((p for p in event.participants if p.agent == iri), None)
         others = [ctx.link(p.agent) for p in event.participants if p.agent != iri]
-        return [when_cell(event), [ctx.link(event.iri, "event")], others,
-                [ctx.link(place, "place") for place in event.places],
-                [ctx.link(c, "post") for c in (mine.capacity if mine else [])]]
+        row = [when_cell(event), [ctx.link(event.iri, "event")], others,
+               [ctx.link(place, "place") for place in event.places]]
+        if same is None:
+            row.append([ctx.link(c, "post") for c in capacities[event.iri]])
+        return row
 
     if found:
+        intro = None
+        if same:
+            intro = "In each of them as " + ", ".join(ctx.label(c) for c in same) + "."
         page.sections.append(Section(
             "events", "Meetings and other events", event_rows(ctx, found, cells),
-            columns=("Date", "Event", "With", "Where", "As")))
+            columns=("Date", "Event", "With", "Where") + (("As",) if same is None else ()),
+            intro=intro))
     statements(ctx, iri, page)
     met = Counter(p.agent for e in found.values() for p in e.participants if p.agent != iri)
     if met:
