@@ -93,6 +93,8 @@ class Row:
     children: list[Row] = field(default_factory=list)
     #: A word for CSS (``current`` for a post held now, ``side`` for a side meeting …).
     tag: str | None = None
+    #: The row's ``id``, for links to one term (``ontology#Meeting``).
+    anchor: str | None = None
 
 
 @dataclass
@@ -130,7 +132,8 @@ class Section:
 
         def trim(row: Row) -> Row:
             return Row([row.cells[i] if i < len(row.cells) else [] for i in keep],
-                       row.references, [trim(child) for child in row.children], row.tag)
+                       row.references, [trim(child) for child in row.children], row.tag,
+                       row.anchor)
 
         columns = [self.columns[i] for i in keep] if self.columns else ()
         return Section(self.id, self.heading, [trim(r) for r in self.rows], columns,
