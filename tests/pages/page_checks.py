@@ -35,6 +35,7 @@ class _Reader(HTMLParser):
         self.in_heading = False
         self.row: list | None = None
         self.in_rows_table = 0
+        self.in_first_cell = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
@@ -49,7 +50,9 @@ class _Reader(HTMLParser):
         if tag == "tr" and self.in_rows_table:
             depth = next((int(c.split("-")[1]) for c in classes if c.startswith("depth-")), 0)
             self.row = [depth, None]
-        if tag == "time" and self.row is not None and self.row[1] is None:
+        if tag == "th" and self.row is not None and attributes.get("scope") == "row":
+            self.in_first_cell = True  # the date column: the only date a row is sorted by
+        if tag == "time" and self.in_first_cell and self.row[1] is None:
             self.row[1] = attributes.get("datetime")
 
     def handle_endtag(self, tag: str) -> None:
@@ -57,6 +60,8 @@ class _Reader(HTMLParser):
             self.labels.append(" ".join("".join(self.label_text.pop()).split()))
         if tag == "h2":
             self.in_heading = False
+        if tag == "th":
+            self.in_first_cell = False
         if tag == "tr" and self.row is not None:
             if self.row[1] is not None or self.row[0] or self.tables[-1].rows:
                 self.tables[-1].rows.append((self.row[0], self.row[1]))

@@ -216,3 +216,16 @@ def test_basemap_is_packaged_with_its_source_and_every_country() -> None:
 ])
 def test_headings_are_escaped(draw) -> None:
     assert "A &lt;b&gt;heading&lt;/b&gt;" in str(draw())
+
+
+def test_separate_groups_sit_side_by_side_not_squeezed() -> None:
+    pairs = [NetworkNode(f"p:{n}", n) for n in ("a", "b", "c", "x", "y")]
+    met = [NetworkEdge("p:a", "p:b", "e:1", "ab", "2024-01-01"),
+           NetworkEdge("p:b", "p:c", "e:2", "bc", "2024-01-02"),
+           NetworkEdge("p:x", "p:y", "e:3", "xy", "2024-01-03")]
+    root = parse(str(network_svg(pairs, met, "two groups")))
+    x = {g.get("data-iri"): float(g.find(f"{SVG}circle").get("cx"))
+         for g in root.iter(f"{SVG}g") if g.get("data-iri")}
+    big, small = [x[k] for k in ("p:a", "p:b", "p:c")], [x["p:x"], x["p:y"]]
+    assert max(big) < min(small) or max(small) < min(big)
+    assert max(big) - min(big) > 100  # the larger group keeps room to spread

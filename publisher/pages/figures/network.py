@@ -89,6 +89,20 @@ def layout(nodes: Sequence[NetworkNode], edges: Sequence[NetworkEdge],
             graph[edge.source][edge.target]["weight"] += 1
         else:
             graph.add_edge(edge.source, edge.target, weight=1)
+    components = sorted((sorted(c) for c in nx.connected_components(graph)),
+                        key=lambda c: (-len(c), c[0]))
+    if len(components) > 1:  # side by side, each as wide as its size warrants
+        widths = [len(c) ** 0.5 for c in components]
+        placed: dict[str, tuple[float, float]] = {}
+        left = 0.0
+        for component, width in zip(components, widths, strict=True):
+            share = width / sum(widths)
+            inner = layout([n for n in nodes if n.iri in component],
+                           [e for e in edges if e.source in component], focus)
+            for iri, (x, y) in inner.items():
+                placed[iri] = (left + share * (0.1 + 0.8 * x), y)
+            left += share
+        return placed
     if len(graph) == 1:
         return {next(iter(graph)): (0.5, 0.5)}
     fixed = [focus] if focus in graph else None
