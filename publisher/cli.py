@@ -56,6 +56,18 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def proxy_options(settings: Settings) -> dict[str, object]:
+    """uvicorn's handling of ``X-Forwarded-For``, from ``PUBLISHER_TRUSTED_PROXIES``.
+
+    uvicorn would otherwise trust it from 127.0.0.1 by default, so any local process
+    could pick the client address that per-client limits count. With trusted proxies
+    set, the client is the address the nearest untrusted hop reports.
+    """
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(settings.trusted_proxies)}
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -78,7 +90,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"serving {settings.base} on http://{settings.host}:{settings.port}/")
     uvicorn.run("publisher.app:serving_app", factory=True, host=settings.host,
                 port=settings.port, workers=settings.workers, log_level="info",
-                access_log=settings.access_log)
+                access_log=settings.access_log, **proxy_options(settings))
     return EXIT_OK
 
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import resource
 import signal
+
+#: How a worker that hit its memory limit ends: Rust's allocator (pyoxigraph, RocksDB
+#: through it) aborts when an allocation fails, and CPython's fatal errors abort too.
+#: Python code that runs out raises MemoryError instead, which workers report themselves.
+OUT_OF_MEMORY_EXIT = -signal.SIGABRT
 
 
 def die_with_parent() -> None:
@@ -15,3 +21,53 @@ def die_with_parent() -> None:
     """
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+
+
+def limit_memory(megabytes: int) -> bool:
+    """Cap this process's memory at ``megabytes`` MiB (0: no cap); True when it is set.
+
+    The cap is RLIMIT_DATA, not RLIMIT_AS: since Linux 4.7 it counts every private
+    writable mapping (heap, malloc arenas as they are used, anonymous mmaps, thread
+    stacks), i.e. the memory a query or a validation can actually fill, and not the
+    address space that is only reserved (each malloc arena reserves 64 MiB up front) or
+    mapped read-only from files (RocksDB's SST files, shared libraries). An idle query
+    worker with the store open has ~425 MiB of address space but ~125 MiB of data, so
+    RLIMIT_AS would have to be set far above what a query may use to let the store open
+    at all. An allocation past the cap fails: Rust aborts the process (SIGABRT, see
+    :data:`OUT_OF_MEMORY_EXIT`), Python raises MemoryError.
+    """
+    if megabytes <= 0:
+        return False
+    limit = megabytes * 1024 * 1024
+    try:
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def resident_mb() -> float:
+    """This process's resident memory now, in MiB (/proc; 0 where there is none)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return pages * resource.getpagesize() / (1024 * 1024)
+
+
+def peak_resident_mb() -> float:
+    """The most this process has ever held resident, in MiB (one getrusage call)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def release_free_memory() -> None:
+    """Give memory freed by the allocator back to the system (glibc ``malloc_trim``).
+
+    After a query that built a 3.6 GiB hash table and freed it, the worker still holds
+    3.6 GiB resident: glibc keeps freed blocks in its arenas. ``malloc_trim(0)`` returns
+    them (measured: 3,658 MiB to 28 MiB in 0.05-0.2 s), so most workers that went big
+    once need no replacing.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)

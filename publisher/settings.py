@@ -16,6 +16,10 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+#: Below this a worker cannot even start: it inherits the forkserver's memory (~50 MiB)
+#: and opening the store takes ~75 MiB more.
+MIN_WORKER_MEMORY_MB = 192
+
 
 class Settings(BaseSettings):
     """Deployment configuration; see the README's "Configuration" table."""
@@ -39,6 +43,12 @@ class Settings(BaseSettings):
     access_log: bool = Field(
         True, description="uvicorn's per-request log line; about a third of the web "
         "process's time under load (bench/), so off behind a proxy that logs already.")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks of reverse proxies whose X-Forwarded-For names "
+        "the client (per-client limits count that client); empty: the TCP peer is the "
+        "client and forwarded headers are ignored.",
+    )
 
     sparql_timeout_s: float = Field(10.0, gt=0, description="Wall-clock budget of one query.")
     sparql_max_rows: int = Field(
@@ -50,6 +60,19 @@ class Settings(BaseSettings):
         "when a query turns long (no process start while it runs).",
     )
     sparql_max_body_bytes: int = Field(1_000_000, ge=1024)
+    sparql_worker_memory_mb: int = Field(
+        512, ge=0, description="Memory one query worker may use (RLIMIT_DATA, MiB); a "
+        "query needing more is stopped with 422. 0: no limit. Four busy workers (two "
+        "cheap, two heavy) at 512 MiB fit a 4 GB host beside the validation workers.",
+    )
+    sparql_worker_recycle_mb: int = Field(
+        256, ge=0, description="A query worker still holding more than this resident "
+        "after a query (once freed memory is given back) is replaced. 0: never.",
+    )
+    sparql_client_heavy_queries: int = Field(
+        1, ge=0, description="Heavy queries (running past the cheap lane's 0.5 s) one "
+        "client may have running or waiting at once; one more gets 429. 0: no cap.",
+    )
     sparql_cache_bytes: int = Field(
         64 * 1024 * 1024, ge=0,
         description="Memory for complete answers of repeated queries, per build; 0 disables.",
@@ -71,6 +94,15 @@ class Settings(BaseSettings):
 
     validate_max_body_bytes: int = Field(5_000_000, ge=1024)
     validate_timeout_s: float = Field(30.0, gt=0)
+    validate_max_triples: int = Field(
+        100_000, ge=1, description="Triples a submission may hold; counted while parsing, "
+        "so a few bytes of Turtle that expand to millions of triples stop early (413).",
+    )
+    validate_worker_memory_mb: int = Field(
+        640, ge=0, description="Memory one validation worker may use (RLIMIT_DATA, MiB); "
+        "a submission needing more gets 422. 0: no limit. A 40,000-triple submission "
+        "peaks at ~200 MiB; two validations at once fit a 4 GB host beside the queries.",
+    )
 
     @field_validator("base")
     @classmethod
@@ -79,7 +111,16 @@ class Settings(BaseSettings):
             raise ValueError(f"base must be an absolute http(s) IRI, got {value!r}")
         return value if value.endswith("/") else value + "/"
 
-    @field_validator("service_allowlist", mode="before")
+    @field_validator("sparql_worker_memory_mb", "validate_worker_memory_mb")
+    @classmethod
+    def _memory_limit_leaves_room_to_start(cls, value: int) -> int:
+        if 0 < value < MIN_WORKER_MEMORY_MB:
+            raise ValueError(f"a worker needs at least {MIN_WORKER_MEMORY_MB} MiB to start "
+                             f"(it inherits ~50 MiB and the open store takes ~75 more); "
+                             f"got {value}, use 0 for no limit")
+        return value
+
+    @field_validator("service_allowlist", "trusted_proxies", mode="before")
     @classmethod
     def _split_allowlist(cls, value: Any) -> Any:
         if isinstance(value, str):

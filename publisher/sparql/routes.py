@@ -49,7 +49,17 @@ from .protocol import (
     read_query_request,
 )
 from .results import cut_marker
-from .workers import Complete, Failure, PoolBusy, PoolClosed, QueryPool, collect, stream_rest
+from .scheduling import client_key
+from .workers import (
+    ClientLimited,
+    Complete,
+    Failure,
+    PoolBusy,
+    PoolClosed,
+    QueryPool,
+    collect,
+    stream_rest,
+)
 
 ALLOW = "GET, HEAD, POST, OPTIONS"
 YASGUI_VERSION = "4.6.2"
@@ -136,10 +146,14 @@ class Endpoint:
 
     def ensure_pool(self) -> QueryPool:
         if self.pool is None:
+            settings = self.settings
             self.pool = QueryPool(
-                self.settings.sparql_workers, self.settings.sparql_workers,
-                isolate_network=not self.settings.service_allowlist,
-                spares=self.settings.sparql_spare_workers,
+                settings.sparql_workers, settings.sparql_workers,
+                isolate_network=not settings.service_allowlist,
+                spares=settings.sparql_spare_workers,
+                memory_mb=settings.sparql_worker_memory_mb,
+                recycle_mb=settings.sparql_worker_recycle_mb,
+                client_heavy_limit=settings.sparql_client_heavy_queries,
             )
             self.pool.start()
         return self.pool
@@ -237,7 +251,10 @@ class Endpoint:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + settings.sparql_timeout_s
         try:
-            execution = await self.ensure_pool().execute(job, deadline)
+            execution = await self.ensure_pool().execute(job, deadline, client_key(scope))
+        except ClientLimited as error:
+            await send_text(send, 429, str(error), {"Retry-After": str(error.retry_after)})
+            return
         except PoolBusy as error:
             await send_text(send, 503, f"{error}: too many long queries are running; "
                                        f"retry later", {"Retry-After": "5"})
@@ -248,7 +265,9 @@ class Endpoint:
         outcome = await collect(execution, timeout_s=settings.sparql_timeout_s,
                                 max_rows=settings.sparql_max_rows)
         if isinstance(outcome, Failure):
-            await send_text(send, outcome.status, outcome.message)
+            retry = {} if outcome.retry_after is None else {
+                "Retry-After": str(outcome.retry_after)}
+            await send_text(send, outcome.status, outcome.message, retry)
             return
         if isinstance(outcome, Complete):
             if tag is not None:

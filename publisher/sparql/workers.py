@@ -6,14 +6,27 @@ a job over a socket pair and reads the serialized result back in framed chunks, 
 keeps memory flat (a worker blocks while the client is slow to read). At the deadline
 the worker is SIGKILLed, which stops its CPU work at once, and a fresh worker replaces it.
 
-Two lanes keep cheap queries prompt while expensive ones run: ``size`` workers form the
-fast lane. A query still running after ``SLOW_AFTER_S`` moves its worker to the slow lane
-(at most ``slow_lane`` of them) and a replacement joins the fast lane, so the next cheap
-query does not wait behind it. The replacement is a ``spares`` worker started beforehand
-and kept idle on standby: the handover costs no process start, the process tree does not
-grow while a long query streams, and when the slow worker is done it becomes the standby
-(its store cache warm) instead of being retired. Workers run with a lower CPU priority
-than the web process, so the HTTP side stays responsive while they burn cores.
+**Memory.** Each worker runs under a memory cap (``memory_mb``, RLIMIT_DATA, see
+:func:`publisher.process.limit_memory`): a query that needs more makes its worker's
+allocation fail, the worker dies (Rust aborts) or reports MemoryError, the client gets
+``422`` saying the query needed too much memory, and a fresh worker replaces that one.
+A worker that still holds more than ``recycle_mb`` resident after a job (after giving
+freed memory back to the system) says so with a RETIRE frame and is replaced too, so a
+worker never sits idle on gigabytes a past query left behind.
+
+**Lanes.** ``size`` workers form the cheap lane, where every query starts. A query still
+running after ``SLOW_AFTER_S`` is heavy: its worker moves to the heavy lane (at most
+``slow_lane`` workers) and a ``spares`` worker kept idle on standby takes its cheap place
+at once (no process start, and the process tree does not grow while a long query
+streams; when the heavy query is done its worker becomes the standby, its store cache
+warm). A heavy query never holds a cheap place for longer than ``SLOW_AFTER_S``: if the
+heavy lane is full it is stopped and queued for the heavy lane, where it starts over
+(if its answer already started streaming, it is ended with an in-band error instead). A
+query seen turning heavy goes to the heavy lane directly next time (:class:`.scheduling.
+LongQueries`). Each client may have ``client_heavy_limit`` heavy queries running or
+waiting; one more is refused (:class:`ClientLimited`, 429 with ``Retry-After``). Waiting
+queries are served least busy client first (:class:`.scheduling.FairQueue`). Workers run
+with a lower CPU priority than the web process, so the HTTP side stays responsive.
 
 Workers start from a ``forkserver`` that has pyoxigraph preloaded, so a replacement is
 ready in milliseconds. When no SERVICE endpoint is allowed, each worker also drops into an
@@ -23,10 +36,12 @@ gate (:mod:`.analysis`) could not open a connection.
 Frame format on the socket: one kind byte, a 4-byte big-endian length, the payload.
 Kinds: ``R`` ready (worker -> web), ``J`` job (web -> worker: JSON settings, a newline,
 the query), ``D`` data, ``E`` error (JSON status and message), ``C`` cut by the row cap
-(JSON rows), ``Z`` done (JSON rows, null after pyoxigraph's own serializer). ``T`` is
-never sent: the web side synthesises it when it killed a worker on time. A worker writes
-a small answer's frames at once; the web side parses frames as bytes arrive
-(:class:`Channel`), so such an answer costs each side one read and one write.
+(JSON rows), ``Z`` done (JSON rows, null after pyoxigraph's own serializer), ``W``
+retire me (sent just before the last frame of a job). ``T`` (timed out), ``L`` (client
+at its cap, JSON message and retry_after) and ``S`` (restarted in the heavy lane) are
+never sent: the web side synthesises them for the reader. A worker writes a small
+answer's frames at once; the web side parses frames as bytes arrive (:class:`Channel`),
+so such an answer costs each side one read and one write.
 """
 
 from __future__ import annotations
@@ -37,20 +52,28 @@ import contextlib
 import ctypes
 import json
 import logging
+import math
 import multiprocessing
 import multiprocessing.forkserver
 import os
 import signal
 import socket
 import struct
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
 
 from ..formats import ALL_FORMATS, Format
-from ..process import die_with_parent
+from ..process import (
+    OUT_OF_MEMORY_EXIT,
+    die_with_parent,
+    limit_memory,
+    peak_resident_mb,
+    release_free_memory,
+    resident_mb,
+)
 from .results import (
     CHUNK_BYTES,
     ChunkSink,
@@ -59,13 +82,20 @@ from .results import (
     serialize_native,
     write_result,
 )
+from .scheduling import FairQueue, LongQueries, Usage, fingerprint
 
 log = logging.getLogger(__name__)
 
 HEADER = struct.Struct("!cI")
 READY, JOB, DATA, ERROR, CUT, DONE, TIMEOUT = b"R", b"J", b"D", b"E", b"C", b"Z", b"T"
-#: A query running longer than this is moved to the slow lane.
+RETIRE, LIMITED, RESTART = b"W", b"L", b"S"
+#: A query running longer than this in the cheap lane is heavy: it leaves the cheap lane.
 SLOW_AFTER_S = 0.5
+#: The status of a query that needed more memory than a worker may use: a client error
+#: (the same query would need as much again), not 5xx that clients and proxies retry.
+OUT_OF_MEMORY_STATUS = 422
+#: How long to wait for a dead worker's exit status, which says why it died.
+EXIT_WAIT_S = 5.0
 #: How long a new worker may take to say it is ready.
 SPAWN_TIMEOUT_S = 30.0
 #: A result up to this size is buffered and sent with a definite status and length.
@@ -132,14 +162,22 @@ def drop_network() -> bool:
     return False
 
 
-def worker_main(sock: socket.socket, isolate_network: bool) -> None:
-    """Entry point of a worker process: answer jobs until the web process hangs up."""
+def worker_main(sock: socket.socket, isolate_network: bool, memory_mb: int = 0,
+                recycle_mb: int = 0) -> None:
+    """Entry point of a worker process: answer jobs until the web process hangs up.
+
+    ``memory_mb`` caps the worker's memory (:func:`publisher.process.limit_memory`);
+    after each job, a worker still holding more than ``recycle_mb`` resident (after
+    giving freed memory back) says so with a RETIRE frame and is replaced.
+    """
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the web process's to handle
     isolated = drop_network() if isolate_network else False
     with contextlib.suppress(OSError):
         os.nice(WORKER_NICENESS)
-    _send(sock, READY, json.dumps({"pid": os.getpid(), "isolated": isolated}).encode())
+    limited = limit_memory(memory_mb)
+    _send(sock, READY, json.dumps({"pid": os.getpid(), "isolated": isolated,
+                                   "memory_limited": limited}).encode())
     stores: dict[str, ox.Store] = {}
     incoming = sock.makefile("rb", buffering=CHUNK_BYTES)
     out = FrameWriter(sock)
@@ -149,8 +187,35 @@ def worker_main(sock: socket.socket, isolate_network: bool) -> None:
             payload = _read_exact(incoming, size)
         except (EOFError, OSError, ValueError):
             return
-        if kind == JOB:
-            run_job(out, decode_job(payload), stores)
+        if kind != JOB:
+            continue
+        out_of_memory = False
+        try:
+            final = run_job(out, decode_job(payload), stores)
+        except MemoryError:
+            # Raised by Python code (the row-by-row writers); the query's memory is
+            # released once this handler has dropped the traceback that holds it.
+            out_of_memory = True
+        if out_of_memory:
+            final = (ERROR, json.dumps({"status": OUT_OF_MEMORY_STATUS,
+                                        "message": memory_message(memory_mb)}).encode())
+        if out_of_memory or _worn_out(recycle_mb):
+            out.frame(RETIRE)
+        out.frame(*final, final=True)
+
+
+def _worn_out(recycle_mb: int) -> bool:
+    """True when this worker still holds more than ``recycle_mb`` MiB after a job.
+
+    The peak (one getrusage call) rules out almost every job; only after a large one is
+    the current size read, freed memory given back, and read again.
+    """
+    if recycle_mb <= 0 or peak_resident_mb() <= recycle_mb:
+        return False
+    if resident_mb() <= recycle_mb:
+        return False
+    release_free_memory()
+    return resident_mb() > recycle_mb
 
 
 def encode_job(job: dict[str, Any]) -> bytes:
@@ -170,8 +235,11 @@ def decode_job(payload: bytes) -> dict[str, Any]:
     return job
 
 
-def _error(out: FrameWriter, status: int, message: str) -> None:
-    out.frame(ERROR, json.dumps({"status": status, "message": message}).encode(), final=True)
+Final = tuple[bytes, bytes]
+
+
+def _error(status: int, message: str) -> Final:
+    return ERROR, json.dumps({"status": status, "message": message}).encode()
 
 
 def _open(stores: dict[str, ox.Store], path: str) -> ox.Store:
@@ -194,22 +262,23 @@ def query_options(job: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def run_job(out: FrameWriter, job: dict[str, Any], stores: dict[str, ox.Store]) -> None:
+def run_job(out: FrameWriter, job: dict[str, Any], stores: dict[str, ox.Store]) -> Final:
+    """Run one job, writing its DATA frames; returns the final frame, not yet sent."""
     fmt: Format = _FORMATS_BY_NAME[job["format"]]
     try:
         store = _open(stores, job["store"])
         result = store.query(job["query"], **query_options(job))
     except SyntaxError as error:
-        return _error(out, 400, f"SPARQL syntax error: {error}")
+        return _error(400, f"SPARQL syntax error: {error}")
     except ValueError as error:
-        return _error(out, 400, f"invalid request: {error}")
+        return _error(400, f"invalid request: {error}")
     except OSError as error:
-        return _error(out, 500, f"store error: {error}")
+        return _error(500, f"store error: {error}")
     except RuntimeError as error:
-        return _error(out, 400, f"query evaluation failed: {error}")
+        return _error(400, f"query evaluation failed: {error}")
     kind = result_kind(result)
     if not fits(kind, fmt):
-        return _error(out, 406, f"a {kind} result cannot be written as {fmt.media_type}")
+        return _error(406, f"a {kind} result cannot be written as {fmt.media_type}")
     max_rows = int(job["max_rows"])
     sink = ChunkSink(lambda data: out.frame(DATA, data))
     try:
@@ -218,17 +287,22 @@ def run_job(out: FrameWriter, job: dict[str, Any], stores: dict[str, ox.Store]) 
             if body is not None:
                 for start in range(0, len(body), CHUNK_BYTES):
                     out.frame(DATA, body[start:start + CHUNK_BYTES])
-                out.frame(DONE, DONE_NATIVE, final=True)
-                return None
+                return DONE, DONE_NATIVE
             # Maybe over the row cap, or large: again, row by row, cut exactly.
             result = store.query(job["query"], **query_options(job))
         outcome = write_result(result, fmt, sink, max_rows)
     except OSError as error:
-        return _error(out, 500, f"store error: {error}")
+        return _error(500, f"store error: {error}")
     except (RuntimeError, ValueError, TypeError) as error:
-        return _error(out, 400, f"query evaluation failed: {error}")
-    out.frame(CUT if outcome.cut else DONE, json.dumps({"rows": outcome.rows}).encode(),
-              final=True)
+        return _error(400, f"query evaluation failed: {error}")
+    return (CUT if outcome.cut else DONE), json.dumps({"rows": outcome.rows}).encode()
+
+
+def memory_message(memory_mb: int) -> str:
+    return (f"query stopped: it needed more memory than this endpoint allows one query "
+            f"({memory_mb} MiB). Make it more selective (bind a subject, predicate or "
+            f"class before the OPTIONAL parts; avoid patterns that share no variable, which "
+            f"multiply each other), or run it on a copy of the dataset (dumps/)")
 
 
 # --- web side ----------------------------------------------------------------------------
@@ -259,6 +333,8 @@ class Channel(asyncio.Protocol):
         self._paused = False
         self._high_water = high_water
         self._waiter: asyncio.Future[None] | None = None
+        #: Called once the worker's end is gone (it exited, or was killed from outside).
+        self.on_lost: Callable[[], None] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -298,6 +374,8 @@ class Channel(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self._wake()
+        if self.on_lost is not None:
+            self.on_lost()
 
     def _wake(self) -> None:
         waiter = self._waiter
@@ -340,7 +418,7 @@ class Worker:
         self.channel = channel
         self.pid = pid
         self.isolated = isolated
-        self.slow = False
+        self.slow = False  # in the heavy lane
         self.standby = False
         self.busy = False
         self.dead = False
@@ -368,18 +446,32 @@ class Worker:
 
 
 class QueryPool:
-    """Worker processes with a fast and a slow lane; see the module docstring."""
+    """Worker processes in a cheap and a heavy lane; see the module docstring.
+
+    ``size`` workers form the cheap lane, at most ``slow_lane`` run heavy queries,
+    ``spares`` wait on standby. ``memory_mb`` and ``recycle_mb`` bound each worker's
+    memory (0: unbounded); ``client_heavy_limit`` is how many heavy queries one client
+    may have running or waiting at once (0: no cap).
+    """
 
     def __init__(self, size: int, slow_lane: int, *, isolate_network: bool,
-                 spares: int = 0) -> None:
+                 spares: int = 0, memory_mb: int = 0, recycle_mb: int = 0,
+                 client_heavy_limit: int = 0) -> None:
         self.size = size
         self.slow_lane = slow_lane
         self.spares = min(spares, slow_lane)
         self.isolate_network = isolate_network
+        self.memory_mb = memory_mb
+        self.recycle_mb = recycle_mb
+        self.client_heavy_limit = client_heavy_limit
         self._workers: set[Worker] = set()
         self._idle: list[Worker] = []
         self._standby: list[Worker] = []
-        self._waiters: collections.deque[asyncio.Future[Worker]] = collections.deque()
+        self._waiters: FairQueue[Worker] = FairQueue()  # for the cheap lane
+        self._heavy_waiters: FairQueue[Worker] = FairQueue()
+        self._executions: dict[str, set[Execution]] = {}  # live executions by client
+        self.long_queries = LongQueries()
+        self.usage = Usage()
         self._starting = 0
         self._closed = False
         self._tasks: set[asyncio.Future[Any]] = set()
@@ -392,15 +484,30 @@ class QueryPool:
         return list(self._workers)
 
     def _fast_count(self) -> int:
-        """Fast-lane workers, counting those still starting (they are placed on arrival)."""
+        """Cheap-lane workers, counting those still starting (they are placed on arrival)."""
         return self._starting + self._fast_ready()
 
     def _fast_ready(self) -> int:
         return sum(1 for w in self._workers if not w.slow and not w.standby)
 
+    def heavy_running(self) -> int:
+        """Workers in the heavy lane (each is running a heavy query)."""
+        return sum(1 for w in self._workers if w.slow)
+
+    def heavy_waiting(self) -> int:
+        """Heavy queries waiting for a place in the heavy lane."""
+        return len(self._heavy_waiters)
+
+    def _heavy_short(self) -> int:
+        """Heavy queries that may start now but have no process to start on."""
+        room = self.slow_lane - self.heavy_running()
+        return max(0, min(len(self._heavy_waiters), room) - len(self._standby))
+
     def _wanted(self) -> bool:
         total = self._starting + len(self._workers)
-        return self._fast_count() < self.size or total < self.size + self.spares
+        target = max(self.size + self.heavy_running() + self._heavy_short(),
+                     self.size + self.spares)
+        return self._fast_count() < self.size or total < target
 
     def start(self) -> None:
         self._maybe_spawn()
@@ -420,8 +527,8 @@ class QueryPool:
         parent_sock, child_sock = socket.socketpair()
         try:
             process = self._ctx.Process(
-                target=worker_main, args=(child_sock, self.isolate_network),
-                name="sparql-worker", daemon=True,
+                target=worker_main, name="sparql-worker", daemon=True,
+                args=(child_sock, self.isolate_network, self.memory_mb, self.recycle_mb),
             )
             await asyncio.to_thread(process.start)
             child_sock.close()
@@ -447,26 +554,46 @@ class QueryPool:
         if self.isolate_network and not hello["isolated"]:
             log.warning("SPARQL worker %s could not drop network access; SERVICE stays "
                         "refused by the query check alone", hello["pid"])
+        if self.memory_mb and not hello.get("memory_limited"):
+            log.warning("SPARQL worker %s could not set its memory limit of %s MiB",
+                        hello["pid"], self.memory_mb)
         worker = Worker(process, channel, hello["pid"], hello["isolated"])
         if self._closed:
             self._discard(worker)
             return
+        channel.on_lost = lambda: self._lost_while_idle(worker)
         self._workers.add(worker)
         self._place(worker)
 
+    def _lost_while_idle(self, worker: Worker) -> None:
+        """An idle or standby worker died (OOM killer, an operator): replace it now,
+        so neither the next query nor the next handover finds it dead."""
+        if worker.busy or worker.dead or worker not in self._workers or self._closed:
+            return  # a busy worker's job notices by itself; a dead one was ours to kill
+        self._discard(worker)
+        self._serve_heavy()  # also starts the replacement
+
     def _place(self, worker: Worker) -> None:
-        """An idle worker joins the fast lane if it is short, else the standby, else goes."""
-        worker.standby = False
+        """An idle worker fills the cheap lane first, then a waiting heavy query's
+        place, then the standby; a worker nobody needs goes."""
+        worker.slow = worker.standby = False
+        if not worker.usable:
+            self._discard(worker)
+            self._maybe_spawn()
+            return
         if self._fast_ready() - 1 < self.size:  # ``worker`` itself is counted
             self._make_available(worker)
+        elif self._give_heavy(worker):
+            pass
         elif len(self._standby) < self.spares:
             worker.standby = True
             self._standby.append(worker)
+            self._serve_heavy()
         else:
             self._retire(worker)
 
     def _promote_standby(self) -> None:
-        """A worker went slow: the standby takes its place in the fast lane at once."""
+        """A worker went heavy: the standby takes its place in the cheap lane at once."""
         while self._standby:
             worker = self._standby.pop()
             worker.standby = False
@@ -476,16 +603,41 @@ class QueryPool:
             self._discard(worker)
 
     def _make_available(self, worker: Worker) -> None:
+        """A cheap-lane worker is free: the fairest waiter gets it, else it waits idle."""
         if not worker.usable:
             self._discard(worker)
             self._maybe_spawn()
             return
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(worker)
-                return
-        self._idle.append(worker)
+        waiter = self._waiters.pop(self._load)
+        if waiter is not None:
+            waiter.future.set_result(worker)
+        else:
+            self._idle.append(worker)
+
+    def _give_heavy(self, worker: Worker) -> bool:
+        """Start the fairest waiting heavy query on ``worker`` if the heavy lane has room."""
+        if self.heavy_running() >= self.slow_lane:
+            return False
+        waiter = self._heavy_waiters.pop(self._load)
+        if waiter is None:
+            return False
+        worker.slow = True
+        waiter.future.set_result(worker)
+        return True
+
+    def _serve_heavy(self) -> None:
+        """Waiting heavy queries take standby workers while the heavy lane has room;
+        the others wait for a process to start (or for a heavy query to end)."""
+        while self._standby and len(self._heavy_waiters) \
+                and self.heavy_running() < self.slow_lane:
+            worker = self._standby.pop()
+            worker.standby = False
+            if not worker.usable:
+                self._discard(worker)
+            elif not self._give_heavy(worker):
+                self._place(worker)
+                break
+        self._maybe_spawn()
 
     def _discard(self, worker: Worker) -> None:
         """Kill a worker and reap it in the background."""
@@ -512,9 +664,43 @@ class QueryPool:
 
         self._background(reap())
 
+    # -- clients
+
+    def _load(self, client: str) -> float:
+        """Worker seconds ``client`` used lately, its running queries included: the fair
+        queues serve the least loaded client first."""
+        now = asyncio.get_running_loop().time()
+        running = sum(now - e.attached_at for e in self._executions.get(client, ())
+                      if e.attached)
+        return self.usage.of(client) + running
+
+    def _heavy_of(self, client: str) -> list[Execution]:
+        return [e for e in self._executions.get(client, ()) if e.heavy and not e.finished]
+
+    def _retry_after(self, client: str) -> int:
+        """Seconds until the first of the client's heavy queries must have ended."""
+        now = asyncio.get_running_loop().time()
+        ends = [e.deadline for e in self._heavy_of(client)]
+        return max(1, math.ceil(min(ends) - now)) if ends else 1
+
+    def _limited(self, execution: Execution) -> ClientLimited | None:
+        """The refusal for a client already at its cap of heavy queries, if it is."""
+        limit = self.client_heavy_limit
+        others = [e for e in self._heavy_of(execution.client) if e is not execution]
+        if not limit or len(others) < limit:
+            return None
+        return ClientLimited(len(others), limit, self._retry_after(execution.client))
+
+    def _forget(self, execution: Execution) -> None:
+        executions = self._executions.get(execution.client)
+        if executions is not None:
+            executions.discard(execution)
+            if not executions:
+                del self._executions[execution.client]
+
     # -- acquiring and releasing
 
-    async def _acquire(self, deadline: float) -> Worker:
+    async def _acquire(self, deadline: float, client: str) -> Worker:
         while self._idle:
             worker = self._idle.pop()
             if worker.usable:
@@ -524,133 +710,306 @@ class QueryPool:
         if self._closed:
             raise PoolClosed("the query pool is shut down")
         self._maybe_spawn()
-        waiter: asyncio.Future[Worker] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
+        return await self._wait(self._waiters, deadline, client,
+                                "all query workers stayed busy until the deadline")
+
+    async def _acquire_heavy(self, deadline: float, client: str) -> Worker:
+        if self._closed:
+            raise PoolClosed("the query pool is shut down")
+        future: asyncio.Future[Worker] = asyncio.get_running_loop().create_future()
+        waiter = self._heavy_waiters.add(future, client)
+        self._serve_heavy()
+        return await self._wait(self._heavy_waiters, deadline, client,
+                                "the heavy lane stayed full until the deadline",
+                                waiter)
+
+    async def _wait(self, queue: FairQueue[Worker], deadline: float, client: str,
+                    busy: str, waiter: Any = None) -> Worker:
+        if waiter is None:
+            waiter = queue.add(asyncio.get_running_loop().create_future(), client)
+        future = waiter.future
         try:
             async with asyncio.timeout_at(deadline):
-                return await waiter
+                return await future
         except BaseException as error:
-            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+            queue.discard(waiter)
+            if future.done() and not future.cancelled() and future.exception() is None:
                 # A worker was handed over just as this request gave up: pass it on.
-                self._make_available(waiter.result())
+                self._place(future.result())
             else:
-                waiter.cancel()
+                future.cancel()
             if isinstance(error, TimeoutError):
-                raise PoolBusy("all query workers stayed busy until the deadline") from None
+                raise PoolBusy(busy) from None
             raise
+
+    def _attach(self, execution: Execution, worker: Worker) -> None:
+        """``execution`` runs on ``worker`` from now: send the job, arm the timers."""
+        loop = asyncio.get_running_loop()
+        execution.worker = worker
+        execution.attached = True
+        execution.attached_at = loop.time()
+        execution.generation += 1
+        worker.busy = True
+        if worker.slow:
+            worker.timers.append(loop.call_at(execution.deadline, execution.expire))
+        else:
+            slow_at = loop.time() + SLOW_AFTER_S
+            if slow_at < execution.deadline:
+                worker.timers.append(loop.call_at(slow_at, self._turned_slow, execution))
+            else:
+                worker.timers.append(loop.call_at(execution.deadline, execution.expire))
+        worker.channel.write(execution.frame)
+
+    def _detach(self, execution: Execution, reusable: bool) -> None:
+        worker = execution.worker
+        if execution.attached and worker is not None:
+            execution.attached = False
+            self.usage.add(execution.client,
+                           asyncio.get_running_loop().time() - execution.attached_at)
+            self._release(worker, reusable)
 
     def _release(self, worker: Worker, reusable: bool) -> None:
         worker.cancel_timers()
         worker.busy = False
         if not reusable or worker.dead or self._closed:
             self._discard(worker)
-            self._maybe_spawn()
+            self._serve_heavy()  # also starts the replacement
             return
-        worker.slow = False
         self._place(worker)
 
-    def _slow(self, worker: Worker, execution: Execution, deadline: float) -> None:
-        """Still running after ``SLOW_AFTER_S``: to the slow lane; now the deadline timer."""
-        worker.timers.clear()
-        worker.timers.append(asyncio.get_running_loop().call_at(deadline, execution.expire))
-        self._mark_slow(worker)
+    def _turned_slow(self, execution: Execution) -> None:
+        """Still running after ``SLOW_AFTER_S`` in the cheap lane: the query is heavy.
 
-    def _mark_slow(self, worker: Worker) -> None:
-        if worker.busy and not worker.slow and not worker.dead:
-            if sum(1 for w in self._workers if w.slow) < self.slow_lane:
-                worker.slow = True
-                self._promote_standby()
-                self._maybe_spawn()
-
-    async def execute(self, job: dict[str, Any], deadline: float) -> Execution:
-        """Start ``job`` on a worker; the deadline covers waiting for one too.
-
-        A worker found dead when the job is handed over is replaced and the job goes to
-        another one, so a worker lost while idle never costs a client an error.
+        It moves to the heavy lane (the standby takes its cheap place) if its client is
+        under the cap and the lane has a free place nobody waits for. Otherwise it is
+        stopped: refused (429) when its client is at the cap; queued for the heavy
+        lane, to start again there, when the lane is full and nothing was sent yet;
+        ended with an in-band error when its answer is already streaming.
         """
-        loop = asyncio.get_running_loop()
+        worker = execution.worker
+        if execution.finished or not execution.attached or worker is None or worker.dead:
+            return
+        worker.cancel_timers()
+        worker.timers.append(asyncio.get_running_loop().call_at(execution.deadline,
+                                                                execution.expire))
+        self.long_queries.add(execution.fingerprint)
+        refusal = self._limited(execution)
+        if refusal is not None:
+            execution.stop(LIMITED, refusal.payload())
+            return
+        execution.heavy = True
+        if self.heavy_running() < self.slow_lane and not len(self._heavy_waiters):
+            worker.slow = True
+            self._promote_standby()
+            self._maybe_spawn()
+        elif not execution.committed:
+            execution.requeue()
+        else:
+            execution.stop(ERROR, json.dumps({"status": 503, "message": (
+                "the answer was stopped: it ran long while every place for long queries "
+                "was taken; retry later")}).encode())
+
+    async def execute(self, job: dict[str, Any], deadline: float,
+                      client: str = "") -> Execution:
+        """Start ``job`` for ``client`` on a worker; the deadline covers waiting for one.
+
+        A query known to run long goes to the heavy lane directly (and is refused with
+        :class:`ClientLimited` when its client is at the cap); any other starts in the
+        cheap lane. A worker found dead when the job is handed over is replaced and the
+        job goes to another one, so a worker lost while idle never costs a client an error.
+        """
         payload = encode_job(job)
-        frame = HEADER.pack(JOB, len(payload)) + payload
-        while True:
-            worker = await self._acquire(deadline)
-            execution = Execution(self, worker)
-            worker.busy = True
-            slow_at = loop.time() + SLOW_AFTER_S
-            if slow_at < deadline:
-                worker.timers.append(loop.call_at(slow_at, self._slow, worker, execution,
-                                                  deadline))
-            else:
-                worker.timers.append(loop.call_at(deadline, execution.expire))
-            try:
-                worker.channel.write(frame)
-            except (ConnectionError, OSError):
-                execution.abort()
-                continue
-            return execution
+        execution = Execution(self, HEADER.pack(JOB, len(payload)) + payload, client,
+                              deadline, fingerprint(payload))
+        if execution.fingerprint in self.long_queries:
+            refusal = self._limited(execution)
+            if refusal is not None:
+                raise refusal
+            execution.heavy = True
+        self._executions.setdefault(client, set()).add(execution)
+        try:
+            await execution.start()
+        except BaseException:
+            execution.abort()
+            raise
+        return execution
 
     async def close(self) -> None:
         self._closed = True
-        for waiter in self._waiters:
-            if not waiter.done():
-                waiter.set_exception(PoolClosed("the query pool is shut down"))
-        self._waiters.clear()
+        for queue in (self._waiters, self._heavy_waiters):
+            queue.fail_all(PoolClosed("the query pool is shut down"))
         for worker in list(self._workers):
             self._discard(worker)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
-class Execution:
-    """One job on one worker: frames in, then the worker goes back or is killed."""
+class ClientLimited(RuntimeError):
+    """The client already has its cap of heavy queries running or waiting (429)."""
 
-    def __init__(self, pool: QueryPool, worker: Worker) -> None:
+    def __init__(self, running: int, limit: int, retry_after: int) -> None:
+        self.retry_after = retry_after
+        queries = "query" if running == 1 else "queries"
+        super().__init__(
+            f"too many long queries from this client: it already has {running} long "
+            f"{queries} running or waiting, and this endpoint allows {limit} per client; "
+            f"this query runs long too. Retry after {retry_after} s, when one has ended")
+
+    def payload(self) -> bytes:
+        return json.dumps({"message": str(self), "retry_after": self.retry_after}).encode()
+
+
+class Execution:
+    """One job: on a worker of the cheap or the heavy lane, frames in, then done.
+
+    ``generation`` changes whenever the job moves to another worker, so frames still
+    buffered from a worker it left are never taken for its answer.
+    """
+
+    def __init__(self, pool: QueryPool, frame: bytes, client: str, deadline: float,
+                 fingerprint: bytes) -> None:
         self.pool = pool
-        self.worker = worker
+        self.frame = frame
+        self.client = client
+        self.deadline = deadline
+        self.fingerprint = fingerprint
+        self.worker: Worker | None = None
+        self.attached = False
+        self.attached_at = 0.0
+        self.generation = 0
+        self.heavy = False  # counted against the client's cap of heavy queries
+        self.committed = False  # part of the answer was handed on: no restart
         self.finished = False
         self.timed_out = False
+        self.retire = False
+        self._pending: tuple[bytes, bytes] | None = None
+
+    async def start(self) -> None:
+        """Get a worker from the lane this job belongs in and send it the job."""
+        pool = self.pool
+        while True:
+            if self.heavy:
+                worker = await pool._acquire_heavy(self.deadline, self.client)
+            else:
+                worker = await pool._acquire(self.deadline, self.client)
+            try:
+                pool._attach(self, worker)
+            except (ConnectionError, OSError):
+                pool._detach(self, reusable=False)
+                continue
+            return
 
     def expire(self) -> None:
         """The deadline passed: kill the worker now; reading then sees the end."""
         if not self.finished:
             self.timed_out = True
-            self.worker.kill()
+            if self.attached and self.worker is not None:
+                self.worker.kill()
+
+    def stop(self, kind: bytes, payload: bytes) -> None:
+        """End the job now: kill its worker; ``(kind, payload)`` is its last frame."""
+        self._pending = (kind, payload)
+        self._finish(reusable=False)
+
+    def requeue(self) -> None:
+        """Kill the worker and start over in the heavy lane; the reader gets RESTART."""
+        self._pending = (RESTART, b"")
+        self.pool._detach(self, reusable=False)
 
     def _finish(self, reusable: bool) -> None:
         if not self.finished:
             self.finished = True
-            self.pool._release(self.worker, reusable)
+            self.pool._detach(self, reusable and not self.retire)
+            self.pool._forget(self)
 
     def abort(self) -> None:
         """The client went away or the request failed: stop the work, whatever it was."""
         self._finish(reusable=False)
 
     async def next_frame(self) -> tuple[bytes, bytes]:
-        if self.finished:
-            raise RuntimeError("execution already finished")
         try:
-            kind, payload = await self.worker.channel.next_frame()
-        except (EOFError, ConnectionError, OSError):
-            self._finish(reusable=False)
-            if self.timed_out:
-                return TIMEOUT, b""
-            message = "the query worker crashed (out of memory?); nothing more is known"
-            return ERROR, json.dumps({"status": 500, "message": message}).encode()
+            return await self._next_frame()
         except BaseException:
             self.abort()
             raise
-        if kind in (ERROR, CUT, DONE):
-            self._finish(reusable=True)
-        return kind, payload
+
+    async def _next_frame(self) -> tuple[bytes, bytes]:
+        while True:
+            if self._pending is not None:
+                frame, self._pending = self._pending, None
+                return frame
+            if self.finished:
+                raise RuntimeError("execution already finished")
+            if not self.attached:  # requeued: wait for the heavy lane
+                try:
+                    await self.start()
+                except (PoolBusy, PoolClosed) as busy:
+                    self._finish(reusable=False)
+                    return ERROR, json.dumps({"status": 503, "message": str(busy),
+                                              "retry_after": 5}).encode()
+                continue
+            worker, generation = self.worker, self.generation
+            assert worker is not None
+            try:
+                kind, payload = await worker.channel.next_frame()
+            except (EOFError, ConnectionError, OSError):
+                if generation != self.generation or self._pending is not None:
+                    continue  # stopped or moved meanwhile: see the pending frame
+                return await self._lost(worker)
+            if generation != self.generation or not self.attached:
+                continue  # a frame from a worker this job has left
+            if kind == RETIRE:
+                self.retire = True
+                continue
+            if kind in (ERROR, CUT, DONE):
+                self._finish(reusable=True)
+            return kind, payload
+
+    async def _lost(self, worker: Worker) -> tuple[bytes, bytes]:
+        """The worker's socket closed under the job: timeout, memory limit or crash."""
+        worker.cancel_timers()  # nothing may move or stop the job while it is looked at
+        if self.timed_out:
+            self._finish(reusable=False)
+            return TIMEOUT, b""
+        exitcode = None
+        if worker.process is not None:  # its exit status says why it ended
+            await asyncio.to_thread(worker.process.join, EXIT_WAIT_S)
+            exitcode = worker.process.exitcode
+        self._finish(reusable=False)
+        if exitcode == OUT_OF_MEMORY_EXIT and self.pool.memory_mb:
+            status, message = OUT_OF_MEMORY_STATUS, memory_message(self.pool.memory_mb)
+        elif exitcode == -signal.SIGKILL:
+            status, message = 503, ("the query worker was killed from outside while "
+                                    "running this query (the server may be short of "
+                                    "memory); retry later")
+        else:
+            status, message = 500, (f"the query worker crashed ({_exit_text(exitcode)}) "
+                                    "while running this query; a fresh one replaces it")
+        return ERROR, json.dumps({"status": status, "message": message}).encode()
+
+
+def _exit_text(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "exit status unknown"
+    if exitcode < 0:
+        with contextlib.suppress(ValueError):
+            return signal.Signals(-exitcode).name
+        return f"signal {-exitcode}"
+    return f"exit code {exitcode}"
 
 
 # --- assembling an answer ----------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Failure:
-    """The query failed, or was cut, before anything was sent: answer with ``status``."""
+    """The query failed, or was cut, before anything was sent: answer with ``status``.
+
+    ``retry_after`` (seconds) is set when trying again later can succeed (429, 503).
+    """
 
     status: int
     message: str
+    retry_after: int | None = None
 
 
 @dataclass(frozen=True)
@@ -698,6 +1057,7 @@ async def collect(execution: Execution, *, timeout_s: float, max_rows: int,
                 head.append(payload)
                 size += len(payload)
                 if size >= prefix_bytes:
+                    execution.committed = True
                     return Streaming(head, execution)
             elif kind == DONE:
                 rows = None if payload == DONE_NATIVE else json.loads(payload)["rows"]
@@ -708,7 +1068,14 @@ async def collect(execution: Execution, *, timeout_s: float, max_rows: int,
                 return Failure(503, timeout_message(timeout_s))
             elif kind == ERROR:
                 error = json.loads(payload)
-                return Failure(int(error["status"]), error["message"])
+                return Failure(int(error["status"]), error["message"],
+                               error.get("retry_after"))
+            elif kind == LIMITED:
+                refusal = json.loads(payload)
+                return Failure(429, refusal["message"], refusal["retry_after"])
+            elif kind == RESTART:  # moved to the heavy lane: it starts over there
+                head.clear()
+                size = 0
             else:
                 execution.abort()
                 return Failure(500, f"unexpected frame {kind!r} from a query worker")
@@ -742,7 +1109,8 @@ async def stream_rest(streaming: Streaming, *, timeout_s: float,
                 yield b"", timeout_message(timeout_s)
                 return
             else:
-                message = json.loads(payload)["message"] if kind == ERROR else repr(kind)
+                message = (json.loads(payload)["message"] if kind in (ERROR, LIMITED)
+                           else repr(kind))
                 yield b"", f"query failed while streaming: {message}"
                 return
     finally:

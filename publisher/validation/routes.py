@@ -4,9 +4,9 @@ Thin by design: read the body within the size limit, pick the input format from
 ``Content-Type`` (or the page's form), call :func:`.service.validate`, and pick the
 report's format from ``Accept``. Status codes: 200 with the report whether or not the
 data conforms (the report says which), 400 unreadable input, 406 no acceptable report
-format, 413 body too large, 415 unknown input format, 422 the input was refused while
-being validated (time limit, crashed worker), 500 the validator itself failed, 503 busy
-or no published dataset yet.
+format, 413 body too large or too many triples, 415 unknown input format, 422 the input
+was refused while being validated (time limit, memory limit, crashed worker), 500 the
+validator itself failed, 503 busy or no published dataset yet.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from .submission import (
     INPUT_FORMATS,
     Document,
     SubmissionError,
+    SubmissionTooLarge,
     accepted_media_types,
     format_for_content_type,
     format_for_name,
@@ -204,6 +205,9 @@ async def validate_submission(request: Request) -> Response:
         return _problem(413, str(error), chosen, settings, store, form)
     except RequestProblem as error:
         return _problem(error.status, str(error), chosen, settings, store, form)
+    except SubmissionTooLarge as error:
+        return _problem(413, f"the submission is refused: {error}", chosen, settings,
+                        store, form)
     except SubmissionError as error:
         verdict = "is refused" if error.refused else "does not parse"
         return _problem(400, f"the submission {verdict}: {error}", chosen, settings, store,

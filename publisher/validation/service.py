@@ -11,6 +11,11 @@ preloaded: a fork costs milliseconds where a fresh interpreter costs ~0.4 s of i
 and the forkserver is single-threaded, so forking it is safe where forking the
 multi-threaded web process would not be. At most ``PARALLEL_VALIDATIONS`` run at once;
 a request that cannot get a slot before its deadline gets :class:`ValidationBusy`.
+
+Each child runs under ``settings.validate_worker_memory_mb`` (RLIMIT_DATA) and parses at
+most ``settings.validate_max_triples`` triples: a submission that needs more memory
+gets :class:`ValidationOutOfMemory`, one with more triples
+:class:`~.submission.SubmissionTooLarge`, and the child ends with it either way.
 """
 
 from __future__ import annotations
@@ -27,11 +32,12 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
+from ..process import OUT_OF_MEMORY_EXIT
 from ..settings import Settings
 from ..store import LiveStore
 from . import worker
 from .report import ValidationReport
-from .submission import Document, SubmissionError, prescreen
+from .submission import Document, SubmissionError, SubmissionTooLarge, prescreen
 
 #: Validations running at once (each is one CPU-bound process); the host has 2 cores.
 PARALLEL_VALIDATIONS = max(1, min(4, os.cpu_count() or 1))
@@ -68,6 +74,17 @@ class ValidationFailed(Exception):
     def __init__(self, message: str, crashed: bool = False) -> None:
         self.crashed = crashed
         super().__init__(message)
+
+
+class ValidationOutOfMemory(ValidationFailed):
+    """The submission needed more memory than a validation worker may use (422)."""
+
+    def __init__(self, memory_mb: int) -> None:
+        super().__init__(
+            f"validation stopped: this submission needed more memory than this service "
+            f"allows one validation ({memory_mb} MiB, PUBLISHER_VALIDATE_WORKER_MEMORY_MB); "
+            "split it into smaller documents, or validate it locally with `publisher "
+            "validate` and that limit raised", crashed=True)
 
 
 class ContextSource(Protocol):
@@ -190,7 +207,8 @@ def _run_worker(documents: list[Document], settings: Settings, context: ContextS
                 deadline: float, timeout_s: float) -> dict[str, Any]:
     ctx = mp_context()
     parent, child = ctx.Pipe(duplex=True)
-    process = ctx.Process(target=worker.main, args=(child,), daemon=True,
+    memory_mb = settings.validate_worker_memory_mb
+    process = ctx.Process(target=worker.main, args=(child, memory_mb), daemon=True,
                           name="publisher-validate")
     process.start()
     child.close()
@@ -198,29 +216,33 @@ def _run_worker(documents: list[Document], settings: Settings, context: ContextS
         job = {"base": settings.base, "context": context is not None,
                "shapes_dir": str(settings.shapes_dir.resolve()),
                "ontology_dir": str(settings.ontology_dir.resolve()),
+               "max_triples": settings.validate_max_triples,
                "documents": [{"name": d.name, "format": d.format.media_type}
                              for d in documents]}
         parent.send_bytes(json.dumps(job).encode("utf-8"))
         for document in documents:
             parent.send_bytes(document.data)
         while True:
-            message = _receive(parent, process, deadline, timeout_s)
+            message = _receive(parent, process, deadline, timeout_s, memory_mb)
             op = message.get("op")
             if op == "ask" and context is not None:
                 parent.send_bytes(json.dumps(_answer(context, message)).encode("utf-8"))
             elif op == "done":
                 return message
+            elif op == "invalid" and message.get("limit"):
+                raise SubmissionTooLarge(int(message["limit"]), message.get("document"))
             elif op == "invalid":
                 raise SubmissionError(str(message.get("message")), message.get("line"),
                                       message.get("column"), message.get("document"),
                                       bool(message.get("refused")))
+            elif op == "memory":
+                raise ValidationOutOfMemory(memory_mb)
             elif op == "failed":
                 raise ValidationFailed(f"validation failed: {message.get('message')}")
             else:
                 raise ValidationFailed(f"validation worker sent an unexpected {op!r}")
     except (BrokenPipeError, ConnectionResetError):
-        process.join(1)
-        raise ValidationFailed(_crash_message(process.exitcode), crashed=True) from None
+        raise _crashed(process, memory_mb) from None
     finally:
         if process.is_alive():
             process.kill()
@@ -228,15 +250,15 @@ def _run_worker(documents: list[Document], settings: Settings, context: ContextS
         parent.close()
 
 
-def _receive(conn: Any, process: Any, deadline: float, timeout_s: float) -> dict[str, Any]:
+def _receive(conn: Any, process: Any, deadline: float, timeout_s: float,
+             memory_mb: int) -> dict[str, Any]:
     remaining = deadline - time.monotonic()
     if remaining <= 0 or not conn.poll(remaining):
         raise ValidationTimeout(timeout_s)
     try:
         payload = conn.recv_bytes(worker.MAX_MESSAGE_BYTES)
     except (EOFError, ConnectionResetError):
-        process.join(1)
-        raise ValidationFailed(_crash_message(process.exitcode), crashed=True) from None
+        raise _crashed(process, memory_mb) from None
     except OSError:  # the answer is over the size cap
         raise ValidationFailed(
             f"the report is larger than {worker.MAX_MESSAGE_BYTES // 2**20} MB: fix the "
@@ -257,6 +279,14 @@ def _answer(context: ContextSource, message: dict[str, Any]) -> dict[str, Any]:
 
 def _strings(value: Any) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _crashed(process: Any, memory_mb: int) -> ValidationFailed:
+    """Why the worker's pipe closed: its memory cap (Rust aborts), or another crash."""
+    process.join(5)
+    if process.exitcode == OUT_OF_MEMORY_EXIT and memory_mb:
+        return ValidationOutOfMemory(memory_mb)
+    return ValidationFailed(_crash_message(process.exitcode), crashed=True)
 
 
 def _crash_message(exitcode: int | None) -> str:

@@ -21,6 +21,7 @@ so a submission can write ``<id/person/sergey-lavrov>``.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import xml.parsers.expat
@@ -71,6 +72,26 @@ class SubmissionError(ValueError):
     def as_dict(self) -> dict[str, object]:
         return {"message": self.message, "line": self.line, "column": self.column,
                 "document": self.document, "refused": self.refused}
+
+
+class SubmissionTooLarge(SubmissionError):
+    """The submission holds more triples than this service validates (413).
+
+    Counted while parsing: Turtle collections, ``;`` and ``,`` make a few bytes stand for
+    many triples (``(1 1 1 …)`` is two triples per two bytes), so the byte limit alone
+    lets a 5 MB body become millions of triples and gigabytes in the SHACL engine.
+    """
+
+    def __init__(self, limit: int, document: str | None = None) -> None:
+        super().__init__(
+            f"the submission holds more than {limit:,} triples, this service's limit "
+            "(PUBLISHER_VALIDATE_MAX_TRIPLES); split it, or validate it locally with "
+            "`publisher validate` and that limit raised",
+            document=document, refused=True)
+        self.limit = limit
+
+    def as_dict(self) -> dict[str, object]:
+        return {**super().as_dict(), "limit": self.limit}
 
 
 @dataclass(frozen=True)
@@ -129,17 +150,27 @@ def prescreen(document: Document) -> bytes:
     return data
 
 
-def parse_document(document: Document, base: str,
-                   rename_blank_nodes: bool = False) -> list[ox.Quad]:
-    """Screen then parse one document; raises SubmissionError naming the position."""
+def parse_document(document: Document, base: str, rename_blank_nodes: bool = False,
+                   max_triples: int | None = None) -> list[ox.Quad]:
+    """Screen then parse one document; raises SubmissionError naming the position.
+
+    With ``max_triples``, parsing stops at the first triple past it
+    (:class:`SubmissionTooLarge`), before the rest is ever held in memory.
+    """
     data = prescreen(document)
     try:
         if document.format == ox.RdfFormat.RDF_XML:
             check_xml(data)
         elif document.format == ox.RdfFormat.JSON_LD:
             check_json(data)
-        return list(ox.parse(data, format=document.format, base_iri=base,
-                             rename_blank_nodes=rename_blank_nodes))
+        quads = ox.parse(data, format=document.format, base_iri=base,
+                         rename_blank_nodes=rename_blank_nodes)
+        if max_triples is None:
+            return list(quads)
+        kept = list(itertools.islice(quads, max_triples + 1))
+        if len(kept) > max_triples:
+            raise SubmissionTooLarge(max_triples)
+        return kept
     except SyntaxError as error:
         raise _from_syntax_error(error, document.name) from None
     except SubmissionError as error:

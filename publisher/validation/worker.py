@@ -11,7 +11,12 @@ web process execute anything by what it sends back.
 
 Protocol (child -> parent, one JSON object per message; parent replies to ``ask``):
 ``{"op": "ask", "question": "context" | "exists", ...}``, then one final
-``{"op": "done", ...}`` | ``{"op": "invalid", ...}`` | ``{"op": "failed", ...}``.
+``{"op": "done", ...}`` | ``{"op": "invalid", ...}`` | ``{"op": "failed", ...}`` |
+``{"op": "memory"}`` (MemoryError: the submission needed more than the worker's cap).
+
+The process runs under a memory cap (:func:`publisher.process.limit_memory`): past it,
+Python code raises MemoryError, reported as ``memory``, and the parsers (Rust) abort the
+process, which the parent recognises by its exit status.
 """
 
 from __future__ import annotations
@@ -42,8 +47,8 @@ from ..pipeline.shacl import (
     shape_owner,
     to_rdflib_graph,
 )
-from ..process import die_with_parent
-from .submission import Document, SubmissionError, parse_document
+from ..process import die_with_parent, limit_memory, peak_resident_mb
+from .submission import Document, SubmissionError, SubmissionTooLarge, parse_document
 
 #: Components whose failing IRI value is a reference worth looking up in the dataset.
 REFERENCE_COMPONENTS = frozenset({
@@ -66,23 +71,30 @@ def validation_vocab(base: str) -> str:
 # --------------------------------------------------------------------------- process
 
 
-def main(conn: Connection) -> None:
+def main(conn: Connection, memory_mb: int = 0) -> None:
     """Entry point of the child: read the job, validate, send one final message."""
-    _harden()
+    _harden(memory_mb)
+    out_of_memory = False
     try:
         job = json.loads(conn.recv_bytes())
         documents = [Document(spec["name"], ox.RdfFormat.from_media_type(spec["format"]),
                               conn.recv_bytes()) for spec in job["documents"]]
         ask = (lambda question, body: _ask(conn, question, body)) if job["context"] else None
         outcome = validate_documents(documents, job["base"], Path(job["shapes_dir"]),
-                                     Path(job["ontology_dir"]), ask)
+                                     Path(job["ontology_dir"]), ask,
+                                     max_triples=job.get("max_triples"))
         _send(conn, {"op": "done", **outcome})
     except SubmissionError as error:
         _send(conn, {"op": "invalid", **error.as_dict()})
+    except MemoryError:
+        # Answered below, once leaving this handler has dropped the traceback and,
+        # with it, the graphs that filled the memory.
+        out_of_memory = True
     except Exception as error:  # noqa: BLE001 - the parent must get an answer, not EOF
         _send(conn, {"op": "failed", "message": f"{type(error).__name__}: {error}"})
-    finally:
-        conn.close()
+    if out_of_memory:
+        _send(conn, {"op": "memory"})
+    conn.close()
 
 
 def _send(conn: Connection, message: dict[str, Any]) -> None:
@@ -94,8 +106,8 @@ def _ask(conn: Connection, question: str, body: dict[str, Any]) -> dict[str, Any
     return json.loads(conn.recv_bytes())
 
 
-def _harden() -> None:
-    """Die with the parent, leave the network, yield the CPU to the web process.
+def _harden(memory_mb: int = 0) -> None:
+    """Die with the parent, leave the network, yield the CPU, cap the memory.
 
     The network namespace is defence in depth: nothing here fetches (tests prove it),
     and if some future parser tried, it would find no network to use.
@@ -110,22 +122,25 @@ def _harden() -> None:
                 break
     with contextlib.suppress(OSError):
         os.nice(WORKER_NICENESS)
+    limit_memory(memory_mb)
 
 
 # --------------------------------------------------------------------------- core
 
 
 def validate_documents(documents: list[Document], base: str, shapes_dir: Path,
-                       ontology_dir: Path, ask: Ask | None) -> dict[str, Any]:
+                       ontology_dir: Path, ask: Ask | None,
+                       max_triples: int | None = None) -> dict[str, Any]:
     """Parse, add context from the published data, validate, keep the submission's results.
 
     ``ask`` reaches the published store (through the parent); None validates the
-    submission standalone. Returns a JSON-ready dict that :mod:`.report` turns back into
-    a :class:`~.report.ValidationReport`.
+    submission standalone. ``max_triples`` bounds the whole submission (all documents).
+    Returns a JSON-ready dict that :mod:`.report` turns back into a
+    :class:`~.report.ValidationReport`.
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    submission, defined_in = parse_submission(documents, base)
+    submission, defined_in = parse_submission(documents, base, max_triples)
     subjects = set(defined_in)
     timings["parse"] = _lap(started)
 
@@ -258,20 +273,15 @@ def to_oxigraph(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 
 def _max_rss_mb() -> float:
     """Peak memory of this process: the cost of one submission, for the logs and docs."""
-    try:
-        import resource
-
-        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    except (ImportError, OSError):
-        return 0.0
+    return round(peak_resident_mb(), 1)
 
 
 def _lap(started: float) -> float:
     return time.perf_counter() - started
 
 
-def parse_submission(documents: list[Document],
-                     base: str) -> tuple[Graph, dict[Node, list[str]]]:
+def parse_submission(documents: list[Document], base: str, max_triples: int | None = None,
+                     ) -> tuple[Graph, dict[Node, list[str]]]:
     """All documents merged into one rdflib graph (graph names dropped, as in the build).
 
     Blank node labels are kept for a single document, so the report names them as the
@@ -281,8 +291,15 @@ def parse_submission(documents: list[Document],
     graph = Graph()
     defined_in: dict[Node, list[str]] = {}
     rename = len(documents) > 1
+    parsed = 0
     for document in documents:
-        quads = parse_document(document, base, rename_blank_nodes=rename)
+        remaining = None if max_triples is None else max_triples - parsed
+        try:
+            quads = parse_document(document, base, rename_blank_nodes=rename,
+                                   max_triples=remaining)
+        except SubmissionTooLarge as error:
+            raise SubmissionTooLarge(max_triples or 0, error.document) from None
+        parsed += len(quads)
         if any(isinstance(quad.object, ox.Triple) for quad in quads):
             raise SubmissionError("RDF 1.2 triple terms (<<( … )>>, << … >>) are not "
                                   "supported by the SHACL engine", document=document.name,

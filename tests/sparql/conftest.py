@@ -26,6 +26,8 @@ import pytest
 from publisher.settings import Settings
 from publisher.store import BUILD_INFO, swap_in
 
+from ..peaks import descendants  # noqa: F401 - the tests of this folder import it here
+
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "http://localhost:8000/"
 EX = "http://example.org/"
@@ -228,22 +230,6 @@ def _stat(pid: int) -> list[str] | None:
     except OSError:
         return None
     return text[text.rindex(")") + 2:].split()  # fields from "state" on
-
-
-def descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            fields = _stat(int(entry))
-            if fields:
-                children.setdefault(int(fields[1]), []).append(int(entry))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
 
 
 def cpu_seconds(pid: int) -> float:

@@ -8,6 +8,7 @@ arriving meanwhile must find a worker at once rather than wait for one to start.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from publisher.settings import Settings
 from publisher.sparql import workers
@@ -17,6 +18,14 @@ from .conftest import BIG
 #: 300 literals of 2 KB times 300: far more than the worker's socket buffers hold, so a
 #: worker whose reader pauses blocks mid-result and is still busy after SLOW_AFTER_S.
 LONG = f"SELECT * WHERE {{ GRAPH <{BIG}> {{ ?a ?b ?c }} GRAPH <{BIG}> {{ ?d ?e ?f }} }}"
+
+
+async def _until(condition: Callable[[], object]) -> None:
+    for _ in range(6000):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the condition never became true")
 
 
 async def _settled(pool: workers.QueryPool, count: int) -> None:
@@ -42,8 +51,7 @@ def test_long_query_hands_over_to_the_spare_and_becomes_the_spare(
             job = {"store": store, "format": "tsv", "max_rows": 10**6}
             long = await pool.execute({**job, "query": LONG}, loop.time() + 60)
             # Read nothing: the worker fills the socket and blocks, so it turns slow.
-            await asyncio.sleep(workers.SLOW_AFTER_S + 0.5)
-            assert long.worker.slow
+            await _until(lambda: long.worker.slow)
             cheap = await pool.execute({**job, "query": "ASK {}"}, loop.time() + 5)
             assert cheap.worker.pid != long.worker.pid
             answer = await workers.collect(cheap, timeout_s=5, max_rows=10)
@@ -80,7 +88,6 @@ def test_without_spares_a_long_query_starts_a_replacement(build_settings: Settin
             loop = asyncio.get_running_loop()
             job = {"store": store, "format": "tsv", "max_rows": 10**6, "query": LONG}
             long = await pool.execute(job, loop.time() + 60)
-            await asyncio.sleep(workers.SLOW_AFTER_S + 0.5)
             await _settled(pool, 2)  # the slow one plus a fresh fast worker
             long.abort()
             await _settled(pool, 1)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
-import time
 import urllib.request
 
 import pyoxigraph as ox
 import pytest
 
+from publisher.validation import service
 from publisher.validation.service import _crash_message
 from publisher.validation.submission import (
     MAX_NESTING,
@@ -47,8 +47,7 @@ def test_the_tripwire_notices_a_connection(tripwire):
     """The listener really records connections, so "no connection" below means something."""
     with pytest.raises(OSError):
         urllib.request.urlopen(tripwire.url, timeout=2)
-    time.sleep(0.2)
-    assert tripwire.connections
+    assert tripwire.settle()
 
 
 # ----------------------------------------------------------------------------- size, format
@@ -124,8 +123,7 @@ def test_jsonld_remote_contexts_are_never_fetched(client, tripwire):
         response = client.post("/validate", content=body, headers=JSON_LD)
         assert response.status_code == 400
         assert "put the @context inline" in response.text
-    time.sleep(0.2)
-    assert tripwire.connections == []
+    assert tripwire.settle() == []
 
 
 def xml_entity_documents(url: str) -> list[bytes]:
@@ -150,8 +148,7 @@ def test_xml_external_entities_and_dtds_are_refused_unfetched(client, tripwire):
         response = client.post("/validate", content=body, headers=RDF_XML)
         assert response.status_code == 400
         assert "declaration is refused" in response.text
-    time.sleep(0.2)
-    assert tripwire.connections == []
+    assert tripwire.settle() == []
 
 
 def test_owl_imports_are_not_followed(client, settings, tripwire):
@@ -166,24 +163,26 @@ def test_owl_imports_are_not_followed(client, settings, tripwire):
     assert outcome["conforms"] is True
     response = client.post("/validate", content=body, headers=TURTLE)
     assert response.status_code == 200 and "sh:conforms true" in response.text
-    time.sleep(0.2)
-    assert tripwire.connections == []
+    assert tripwire.settle() == []
 
 
 # ----------------------------------------------------------------------------- bombs
 
 
-def test_billion_laughs_is_rejected_quickly(client):
+def test_billion_laughs_is_refused_before_parsing_or_any_worker(client, monkeypatch):
     bomb = billion_laughs()
     assert len(bomb) < 1200  # ~3 GB once expanded, which pyoxigraph would do
-    started = time.perf_counter()
+
+    def must_not_run(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the bomb reached the parser or a validation worker")
+
+    monkeypatch.setattr(ox, "parse", must_not_run)
+    monkeypatch.setattr(service, "_run_worker", must_not_run)
     with pytest.raises(SubmissionError, match="DOCTYPE declaration is refused"):
         parse_document(Document("bomb.rdf", ox.RdfFormat.RDF_XML, bomb), BASE)
-    assert time.perf_counter() - started < 0.05
-    started = time.perf_counter()
     response = client.post("/validate", content=bomb, headers=RDF_XML)
     assert response.status_code == 400
-    assert time.perf_counter() - started < 0.5  # refused before any worker starts
+    assert "DOCTYPE declaration is refused" in response.text
     assert no_validation_children()
 
 
@@ -212,14 +211,11 @@ def test_deep_xml_is_refused(client):
 
 def test_time_limit_kills_the_worker(client_with):
     client = client_with(validate_timeout_s=0.05)
-    started = time.perf_counter()
     response = client.post("/validate", content=example("meeting-conforming.ttl"),
                            headers=TURTLE)
-    elapsed = time.perf_counter() - started
     assert response.status_code == 422
     assert "validation stopped after 0.05 s" in response.text
-    assert elapsed < 2.0
-    assert no_validation_children()
+    assert no_validation_children()  # killed and reaped, not left running
 
 
 def test_a_crashed_worker_is_reported_by_its_signal():
