@@ -1,8 +1,11 @@
 """The command line: ``publisher build | serve | validate | query``.
 
 Flags feed the same Settings object as the environment, so a flag and its
-``PUBLISHER_*`` variable always mean the same thing. Exit codes: 0 success, 1 the data
-does not conform (build or validate), 2 unreadable input or bad usage.
+``PUBLISHER_*`` variable always mean the same thing. Exit codes of ``build``: 0 success,
+1 the inputs are at fault (a fact, a file, a shape: fix them), 2 bad usage (flags,
+settings), 3 the environment is (another build holds the lock, the disk is full, the store
+cannot be written: retry once fixed). ``validate`` and ``query`` keep 2 for unreadable
+input, as their own help says.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from pydantic import ValidationError
 
 from .settings import Settings, load_settings
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_ENVIRONMENT = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -35,6 +39,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .pipeline.build import BuildFailed, build
 
     settings = _settings(args)
+    if not settings.data_dir.is_dir():
+        print(f"no data/ folder in {settings.project_dir}: give the project with "
+              "--project-dir or PUBLISHER_PROJECT_DIR", file=sys.stderr)
+        return EXIT_USAGE
     print(f"building from {settings.data_dir} with base {settings.base}")
     try:
         result = build(settings)
@@ -43,7 +51,14 @@ def cmd_build(args: argparse.Namespace) -> int:
               f"the live store was not changed.", file=sys.stderr)
         for line in failure.problems:
             print(f"  {line}", file=sys.stderr)
-        return EXIT_INVALID if failure.stage == "validation" else EXIT_USAGE
+        return EXIT_ENVIRONMENT if failure.environment else EXIT_INVALID
+    except KeyboardInterrupt:
+        print("\nBUILD INTERRUPTED; the live store was not changed.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # a bug, or a resource the build did not expect to lack
+        print(f"\nBUILD FAILED: unexpected {type(error).__name__}: {error}; the live store "
+              "was not changed.", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     print(f"\nbuild {result.build_id} published at {settings.store_dir} -> {result.path}")
     print(f"{result.stats['triples']} triples in {result.timings['total']:.2f} s "
           f"({', '.join(f'{k} {v:.2f} s' for k, v in result.timings.items() if k != 'total')})")

@@ -92,6 +92,14 @@ class Settings(BaseSettings):
         "pyshacl (the reference); the validation service always uses pyshacl.",
     )
 
+    max_input_file_bytes: int = Field(
+        16 * 1024 * 1024, ge=1024,
+        description="Largest file a build reads from data/, mappings/, ontology/ or shapes/.",
+    )
+    max_fact_value_chars: int = Field(
+        100_000, ge=100, description="Longest single value (text, id, date) in a fact file.",
+    )
+
     validate_max_body_bytes: int = Field(5_000_000, ge=1024)
     validate_timeout_s: float = Field(30.0, gt=0)
     validate_max_triples: int = Field(
@@ -148,6 +156,11 @@ class Settings(BaseSettings):
     def builds_dir(self) -> Path:
         """Where complete builds live side by side; ``store_dir`` points at one of them."""
         return self.store_dir.parent / (self.store_dir.name + ".builds")
+
+    @property
+    def build_lock(self) -> Path:
+        """The file a build holds locked (``flock``) while it runs: one build at a time."""
+        return self.store_dir.parent / (self.store_dir.name + ".lock")
 
     # IRIs minted under the base.
     @property

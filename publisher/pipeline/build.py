@@ -5,11 +5,17 @@ wraps the composition with progress lines and per-stage timing, so each stage st
 testable alone. Validation and the load overlap: the new store is written into a
 ``.partial`` folder by a child process while SHACL runs (:mod:`.load`), and it is
 published only if validation passes, else the child is stopped and its output deleted.
+
+A build holds the store's build lock (:mod:`.lock`) from start to end. Every failure is a
+:class:`BuildFailed` saying whether the inputs are at fault (a fact, a shape, a file the
+build refuses to read) or the environment (the lock is held, the disk is full, the store
+cannot be written), which the command line turns into exit code 1 or 3.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,9 +31,19 @@ from rdflib import Graph
 from .. import __version__
 from ..namespaces import compact
 from ..settings import Settings
-from .facts import FactFileError
+from .fact_check import FactChecker
+from .fact_schema import (
+    COMPLEMENT,
+    Complement,
+    ContextNotSupported,
+    derive_schema,
+    ontology_classes,
+)
+from .facts import FactFileError, ReadLimits, parse_yaml
+from .inputs import InputError, digest_input, find_inputs, read_input
 from .load import LoadFailed, Loading, publish
 from .locate import Locator
+from .lock import BuildLocked, build_lock
 from .mapping import MappedFile, MappingError, load_context, parse_turtle_dir
 from .parallel_map import read_and_map
 from .shacl import (
@@ -43,11 +59,15 @@ Progress = Callable[[str], None]
 
 
 class BuildFailed(Exception):
-    """The build stopped; ``problems`` are lines a person can act on."""
+    """The build stopped; ``problems`` are lines a person can act on.
 
-    def __init__(self, stage: str, problems: list[str]) -> None:
+    ``environment`` is true when the inputs are not at fault: the lock is held, the disk
+    is full, the store cannot be written (exit code 3 rather than 1)."""
+
+    def __init__(self, stage: str, problems: list[str], environment: bool = False) -> None:
         self.stage = stage
         self.problems = problems
+        self.environment = environment
         super().__init__(f"build failed at {stage}: " + "; ".join(problems[:3]))
 
 
@@ -78,29 +98,62 @@ def input_files(settings: Settings) -> list[Path]:
     folders = (settings.data_dir, settings.mappings_dir, settings.ontology_dir,
                settings.shapes_dir)
     return sorted(p for folder in folders if folder.is_dir()
-                  for p in folder.rglob("*") if p.is_file())
+                  for p in find_inputs(folder, settings.project_dir))
 
 
 def build_id(settings: Settings) -> str:
     """Content hash of every input and the base: same inputs, same id (stable ETags)."""
     digest = hashlib.sha256(f"{__version__}\n{settings.base}\n".encode())
-    for path in input_files(settings):
-        digest.update(str(path.relative_to(settings.project_dir)).encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+    try:
+        for path in input_files(settings):
+            digest.update(str(path.relative_to(settings.project_dir)).encode() + b"\0")
+            digest_input(path, settings.project_dir, settings.max_input_file_bytes, digest)
+            digest.update(b"\0")
+    except InputError as error:
+        raise BuildFailed("inputs", [str(error)]) from error
     return digest.hexdigest()[:20]
 
 
-def prepare(settings: Settings) -> Prepared:
-    """Read, map and derive; raises BuildFailed naming the file at fault."""
-    root = settings.project_dir
+def fact_checker(settings: Settings, context: dict[str, Any],
+                 ontology: list[ox.Quad]) -> FactChecker:
+    """The schema of the fact files, derived from the context (see :mod:`.fact_schema`)
+    and ``mappings/keys.yaml``; errors name the file at fault."""
+    path = settings.mappings_dir / COMPLEMENT
+    complement = Complement()
+    if path.exists():
+        text = read_input(path, settings.project_dir, settings.max_input_file_bytes)
+        _node, data = parse_yaml(text.decode("utf-8"), str(path.relative_to(
+            settings.project_dir) if path.is_relative_to(settings.project_dir) else path))
+        try:
+            complement = Complement.read(data if isinstance(data, dict) else {})
+        except (TypeError, AttributeError, ValueError, re.error) as error:
+            raise ContextNotSupported(f"{path}: {error}") from error
     try:
-        context = load_context(settings.mappings_dir)
-        mapped = read_and_map(settings.data_dir, context, settings.base, root,
-                              settings.build_workers)
+        schema = derive_schema(context, ontology_classes(ontology, settings.vocab),
+                               complement)
+    except ContextNotSupported as error:
+        raise ContextNotSupported(f"{settings.mappings_dir / 'context.jsonld'}: {error}") \
+            from error
+    return FactChecker(schema)
+
+
+def prepare(settings: Settings) -> Prepared:
+    """Read, check, map and derive; raises BuildFailed naming the file at fault."""
+    root = settings.project_dir
+    limits = ReadLimits(settings.max_input_file_bytes, settings.max_fact_value_chars)
+    try:
+        context = load_context(settings.mappings_dir, root, settings.max_input_file_bytes)
         ontology = parse_turtle_dir(settings.ontology_dir, settings.base,
-                                    ox.NamedNode(settings.ontology_iri))
-        shapes = parse_turtle_dir(settings.shapes_dir, settings.base, None)
-    except (FactFileError, MappingError) as error:
+                                    ox.NamedNode(settings.ontology_iri), root,
+                                    settings.max_input_file_bytes)
+        shapes = parse_turtle_dir(settings.shapes_dir, settings.base, None, root,
+                                  settings.max_input_file_bytes)
+        checker = fact_checker(settings, context, ontology)
+        mapped = read_and_map(settings.data_dir, context, settings.base, root,
+                              settings.build_workers, limits, checker)
+    except FactFileError as error:
+        raise BuildFailed("mapping", error.problems) from error
+    except (MappingError, InputError, ContextNotSupported, UnicodeDecodeError) as error:
         raise BuildFailed("mapping", [str(error)]) from error
     dataset = derive(settings, mapped)
     derived_count = len(dataset)
@@ -115,8 +168,10 @@ def derive(settings: Settings, mapped: list[MappedFile]) -> ox.Store:
     rules = settings.mappings_dir / "derive.ru"
     if rules.exists():
         try:
-            work.update(rules.read_text(encoding="utf-8"), base_iri=settings.base)
-        except SyntaxError as error:
+            text = read_input(rules, settings.project_dir,
+                              settings.max_input_file_bytes).decode("utf-8")
+            work.update(text, base_iri=settings.base)
+        except (SyntaxError, InputError, UnicodeDecodeError) as error:
             raise BuildFailed("derivation", [f"{rules}: {error}"]) from error
     return work
 
@@ -181,7 +236,22 @@ def _stage(name: str, timings: dict[str, float], progress: Progress) -> Iterator
 
 def build(settings: Settings, progress: Progress = print,
           before_publish: Callable[[Path], None] | None = None) -> BuildResult:
-    """Run the whole pipeline; on success the new store is live, else BuildFailed."""
+    """Run the whole pipeline under the build lock; on success the new store is live,
+    else BuildFailed (the live store untouched, nothing of the new build left)."""
+    store = settings.store_dir
+    if store.exists() and not store.is_symlink():
+        raise BuildFailed("store", [f"{store} exists and is not the symlink `publisher build` "
+                                    "makes: move it away, or choose another --store-dir"],
+                          environment=True)
+    try:
+        with build_lock(settings.build_lock):
+            return _build(settings, progress, before_publish)
+    except BuildLocked as locked:
+        raise BuildFailed("lock", [str(locked)], environment=True) from locked
+
+
+def _build(settings: Settings, progress: Progress,
+           before_publish: Callable[[Path], None] | None) -> BuildResult:
     timings: dict[str, float] = {}
     total = time.perf_counter()
     with _stage("map", timings, progress):
@@ -192,7 +262,10 @@ def build(settings: Settings, progress: Progress = print,
     identifier = build_id(settings)
     built_at = datetime.now(UTC).replace(microsecond=0)
     name = f"{built_at:%Y%m%dT%H%M%SZ}-{identifier[:12]}"
-    loading = Loading(settings, name, prepared.dataset)
+    try:
+        loading = Loading(settings, name, prepared.dataset)
+    except LoadFailed as error:
+        raise BuildFailed("load", [str(error)], environment=True) from error
     try:
         with _stage("validate", timings, progress):
             violations, warnings = validate(settings, prepared)
@@ -202,16 +275,19 @@ def build(settings: Settings, progress: Progress = print,
             raise BuildFailed("validation", violations)
         waiting = time.perf_counter()
         timings["load"] = loading.wait()
+        progress(f"  load: {timings['load']:.2f} s, alongside validation "
+                 f"({time.perf_counter() - waiting:.2f} s more after it)")
+        stats = statistics(settings, prepared.dataset)
     except LoadFailed as error:
-        raise BuildFailed("load", [str(error)]) from error
+        raise BuildFailed("load", [str(error)], environment=True) from error
     except BaseException:
         loading.discard()
         raise
-    progress(f"  load: {timings['load']:.2f} s, alongside validation "
-             f"({time.perf_counter() - waiting:.2f} s more after it)")
-    stats = statistics(settings, prepared.dataset)
     info = {"build_id": identifier, "built_at": built_at.isoformat(),
             "base": settings.base, "stats": stats, "timings": timings}
-    path = publish(settings, loading.partial, info, before_publish)
+    try:
+        path = publish(settings, loading.partial, info, before_publish)
+    except LoadFailed as error:
+        raise BuildFailed("publish", [str(error)], environment=True) from error
     timings["total"] = round(time.perf_counter() - total, 3)
     return BuildResult(identifier, path, stats, timings, warnings)

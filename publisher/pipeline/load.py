@@ -2,8 +2,11 @@
 
 The new build is written to ``<builds>/<name>.partial`` and renamed only once the store
 and its ``build.json`` are complete; only then does the live symlink move. A build that
-fails or is killed at any point leaves at most ``.partial`` leftovers, which the next
-build removes, and the live store is never touched.
+fails removes what it wrote; one that is killed leaves at most ``.partial`` leftovers,
+which the next build removes (it holds the build lock, :mod:`.lock`, so no other build
+can be writing them); the live store is never touched. Every name is claimed with an
+exclusive ``mkdir``, so two builds in the same second, or of the same inputs, never share
+a folder, and an existing build is never overwritten.
 
 The store is written by a separate process (:mod:`.bulk_load`), from an N-Quads dump of
 the prepared dataset, so that it runs alongside SHACL validation. At a million triples
@@ -12,6 +15,7 @@ this takes most of the load (13 s) off the build's critical path on a 2-core mac
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import subprocess
@@ -19,6 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -33,16 +38,37 @@ LOADER = [sys.executable, "-m", "publisher.pipeline.bulk_load"]
 
 
 def clean_partial_builds(builds_dir: Path) -> None:
+    """Remove what killed builds left. Call only while holding the build lock: then no
+    ``.partial`` belongs to a build that is still running."""
     if builds_dir.is_dir():
         for leftover in builds_dir.glob("*.partial"):
-            if leftover.is_dir():
+            if leftover.is_dir() and not leftover.is_symlink():
                 shutil.rmtree(leftover, ignore_errors=True)
             else:
                 leftover.unlink(missing_ok=True)
 
 
 class LoadFailed(Exception):
-    """The process writing the new store failed; the message says how."""
+    """Writing the new store failed (its process, or the disk); the message says how."""
+
+
+def _claim(builds: Path, name: str) -> Path:
+    """A new, empty ``<name>[-n].partial`` folder whose final name is free too."""
+    for number in itertools.count(1):
+        candidate = name if number == 1 else f"{name}-{number}"
+        if (builds / candidate).exists():
+            continue
+        partial = builds / f"{candidate}.partial"
+        try:
+            partial.mkdir()
+        except FileExistsError:
+            continue
+        return partial
+    raise AssertionError("unreachable")
+
+
+def _oserror(action: str, path: Path, error: OSError) -> LoadFailed:
+    return LoadFailed(f"{action} {path}: {error.strerror or error}")
 
 
 class Loading:
@@ -55,11 +81,15 @@ class Loading:
 
     def __init__(self, settings: Settings, name: str, dataset: ox.Store) -> None:
         builds = settings.builds_dir
-        builds.mkdir(parents=True, exist_ok=True)
-        clean_partial_builds(builds)
+        try:
+            builds.mkdir(parents=True, exist_ok=True)
+            clean_partial_builds(builds)
+            self.partial = _claim(builds, name)
+        except OSError as error:
+            raise _oserror("cannot create a new build in", builds, error) from error
         self.started = time.perf_counter()
-        self.partial = builds / f"{name}.partial"
-        self._dump = builds / f"{name}.nq.partial"
+        self._dump = self.partial.with_name(self.partial.name.removesuffix(".partial")
+                                            + ".nq.partial")
         self._lock = threading.Lock()
         self._cancelled = False
         self._process: subprocess.Popen[bytes] | None = None
@@ -84,7 +114,9 @@ class Loading:
                 lines = errors.decode(errors="replace").strip().splitlines()
                 self._failure = (lines[-1] if lines else
                                  f"the load process exited with {self._process.returncode}")
-        except Exception as error:  # reported by wait()
+        except OSError as error:  # reported by wait()
+            self._failure = f"writing {self._dump}: {error.strerror or error}"
+        except Exception as error:
             self._failure = f"writing {self.partial}: {type(error).__name__}: {error}"
         finally:
             self._dump.unlink(missing_ok=True)
@@ -115,17 +147,40 @@ def publish(
     info: dict[str, Any],
     before_publish: Callable[[Path], None] | None = None,
 ) -> Path:
-    """Record ``info`` in a complete partial store, rename it and swap it in."""
-    (partial / BUILD_INFO).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n",
-                                      encoding="utf-8")
-    if before_publish is not None:
-        before_publish(partial)
+    """Record ``info`` in a complete partial store, rename it and swap it in.
+
+    Any failure before the swap (a full disk while writing ``build.json``, an interrupt)
+    deletes the new build and leaves the live one; OSError becomes LoadFailed."""
     final = partial.with_name(partial.name.removesuffix(".partial"))
-    if final.exists():
-        shutil.rmtree(final)
-    partial.rename(final)
-    swap_in(settings, final)
-    _prune(settings.builds_dir, keep={final})
+    try:
+        try:
+            (partial / BUILD_INFO).write_text(
+                json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        except OSError as error:
+            raise _oserror("cannot write", partial / BUILD_INFO, error) from error
+        if before_publish is not None:
+            before_publish(partial)
+        try:
+            partial.rename(final)
+        except OSError as error:
+            raise _oserror("cannot rename the new build to", final, error) from error
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    try:
+        swap_in(settings, final)
+    except BaseException as error:
+        with suppress(OSError):
+            if settings.store_dir.resolve() != final.resolve():  # it did not go live
+                shutil.rmtree(final, ignore_errors=True)
+        if isinstance(error, OSError | RuntimeError):
+            message = error.strerror if isinstance(error, OSError) and error.strerror \
+                else error
+            raise LoadFailed(f"cannot point {settings.store_dir} at the new build: "
+                             f"{message}") from error
+        raise
+    with suppress(OSError):  # the new build is live; old ones can go next time
+        _prune(settings.builds_dir, keep={final})
     return final
 
 

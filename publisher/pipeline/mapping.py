@@ -15,7 +15,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .facts import FactFile
+from .facts import FactFile, ReadLimits
+from .inputs import InputError, find_inputs, read_input
+
+_MAX_BYTES = ReadLimits.max_file_bytes
 
 
 class MappingError(ValueError):
@@ -29,12 +32,19 @@ class MappedFile:
     quads: list[ox.Quad]
 
 
-def load_context(mappings_dir: Path) -> dict[str, Any]:
+def load_context(mappings_dir: Path, root: Path | None = None,
+                 max_bytes: int = _MAX_BYTES) -> dict[str, Any]:
     path = mappings_dir / "context.jsonld"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))["@context"]
-    except (OSError, ValueError, KeyError) as error:
+        text = read_input(path, root or mappings_dir.parent, max_bytes)
+        context = json.loads(text)["@context"]
+    except InputError as error:
+        raise MappingError(str(error)) from error
+    except (ValueError, KeyError, TypeError) as error:
         raise MappingError(f"{path}: not a JSON-LD context document: {error}") from error
+    if not isinstance(context, dict):
+        raise MappingError(f"{path}: `@context` must be one object (no remote contexts)")
+    return context
 
 
 def to_jsonld(fact_file: FactFile, context: dict[str, Any], shown_path: str) -> dict[str, Any]:
@@ -69,12 +79,22 @@ def shown_path(path: Path, root: Path) -> str:
     return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
-def parse_turtle_dir(folder: Path, base: str, graph: ox.NamedNode | None) -> list[ox.Quad]:
+def parse_turtle_dir(folder: Path, base: str, graph: ox.NamedNode | None,
+                     root: Path | None = None, max_bytes: int = _MAX_BYTES) -> list[ox.Quad]:
     """Ontology and shapes are Turtle with relative IRIs, resolved against the base."""
     quads: list[ox.Quad] = []
-    for path in sorted(folder.glob("*.ttl")):
+    root = root or folder.parent
+    try:
+        paths = [p for p in find_inputs(folder, root, (".ttl",)) if p.parent == folder]
+    except InputError as error:
+        raise MappingError(str(error)) from error
+    for path in paths:
         try:
-            triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=base)
+            data = read_input(path, root, max_bytes)
+        except InputError as error:
+            raise MappingError(str(error)) from error
+        try:
+            triples = ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=base)
             for t in triples:
                 quads.append(ox.Quad(t.subject, t.predicate, t.object,
                                      graph or ox.DefaultGraph()))

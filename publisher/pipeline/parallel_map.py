@@ -4,13 +4,15 @@ Reading YAML and running the JSON-LD processor are per-file work with nothing sh
 and at a million triples they are most of the build's time, all of it on one core. Each
 worker reads and maps a slice of the files and hands back the parsed files and their
 quads as N-Quads bytes (pyoxigraph's serializer and parser are native and fast, and
-quads themselves do not pickle); the parent parses them back keeping blank node labels,
-so the result is exactly what the single-process path produces, in the same file order.
+quads themselves do not pickle); the parent parses them back, one file at a time, giving
+blank nodes fresh labels (forked workers would otherwise mint the same ones), so the
+result is what the single-process path produces, in the same file order.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -18,29 +20,59 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .facts import FactFile, discover, read_fact_file
-from .mapping import MappedFile, map_file, shown_path
+from ..process import die_with_parent
+from .fact_check import FactChecker
+from .facts import FactFile, FactFileError, ReadLimits, discover, read_fact_file
+from .mapping import MappedFile, MappingError, map_file, shown_path
 
 # Below this many files a pool costs more (starting interpreters) than it saves.
 MIN_FILES_PER_WORKER = 64
 
 
+#: Problems reported in all, across files, before the rest are counted in one line.
+MAX_PROBLEMS = 50
+
+
 def read_and_map(data_dir: Path, context: dict[str, Any], base: str, root: Path,
-                 workers: int) -> list[MappedFile]:
-    """Every fact file under ``data_dir``, read and mapped; the first error stops it all."""
-    paths = discover(data_dir)
+                 workers: int, limits: ReadLimits | None = None,
+                 checker: FactChecker | None = None) -> list[MappedFile]:
+    """Every fact file under ``data_dir``, read, checked and mapped.
+
+    Every file is read even after one fails, so a curator sees every problem of a change
+    at once: FactFileError then lists them all, mapping errors included.
+    """
+    paths = discover(data_dir, root)
+    limits = limits or ReadLimits()
     workers = min(workers, len(paths) // MIN_FILES_PER_WORKER)
     if workers <= 1:
-        return [_map_one(path, context, base, root) for path in paths]
-    slices = [paths[i::workers * 4] for i in range(workers * 4)]
-    with ProcessPoolExecutor(workers, mp_context=_start_method()) as pool:
-        done = list(pool.map(_map_slice, slices, [context] * len(slices),
-                             [base] * len(slices), [root] * len(slices)))
+        done = [_map_slice(paths, context, base, root, limits, checker)]
+    else:
+        slices = [paths[i::workers * 4] for i in range(workers * 4)]
+        count = len(slices)
+        # Workers die with the build (PR_SET_PDEATHSIG): a killed build must not leave
+        # them waiting forever for work, holding its caller's stdout.
+        with ProcessPoolExecutor(workers, mp_context=_start_method(),
+                                 initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+            done = list(pool.map(_map_slice, slices, [context] * count, [base] * count,
+                                 [root] * count, [limits] * count, [checker] * count))
     by_path: dict[Path, MappedFile] = {}
+    problems: list[str] = []
     for results in done:
-        for fact_file, graph, nquads in results:
-            quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS, rename_blank_nodes=False))
+        for result in results:
+            if isinstance(result, Exception):
+                problems.extend(result.problems if isinstance(result, FactFileError)
+                                else [str(result)])
+                continue
+            fact_file, graph, nquads = result
+            # Fresh blank node labels, minted here: forked workers share the random state
+            # the parent had when it forked, so their own labels can collide across them.
+            quads = nquads if isinstance(nquads, list) else list(ox.parse(
+                nquads, format=ox.RdfFormat.N_QUADS, rename_blank_nodes=True))
             by_path[fact_file.path] = MappedFile(fact_file, ox.NamedNode(graph), quads)
+    if problems:
+        if len(problems) > MAX_PROBLEMS:
+            problems = [*problems[:MAX_PROBLEMS], f"… and {len(problems) - MAX_PROBLEMS} more"]
+        raise FactFileError(problems)
     return [by_path[path] for path in paths]
 
 
@@ -50,16 +82,24 @@ def _start_method() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
 
 
-def _map_one(path: Path, context: dict[str, Any], base: str, root: Path) -> MappedFile:
-    fact_file: FactFile = read_fact_file(path, root)
-    return map_file(fact_file, context, base, shown_path(path, root))
+MapResult = tuple[FactFile, str, bytes | list[ox.Quad]] | FactFileError | MappingError
 
 
-def _map_slice(paths: list[Path], context: dict[str, Any], base: str,
-               root: Path) -> list[tuple[FactFile, str, bytes]]:
-    out = []
+def _map_slice(paths: list[Path], context: dict[str, Any], base: str, root: Path,
+               limits: ReadLimits, checker: FactChecker | None) -> list[MapResult]:
+    """Read and map each file; a file's problems are returned, not raised, so the other
+    files are still read. Quads cross a process boundary as N-Quads bytes."""
+    in_worker = multiprocessing.parent_process() is not None
+    out: list[MapResult] = []
     for path in paths:
-        mapped = _map_one(path, context, base, root)
-        nquads = ox.serialize(mapped.quads, format=ox.RdfFormat.N_QUADS) or b""
-        out.append((mapped.fact_file, mapped.graph.value, nquads))
+        try:
+            fact_file: FactFile = read_fact_file(path, root, limits, checker)
+            mapped = map_file(fact_file, context, base, shown_path(path, root))
+        except (FactFileError, MappingError) as error:
+            out.append(error)
+            continue
+        quads: bytes | list[ox.Quad] = mapped.quads
+        if in_worker:
+            quads = ox.serialize(mapped.quads, format=ox.RdfFormat.N_QUADS) or b""
+        out.append((mapped.fact_file, mapped.graph.value, quads))
     return out

@@ -108,10 +108,11 @@ def test_invalid_fact_is_rejected_with_file_line_and_record(project_copy) -> Non
           'month: "July 2025"\n    dateStatus: inferred\n    note: The')
     with pytest.raises(BuildFailed) as failure:
         build(_settings(project_copy), progress=_quiet)
-    assert failure.value.stage == "validation"
-    problems = "\n".join(failure.value.problems)
-    assert f"{SOURCE_000}:21 (record event/2025-07-mohamad-hasan-lavrov-kuala-lumpur)" in problems
-    assert "dip:date" in problems and "July 2025" in problems
+    # The form of a date is known from the context: caught before mapping, at its line.
+    assert failure.value.stage == "mapping"
+    assert failure.value.problems == [
+        f"{SOURCE_000}:24 (record event/2025-07-mohamad-hasan-lavrov-kuala-lumpur): `month` "
+        'must be a month, YYYY-MM, not "July 2025"']
 
 
 def test_dangling_reference_is_caught(project_copy) -> None:
@@ -194,8 +195,11 @@ def test_interrupted_build_leaves_the_live_store_intact(project_copy) -> None:
     assert os.readlink(settings.store_dir) == live_before
     store = ox.Store.read_only(str(settings.store_dir.resolve()))
     assert len(store) == first_triples
-    assert list(settings.builds_dir.glob("*.partial"))  # the half-built store is left aside
-    build(settings, progress=_quiet)  # and the next build clears it away
+    assert not list(settings.builds_dir.glob("*.partial"))  # the half-built store is gone
+    # What a killed build leaves (it cannot clean up) the next build clears away.
+    (settings.builds_dir / "20250101T000000Z-killed.partial").mkdir()
+    (settings.builds_dir / "20250101T000000Z-killed.nq.partial").write_text("<a> <b> <c> .")
+    build(settings, progress=_quiet)
     assert not list(settings.builds_dir.glob("*.partial"))
     assert os.readlink(settings.store_dir) != live_before
 
@@ -237,7 +241,11 @@ def test_cli_build_exit_codes(project_copy, capsys) -> None:
     err = capsys.readouterr().err
     assert "BUILD FAILED at validation" in err and "data/reference/countries.yaml:" in err
     (project_copy / "data/reference/broken.yaml").write_text("id: [", encoding="utf-8")
-    assert main(args) == 2
+    assert main(args) == 1  # unreadable facts are the inputs' fault too
+    assert "data/reference/broken.yaml:2:1: not valid YAML: while parsing a flow node: did " \
+        "not find expected node content\n" in capsys.readouterr().err
+    assert main([*args, "--base", "ftp://nowhere/"]) == 2  # usage
+    assert main(["build", "--project-dir", str(project_copy / "nothing")]) == 2
 
 
 def test_stated_precision_must_match_the_date_datatype(project_copy) -> None:

@@ -37,3 +37,20 @@ def test_an_error_in_a_worker_names_the_file(monkeypatch, project_copy) -> None:
     bad.write_text("id: graph/x\nfacts:\n  - {id: event/a, label: [unclosed\n", encoding="utf-8")
     with pytest.raises(FactFileError, match=r"zz-broken.yaml:\d+:\d+: not valid YAML"):
         _map(project_copy, 2)
+
+
+def test_blank_nodes_of_different_workers_never_collide(monkeypatch) -> None:
+    """Forked workers inherit the parent's random state: had the parent made a blank node
+    before (it parses the ontology first), every worker would mint the same labels, and
+    two participations in two files would merge into one node with two agents."""
+    import pyoxigraph as ox
+
+    list(ox.parse(b"[] <http://example.org/p> [] .", format=ox.RdfFormat.TURTLE))
+    monkeypatch.setattr(parallel_map, "MIN_FILES_PER_WORKER", 1)
+
+    def blank_nodes(mapped) -> set[str]:
+        return {term.value for m in mapped for q in m.quads
+                for term in (q.subject, q.object) if isinstance(term, ox.BlankNode)}
+
+    alone, pooled = _map(ROOT, 1), _map(ROOT, 2)
+    assert len(blank_nodes(pooled)) == len(blank_nodes(alone)) > 100

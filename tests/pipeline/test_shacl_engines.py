@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from publisher.pipeline import build as build_module
 from publisher.pipeline.build import prepare
 from publisher.pipeline.shacl import (
     ShaclResult,
@@ -63,8 +64,16 @@ def _comparable(result: ShaclResult) -> tuple:
             result.component)
 
 
+#: Cases the fact files' schema refuses before SHACL sees them; the shapes must still
+#: catch them, in submissions to the validation service, which have no YAML behind them.
+SCHEMA_CATCHES = {"ill-formed month"}
+
+
 @pytest.mark.parametrize("case", CASES)
-def test_both_engines_report_the_same_results(case: str, project_copy: Path) -> None:
+def test_both_engines_report_the_same_results(case: str, project_copy: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    if case in SCHEMA_CATCHES:
+        monkeypatch.setattr(build_module, "fact_checker", lambda *_args: None)
     for relative, old, new in CASES[case]:
         path = project_copy / relative
         text = path.read_text(encoding="utf-8")
