@@ -383,7 +383,7 @@ def test_home_page(client: TestClient, settings, base: str) -> None:
     assert page.status_code == 200
     text = page.text
     assert "Diplomacy facts" in text
-    assert "Entities by class" in text and ">person</a>" in text
+    assert "Entities by class" in text and "What “person” means</a>" in text
     assert f'href="{base}sparql' in text and f'href="{base}validate"' in text
     assert f'href="{base}void"' in text and f'href="{base}dumps/"' in text
     assert "Example queries" in text and "SELECT" in text
