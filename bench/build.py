@@ -202,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scales", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "bench")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="JSON results (default bench/results/build.json)")
     parser.add_argument("--child", nargs=3, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -214,8 +216,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"building {scale:,} triples in {folder} ...", file=sys.stderr)
         rows.append({"scale": scale, **measure(folder)})
     print(table(rows))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "build.json").write_text(json.dumps(
+    out = args.out or RESULTS / "build.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(
         {"benchmark": "build", "machine": machine(), "seed": args.seed, "rows": rows},
         indent=2) + "\n")
     return 0

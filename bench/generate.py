@@ -32,11 +32,13 @@ Choices, and why:
   match the shapes' patterns but never a real country, and have no owl:sameAs.
 * **Consistent by construction, so the build has zero violations.** Every post has a
   timeline of holders and a participant always acts through the post they hold on the
-  event's date; a tenure's or membership's interval is stated by one source only (two
-  sources stating it would give two blank-node intervals, a ``maxCount 1`` violation);
-  big events carry identical core facts (date, place, status) in every article that
-  mentions them, so the union stays single-valued; chairmanships rotate yearly and the
-  chair hosts that year's meetings; sideline meetings fall inside their event's dates.
+  event's date; every source is valid on its own (an article describes every event it
+  refers to, and every record quotes a passage as its evidence: here a synthetic one,
+  the record's label, since there is no article text); big events carry identical core
+  facts (date, place, status) in every article that mentions them, so the union has no
+  disagreement to warn about; chairmanships rotate yearly and the chair hosts that year's
+  meetings; sideline meetings fall inside their event's dates. Partnerships with an
+  organisation (dialogue, strategic, digital, partner country) are dip:Partnership.
 * **Exact size.** The generator counts the triples each record maps to (mirroring
   ``mappings/context.jsonld`` and ``mappings/derive.ru``: participants, date precision,
   ``dcterms:source``, the graph envelope) plus the ontology, and stops at the target,
@@ -403,7 +405,7 @@ ORGANIZATIONS: list[tuple[str, str, str, str, str, str, str, list[str], Series]]
 ]
 # Sub-organisations of the shipped data, added once their parent is in.
 SUB_ORGANIZATIONS = [
-    ("asean-secretariat", "IntergovernmentalOrganization", "ASEAN Secretariat", "", "asean"),
+    ("asean-secretariat", "OrganizationalUnit", "ASEAN Secretariat", "", "asean"),
     ("asean-russia-dialogue", "Forum", "ASEAN–Russia dialogue", "", "asean"),
     ("arf-ism-ict-security", "Forum",
      "ARF Inter-Sessional Meetings on security of and in the use of ICTs", "", "arf"),
@@ -455,10 +457,15 @@ TOPICS: list[tuple[str, str, str]] = [
 ]
 EVENT_ROLES = [("chair", "chair"), ("co-chair", "co-chair"), ("host", "host")]
 TREATY_ACTIONS = [("signature", "signature", ""), ("accession", "accession", ""),
-                  ("ratification", "ratification", ""),
-                  ("considering-signature", "considering signature",
-                   "The party has said it is considering signing; documentation is under "
-                   "negotiation.")]
+                  ("ratification", "ratification", "")]
+# Roles of a country towards an organisation that are partnerships, not memberships:
+# (role as the generator draws it, partnership-level slug, label).
+PARTNERSHIP_LEVELS = {
+    "DialoguePartner": ("dialogue-partner", "dialogue partner"),
+    "StrategicPartner": ("strategic-partnership", "strategic partnership"),
+    "DigitalPartner": ("digital-partner", "digital partner"),
+    "PartnerCountry": ("partner-country", "partner country"),
+}
 # (slug, label, acronym, year of signature)
 TREATIES: list[tuple[str, str, str, str]] = [
     ("tac", "Treaty of Amity and Cooperation in Southeast Asia", "TAC", "1976"),
@@ -586,18 +593,24 @@ def emit_document(comment: str, envelope: Record, records: Iterable[Record]) -> 
 #################################################################
 
 INTERVAL_KEYS = frozenset({"memberDuring", "during", "coversPeriod"})
-DATE_KEYS = frozenset({"date", "month", "year", "startDate"})
+DATE_KEYS = frozenset({"date", "month", "year", "startDate", "endDate"})
+PUBLISHED_KEYS = frozenset({"datePublished", "monthPublished", "yearPublished"})
+#: Quads of one evidence passage: the annotation (type, motivation, body, target), the
+#: target (type, source, selector) and the selector (type, exact).
+EVIDENCE_TRIPLES = 9
 
 
 def count_record(record: Record, article: str | None) -> int:
     """Quads of one record in its graph, derived ones included.
 
     Mirrors the mapping: one triple per value (lists give one per item), an interval is a
-    blank node with a blank node per end, a participation is a blank node with one triple
-    per field. derive.ru adds dip:participant per distinct agent, dip:datePrecision for a
-    dated record and, in a source graph (``article`` given), dcterms:source for every typed
-    entity but the article itself. Records are built without duplicate values, so nothing
-    is deduplicated away.
+    node (#period) with a node per bound (its value, its date status, and the precision
+    derive.ru adds), a participation is a node with one triple per field. derive.ru adds
+    dip:participant per distinct agent, dip:datePrecision for a dated record, the label of
+    a news article and the precision of its publication date, and for each evidence
+    passage a Web Annotation and (on a fact other than the article) dcterms:source. The
+    passage itself is not kept. Records are built without duplicate values, so nothing is
+    deduplicated away.
     """
     total = 0
     for key, value in record.items():
@@ -608,15 +621,19 @@ def count_record(record: Record, article: str | None) -> int:
                          for p in value)
             total += len({p["agent"] for p in value})
         elif key in INTERVAL_KEYS:
-            total += 1 + 2 * len(value)
+            total += 1 + sum(len(bound) + 2 for bound in value.values())
+        elif key == "evidence":
+            total += EVIDENCE_TRIPLES * len(value)
+            if article is not None and record["id"] != article:
+                total += 1
         elif isinstance(value, list):
             total += len(value)
         else:
             total += 1
     if not DATE_KEYS.isdisjoint(record):
         total += 1
-    if article is not None and "type" in record and record["id"] != article:
-        total += 1
+    if record.get("type") == "NewsArticle":
+        total += 1 + (0 if PUBLISHED_KEYS.isdisjoint(record) else 1)
     return total
 
 
@@ -801,6 +818,12 @@ class World:
             ref.use(ref.add("concepts", {"id": f"event-role/{slug}", "type": "Concept",
                                          "prefLabel": pref, "label": pref,
                                          "inScheme": "scheme/event-roles"}))
+        ref.use(ref.add("concepts", {"id": "scheme/partnership-levels",
+                                     "type": "ConceptScheme", "label": "Levels of partnership"}))
+        for slug, pref in PARTNERSHIP_LEVELS.values():
+            ref.use(ref.add("concepts", {"id": f"partnership-level/{slug}", "type": "Concept",
+                                         "prefLabel": pref, "label": pref,
+                                         "inScheme": "scheme/partnership-levels"}))
         ref.use(ref.add("concepts", {"id": "scheme/treaty-actions", "type": "ConceptScheme",
                                      "label": "Treaty actions"}))
         for slug, pref, definition in TREATY_ACTIONS:
@@ -974,9 +997,9 @@ class World:
         for slug, kind, label, _acronym, parent in SUB_ORGANIZATIONS:
             if parent in present:
                 parent_id = f"organization/{parent}"
+                link = "unitOf" if kind == "OrganizationalUnit" else "subOrganizationOf"
                 ref.add("organizations", {"id": f"organization/{slug}", "type": kind,
-                                          "label": label, "subOrganizationOf": parent_id},
-                        [parent_id])
+                                          "label": label, link: parent_id}, [parent_id])
         self.org_by_slug = {o.slug: o for o in self.orgs}
         self.memberships: dict[str, list[Org]] = {c: [] for c in self.country_ids}
         for org in self.orgs:
@@ -1161,7 +1184,7 @@ class Generator:
         precision = self.rng.choices(["date", "month", "year"], [6, 3, 1])[0]
         value = {"date": when.isoformat(), "month": when.isoformat()[:7],
                  "year": str(when.year)}[precision]
-        return {precision: value}
+        return {precision: value, "dateStatus": "stated"}
 
     def topics(self, low: int, high: int) -> list[str]:
         return [self.use(t) for t in self.rng.sample(self.world.general_topics,
@@ -1187,8 +1210,9 @@ class Generator:
             record["concerns"] = [self.use(c) for c in concerns]
         if kind == "WorkPlan":
             first = when.year + self.rng.choice([0, 1])
-            record["coversPeriod"] = {"from": {"year": str(first)},
-                                      "to": {"year": str(first + self.rng.randint(1, 4))}}
+            record["coversPeriod"] = {
+                "from": {"year": str(first), "dateStatus": "stated"},
+                "to": {"year": str(first + self.rng.randint(1, 4)), "dateStatus": "stated"}}
         art.add(record)
         return identifier
 
@@ -1217,7 +1241,7 @@ class Generator:
             record["month"] = event.start.isoformat()[:7]
         record["dateStatus"] = "stated"
         if event.scheduled:
-            record["eventStatus"] = "scheduled"
+            record["status"] = "scheduled"
         record["place"] = self.use(event.place)
         record["hostedBy"] = [self.use(f"country/{event.host}")]
         record["participants"] = [
@@ -1281,6 +1305,9 @@ class Generator:
         art.saw(when)
 
     def membership(self, art: Article, org: Org, iso3: str, role: str, since: int) -> None:
+        if role in PARTNERSHIP_LEVELS:
+            self.partnership(art, org, iso3, role, since)
+            return
         identifier = f"membership/{org.slug}-{slugify(role)}-{iso3.lower()}"
         if identifier in art.records:
             return
@@ -1292,7 +1319,22 @@ class Generator:
                           "organization": self.use(org.id), "role": role}
         if identifier not in self.intervals and self.rng.random() < 0.6:
             self.intervals.add(identifier)
-            record["memberDuring"] = {"from": {"year": str(since)}}
+            record["memberDuring"] = {"from": {"year": str(since), "dateStatus": "stated"}}
+        art.add(record)
+
+    def partnership(self, art: Article, org: Org, iso3: str, role: str, since: int) -> None:
+        slug, level = PARTNERSHIP_LEVELS[role]
+        identifier = f"partnership/{org.slug}-{iso3.lower()}-{slug}"
+        if identifier in art.records:
+            return
+        name = self.world.countries[iso3].name
+        record: Record = {"id": identifier, "type": "Partnership",
+                          "label": f"{org.short}–{name} {level}",
+                          "partners": [self.use(org.id), self.use(f"country/{iso3}")],
+                          "level": self.use(f"partnership-level/{slug}")}
+        if identifier not in self.intervals and self.rng.random() < 0.6:
+            self.intervals.add(identifier)
+            record["during"] = {"from": {"year": str(since), "dateStatus": "stated"}}
         art.add(record)
 
     def chairmanship(self, art: Article, event: BigEvent) -> None:
@@ -1313,7 +1355,8 @@ class Generator:
                     ["Inclusivity and Sustainability", "Building Our Future Together",
                      "Partnership for Resilience", "Connecting Regions, Enhancing Prosperity",
                      "Peace, Stability and Shared Growth"])
-            record["memberDuring"] = {"from": {"year": str(year)}, "to": {"year": str(year)}}
+            record["memberDuring"] = {"from": {"year": str(year), "dateStatus": "stated"},
+                                      "to": {"year": str(year), "dateStatus": "stated"}}
         art.add(record)
 
     # -- the four kinds of article -------------------------------------------------
@@ -1438,7 +1481,7 @@ class Generator:
                 "type": "BilateralMeeting",
                 "label": f"Planned meeting of {names[0]} and {names[1]}, {month_text(when)}",
                 "month": when.isoformat()[:7], "dateStatus": "inferred",
-                "eventStatus": "scheduled", "place": self.use(future.place),
+                "status": "scheduled", "place": self.use(future.place),
                 "onSidelinesOf": [future.id],
                 "participants": [art.participation(a, kind, when),
                                  art.participation(b, kind, when)]}
@@ -1553,7 +1596,7 @@ class Generator:
             parties[0] = focus
         treaty_label = world.ref.records[treaty]["label"]
         action_kind = "signature" if when.year == signed else rng.choice(
-            ["accession", "ratification", "ratification", "considering-signature"])
+            ["accession", "ratification", "ratification"])
         for iso3 in parties:
             action = f"treaty-action/{iso3.lower()}-{treaty.removeprefix('treaty/')}-" \
                      f"{action_kind}"
@@ -1662,6 +1705,8 @@ class Generator:
                          "monthPublished": published.isoformat()[:7],
                          "pageDate": (published + timedelta(days=rng.randint(0, 400))).isoformat(),
                          "yearPublished": str(published.year)}[style]
+        if style != "pageDate":
+            record["publicationDateStatus"] = "stated"
         if rng.random() < 0.5:
             host = slugify(world.ref.records[publisher]["label"]).replace("the-", "", 1)
             record["url"] = (f"https://{host}.example/{published.year}/{published.month:02d}/"
@@ -1673,6 +1718,8 @@ class Generator:
                     "label": f'Facts stated by {publisher_label}, "{headline}"',
                     "derivedFrom": article_id, "attributedTo": CURATOR, "created": CREATED}
         records = [record, *art.records_out()]
+        for item in records:
+            item["evidence"] = [passage(item)]
         self.source_triples += ENVELOPE_TRIPLES + sum(count_record(r, article_id)
                                                       for r in records)
         comment = (f"Synthetic source {number} of bench.generate (seed {self.seed}): "
@@ -1698,7 +1745,7 @@ class Generator:
 
     def run(self) -> dict[str, Any]:
         """Write everything; return the counts the CLI prints."""
-        self.world.ref.add("_graph", {"id": CURATOR, "type": "Organization",
+        self.world.ref.add("_graph", {"id": CURATOR, "type": "FormalOrganization",
                                       "label": "Diplomacy linked-data publisher (curators)"})
         self.use(CURATOR)
         sources = self.out / "data" / "sources"
@@ -1717,6 +1764,13 @@ class Generator:
             (reference / name).write_text(text, encoding="utf-8")
         return {"source_files": number, "reference_entities": len(self.world.ref.used),
                 "triples": self.total()}
+
+
+def passage(record: Record) -> str:
+    """The evidence of a synthetic record: its label or headline, as if the article said so
+    (there is no article text to quote; at most 25 words, as the shapes require)."""
+    text = str(record.get("label") or record.get("headline") or record["id"])
+    return " ".join(text.split()[:25])
 
 
 def ontology_triples() -> int:

@@ -1,4 +1,4 @@
-"""The command line: ``publisher build | serve | validate | query``.
+"""The command line: ``publisher build | check-evidence | serve | validate | query``.
 
 Flags feed the same Settings object as the environment, so a flag and its
 ``PUBLISHER_*`` variable always mean the same thing. Exit codes of ``build``: 0 success,
@@ -62,6 +62,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"\nbuild {result.build_id} published at {settings.store_dir} -> {result.path}")
     print(f"{result.stats['triples']} triples in {result.timings['total']:.2f} s "
           f"({', '.join(f'{k} {v:.2f} s' for k, v in result.timings.items() if k != 'total')})")
+    print_source_summary(result.stats.get("sources", []))
     print("\ntriples per graph:")
     for graph, count in result.stats["triples_per_graph"].items():
         print(f"  {count:6d}  {graph or '(default graph: graph descriptions)'}")
@@ -69,6 +70,35 @@ def cmd_build(args: argparse.Namespace) -> int:
     for cls, count in result.stats["entities_per_class"].items():
         print(f"  {count:6d}  {cls}")
     return EXIT_OK
+
+
+def print_source_summary(sources: list[dict]) -> None:
+    """Per source file: records, facts, facts with evidence, warnings (curators' check)."""
+    if not sources:
+        return
+    print("\nper source:")
+    print(f"  {'records':>8} {'with evidence':>14} {'facts':>8} {'with evidence':>14} "
+          f"{'warnings':>9}  file")
+    for s in sources:
+        print(f"  {s['records']:8d} {s['records_with_evidence']:14d} {s['facts']:8d} "
+              f"{s['facts_with_evidence']:14d} {s['warnings']:9d}  {s['file']}")
+
+
+def cmd_check_evidence(args: argparse.Namespace) -> int:
+    from .pipeline.evidence import EvidenceFolderMissing, check_evidence
+
+    settings = _settings(args)
+    try:
+        report = check_evidence(settings.data_dir, args.texts, settings.project_dir)
+    except EvidenceFolderMissing as missing:
+        print(f"check-evidence: {missing}", file=sys.stderr)
+        return EXIT_USAGE
+    for problem in report.problems:
+        print(str(problem), file=sys.stderr)
+    verdict = "OK" if report.ok else f"FAILED: {len(report.problems)} problem(s)"
+    print(f"{report.files} source files, {report.records} records, {report.passages} "
+          f"passages checked against {args.texts}: {verdict}")
+    return EXIT_OK if report.ok else EXIT_INVALID
 
 
 def proxy_options(settings: Settings) -> dict[str, object]:
@@ -139,6 +169,14 @@ def parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="map, validate and load the facts into a new store")
     _common(build)
     build.set_defaults(run=cmd_build)
+
+    evidence = commands.add_parser(
+        "check-evidence", help="check that every record's evidence occurs verbatim in its "
+        "article (texts in DIR)")
+    _common(evidence)
+    evidence.add_argument("texts", type=Path, metavar="DIR",
+                          help="folder with the captured article texts (../shared/sources)")
+    evidence.set_defaults(run=cmd_check_evidence)
 
     serve = commands.add_parser("serve", help="publish the built store over HTTP")
     _common(serve)

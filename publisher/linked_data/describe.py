@@ -4,13 +4,17 @@ A Linked Data document is useful on its own only if it carries enough context to
 read without further requests, so an entity's description is more than its outgoing
 triples (DBpedia and Pubby users expect the same):
 
-1. its Concise Bounded Description (outgoing statements, blank nodes followed);
+1. its Concise Bounded Description (outgoing statements, blank nodes and the hash IRIs
+   of its own document followed: periods, participations, evidence annotations);
 2. incoming links, so a person's page lists the meetings they took part in; a link that
-   arrives through a blank node (an n-ary participation) brings the blank node's
-   statements and its owner, so the capacity in which someone took part is kept;
+   arrives through a blank node or a hash IRI (an n-ary participation) brings that
+   node's statements and its owner, so the capacity in which someone took part is kept;
 3. the labels of everything the description points to, so clients can show names;
 4. provenance: the description (in the default graph) of every named graph that states
-   one of these facts, and the source article that graph is derived from.
+   one of these facts, and the source article that graph is derived from;
+5. the full description of what its typed resources refer to, so that the document
+   conforms to the shapes on its own (a place with its country, an article with its
+   publisher).
 
 Quads keep their graph, so the N-Quads and TriG variants say which source states each
 fact and the triple formats are simply their union. Reads go through the store's quad
@@ -92,9 +96,32 @@ class _QuadSet:
         return list(self._quads)
 
 
+def document_of(term: ox.Term) -> str | None:
+    """The IRI of the document that describes ``term``: a hash IRI is described with its
+    owner (``…/id/event/x#participation-…`` in ``…/id/event/x``), as the Cool URIs note
+    has it; a blank node by whatever links to it."""
+    return term.value.split("#", 1)[0] if isinstance(term, ox.NamedNode) else None
+
+
+def _is_part(term: ox.Term, owner: Subject) -> bool:
+    """A blank node, or a hash IRI of the owner's document: part of the owner's CBD."""
+    if isinstance(term, ox.BlankNode):
+        return True
+    return (isinstance(term, ox.NamedNode) and "#" in term.value
+            and document_of(term) == document_of(owner) and term != owner)
+
+
+def _is_nested(term: ox.Term) -> bool:
+    """A blank node or a hash IRI: a part of some other resource's description."""
+    return isinstance(term, ox.BlankNode) or (
+        isinstance(term, ox.NamedNode) and "#" in term.value)
+
+
 def _closure(store: Snapshot, subject: Subject, out: _QuadSet,
              graph: ox.NamedNode | ox.DefaultGraph | None = None, seen: set | None = None) -> None:
-    """Outgoing statements of ``subject``, following blank-node objects (the CBD)."""
+    """Outgoing statements of ``subject``, following blank-node objects and the hash IRIs
+    of its own document (intervals, participations, evidence: claims named from their
+    owner, so that every source stating one states the same node)."""
     seen = seen if seen is not None else set()
     if subject in seen:
         return
@@ -103,18 +130,22 @@ def _closure(store: Snapshot, subject: Subject, out: _QuadSet,
         out.add(quad)
         if isinstance(quad.object, ox.BlankNode):
             _closure(store, quad.object, out, quad.graph_name, seen)
+        elif _is_part(quad.object, subject):
+            _closure(store, quad.object, out, None, seen)
 
 
-def _incoming_through_blank(store: Snapshot, blank: ox.BlankNode, out: _QuadSet,
-                            graph: ox.NamedNode | ox.DefaultGraph, depth: int = 0) -> None:
-    """A link from a blank node: keep the blank node's statements and walk to its owner."""
+def _incoming_through_blank(store: Snapshot, blank: Subject, out: _QuadSet,
+                            graph: ox.NamedNode | ox.DefaultGraph | None,
+                            depth: int = 0) -> None:
+    """A link from a blank node or a hash IRI (a participation): keep its statements and
+    walk to its owner."""
     _closure(store, blank, out, graph)
     if depth >= MAX_BLANK_DEPTH:
         return
     for quad in store.quads(None, None, blank, graph):
         out.add(quad)
-        if isinstance(quad.subject, ox.BlankNode):
-            _incoming_through_blank(store, quad.subject, out, graph, depth + 1)
+        if _is_nested(quad.subject):  # the owner is nested too: keep walking up
+            _incoming_through_blank(store, quad.subject, out, quad.graph_name, depth + 1)
 
 
 def _referenced(quads: Iterable[ox.Quad], exclude: ox.NamedNode | None) -> list[ox.NamedNode]:
@@ -145,6 +176,30 @@ def _add_provenance(store: Snapshot, out: _QuadSet, done: set[ox.NamedNode]) -> 
                 _closure(store, quad.object, out)
 
 
+def _add_context(store: Snapshot, out: _QuadSet, namespace: str, expanded: set) -> None:
+    """What the document's typed resources refer to, described in full, repeatedly.
+
+    A document must conform to the shapes on its own: a meeting says its place is a
+    dip:Place, so the place's description (with its country) is in the document, and a
+    fact's source article is described with its publisher. Only resources under the
+    dataset's ``id/`` namespace are followed, from typed subjects and their parts; the
+    resources that merely link here (incoming links) are not typed and are not followed.
+    """
+    while True:
+        typed = {q.subject for q in out if q.predicate == RDF_TYPE}
+        described = typed | {q.object for q in out if q.subject in typed
+                             and _is_part(q.object, q.subject)}
+        fresh = {q.object for q in out if q.subject in described
+                 and isinstance(q.object, ox.NamedNode) and q.object not in expanded
+                 and q.object.value.startswith(namespace) and q.object not in typed
+                 and not _is_part(q.object, q.subject)}
+        if not fresh:
+            return
+        for iri in sorted(fresh, key=lambda n: n.value):
+            expanded.add(iri)
+            _closure(store, iri, out)
+
+
 def describe(store: Snapshot, iri: str) -> list[ox.Quad]:
     """The description quads of ``iri`` (empty when the store says nothing about it)."""
     node = ox.NamedNode(iri)
@@ -152,17 +207,19 @@ def describe(store: Snapshot, iri: str) -> list[ox.Quad]:
     _closure(store, node, out)
     for quad in store.quads(None, None, node, None):
         out.add(quad)
-        if isinstance(quad.subject, ox.BlankNode):
+        if _is_nested(quad.subject):
             _incoming_through_blank(store, quad.subject, out, quad.graph_name)
     if not len(out):
         return []
-    _add_labels(store, _referenced(out, node), out)
+    namespace = iri[:iri.rindex("/id/") + 4] if "/id/" in iri else iri
     done: set[ox.NamedNode] = set()
-    labelled = set(_referenced(out, node))
-    # Provenance can name new graphs (labels come from the reference graph) and new
-    # resources (publishers of articles): repeat until nothing new appears.
+    expanded: set = {node}
+    labelled: set[ox.NamedNode] = set()
+    # Provenance can name new graphs and new resources (publishers of articles), and
+    # what typed resources refer to is described in full: repeat until nothing new.
     while True:
         before = len(out)
+        _add_context(store, out, namespace, expanded)
         _add_provenance(store, out, done)
         fresh = [iri for iri in _referenced(out, node) if iri not in labelled]
         labelled.update(fresh)

@@ -72,6 +72,9 @@ KNOWN_LABELS: dict[str, str] = {
     TIME + "inXSDgYearMonth": "month",
 }
 
+#: The value of an OWL-Time instant, shown for the instant itself.
+INSTANT_VALUES = (TIME + "inXSDDate", TIME + "inXSDgYearMonth", TIME + "inXSDgYear")
+
 #: Shown in the page header rather than the table.
 HEADER_PREDICATES = {RDF + "type", STANDARD["rdfs"] + "label", STANDARD["skos"] + "altLabel"}
 #: Shown as the page's lead paragraph (they still cite their sources).
@@ -252,7 +255,7 @@ class PageBuilder:
     def value(self, term: ox.Term, triple: ox.Triple | None = None,
               depth: int = 0) -> Value:
         sources = self._cite(triple) if triple is not None else []
-        if isinstance(term, ox.NamedNode):
+        if isinstance(term, ox.NamedNode) and not self._nested(term):
             return Value(self.labeler.label(term.value), href=term.value, iri=term.value,
                          sources=sources, internal=term.value.startswith(self.labeler.base))
         if isinstance(term, ox.Literal):
@@ -269,10 +272,22 @@ class PageBuilder:
         nested = self.rows(term, depth=depth + 1) if depth < 4 else []
         return Value("", nested=nested, sources=sources)
 
-    def _summarize_blank(self, node: ox.BlankNode, depth: int) -> Value | None:
-        """Lists, time intervals and one-value wrappers read better inline."""
+    def _nested(self, term: ox.Term) -> bool:
+        """A part of another resource's description, shown inline like a blank node: a
+        hash IRI of the dataset (``event#participation-…``, ``membership#period``) that
+        the document describes."""
+        return (isinstance(term, ox.NamedNode) and "#" in term.value
+                and term.value.startswith(self.labeler.base + "id/")
+                and term in self.s.by_subject)
+
+    def _summarize_blank(self, node: ox.BlankNode | ox.NamedNode,
+                         depth: int) -> Value | None:
+        """Lists, time intervals, instants and one-value wrappers read better inline."""
         triples = self.s.by_subject.get(node, [])
         predicates = {t.predicate.value for t in triples}
+        for predicate in INSTANT_VALUES:
+            if predicate in predicates:
+                return self.value(self.s.objects(node, predicate)[0], depth=depth + 1)
         if RDF + "first" in predicates:
             items = [self.value(item, depth=depth + 1) for item in self._list_items(node)]
             return Value(", ".join(i.text or "…" for i in items), nested=None,
@@ -338,8 +353,10 @@ class PageBuilder:
         """Links to ``node``; through a blank node, the owner with the node's details."""
         grouped: dict[tuple[str, ...], list[Value]] = defaultdict(list)
         for triple in self.s.by_object.get(node, []):
-            if isinstance(triple.subject, ox.NamedNode):
-                if triple.subject == node:
+            if isinstance(triple.subject, ox.NamedNode) and not (
+                    self._nested(triple.subject)
+                    and triple.subject.value.split("#", 1)[0] != node.value):
+                if triple.subject == node or self._nested(triple.subject):
                     continue
                 value = self.value(triple.subject, triple)
                 grouped[(triple.predicate.value,)].append(value)

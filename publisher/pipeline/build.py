@@ -46,6 +46,7 @@ from .locate import Locator
 from .lock import BuildLocked, build_lock
 from .mapping import MappedFile, MappingError, load_context, parse_turtle_dir
 from .parallel_map import read_and_map
+from .per_source import Disagreement, Engine, remaining_blank_nodes, validate_sources
 from .shacl import (
     ShaclResult,
     run_shacl,
@@ -54,6 +55,7 @@ from .shacl import (
     shape_owner,
     to_rdflib_graph,
 )
+from .summary import SourceSummary, source_summary
 
 Progress = Callable[[str], None]
 
@@ -92,6 +94,9 @@ class Prepared:
     # validates (it reads a store as the union of its graphs) and what is loaded, with no
     # copy as Python objects.
     dataset: ox.Store
+    # Per source file, what the build reports: records, facts, facts with evidence,
+    # warnings (filled in by validate).
+    summary: list[SourceSummary] = field(default_factory=list)
 
 
 def input_files(settings: Settings) -> list[Path]:
@@ -177,25 +182,92 @@ def derive(settings: Settings, mapped: list[MappedFile]) -> ox.Store:
 
 
 def validate(settings: Settings, prepared: Prepared) -> tuple[list[str], list[str]]:
-    """SHACL over the union of all graphs; returns (violations, warnings) as located lines."""
+    """Each graph alone with its context, then the union where graphs meet.
+
+    Returns (violations, warnings) as located lines. A violation of any one graph fails
+    the build; a disagreement between sources, found only in the union, is a warning
+    that names each source and its value. The per-source summary is left on
+    ``prepared.summary`` for the build's report.
+    """
     shapes = to_rdflib_graph(prepared.shapes)
-    if settings.shacl_engine == "turbo":
-        report = run_shacl_turbo(prepared.dataset, shapes)
-    else:
-        report = run_shacl(to_rdflib_graph(prepared.dataset), shapes)
+    locator: Locator | None = None
+
+    def located() -> Locator:  # indexes every quad: only on need
+        nonlocal locator
+        if locator is None:
+            locator = Locator(prepared.mapped, settings.id_base)
+        return locator
+
+    graphs = [m.graph for m in prepared.mapped]
+    blank = remaining_blank_nodes(prepared.dataset, graphs)
+    if blank:
+        by_graph = {m.graph: m for m in prepared.mapped}
+
+        def shown(graph: ox.NamedNode) -> str:  # the file as the project names it
+            records = by_graph[graph].fact_file.records
+            return str(records[0].file if records else by_graph[graph].fact_file.path)
+
+        return [f"{shown(g)}: {compact(_blank_owner(quads), settings.base)}"
+                f" holds a nested value the rules of mappings/derive.ru cannot name "
+                f"({len(quads)} quads); give it an id or a key they know" for g, quads in
+                blank.items()], []
+
+    engine = _engine(settings)
+    checked = validate_sources(prepared.dataset, settings.base,
+                               ox.NamedNode(settings.ontology_iri), shapes, engine)
     violations: list[str] = []
     warnings: list[str] = []
-    if not report.results:
-        return violations, warnings
-    locator = Locator(prepared.mapped, settings.id_base)  # indexes every quad: only on need
-    for result in report.results:
-        line = describe(result, locator, settings.base, shapes)
-        (violations if result.severity == "Violation" else warnings).append(line)
+    per_graph: dict[ox.NamedNode, int] = {}
+    for check in checked.checks:
+        for result in check.results:
+            line = describe(result, located(), settings.base, shapes, check.graph)
+            if result.severity == "Violation":
+                violations.append(line)
+            else:
+                warnings.append(line)
+                per_graph[check.graph] = per_graph.get(check.graph, 0) + 1
+    for disagreement in checked.disagreements:
+        warnings.append(disagree(disagreement, located(), settings.base, shapes))
+        for graph in disagreement.graphs:
+            per_graph[graph] = per_graph.get(graph, 0) + 1
+    prepared.summary = source_summary(prepared.mapped, per_graph)
     return violations, warnings
 
 
-def describe(result: ShaclResult, locator: Locator, base: str, shapes: Graph) -> str:
-    where = ", ".join(str(loc) for loc in locator.locate(result)) or "(no record found)"
+def _engine(settings: Settings) -> Engine:
+    if settings.shacl_engine == "turbo":
+        return lambda data, shapes, focus: run_shacl_turbo(data, shapes, focus)
+    return lambda data, shapes, focus: run_shacl(to_rdflib_graph(data), shapes,
+                                                 focus_nodes=focus)
+
+
+def _blank_owner(quads: list[ox.Quad]) -> str:
+    for quad in quads:
+        if isinstance(quad.subject, ox.NamedNode):
+            return quad.subject.value
+    return str(quads[0].subject)
+
+
+def disagree(disagreement: Disagreement, locator: Locator, base: str, shapes: Graph) -> str:
+    """``sources disagree on <node> <path>: 2025-07-10 (file:line), 2025-07-11 (file:line)``."""
+    result = disagreement.result
+    path = f" {compact(result.path, base)}" if result.path else ""
+    stated = []
+    for graph in disagreement.graphs:
+        where = ", ".join(str(loc) for loc in locator.locate(result, graph)) or graph.value
+        values = ", ".join(disagreement.values[graph]) or "(no value)"
+        stated.append(f"{values} in {where}")
+    node = shape_label(shapes, result.shape_node, shape_owner(shapes, result.shape_node), base)
+    why = ("one value expected" if result.component == "MaxCountConstraintComponent"
+           else result.message)
+    return (f"sources disagree on {compact(result.focus, base)}{path}: "
+            f"{'; '.join(stated) or 'see the sources of this node'} "
+            f"({why}) [{node}, {result.component}]")
+
+
+def describe(result: ShaclResult, locator: Locator, base: str, shapes: Graph,
+             graph: ox.NamedNode | None = None) -> str:
+    where = ", ".join(str(loc) for loc in locator.locate(result, graph)) or "(no record found)"
     focus = "a nested value of " if result.focus_is_blank else ""
     focus += compact(result.focus, base) if not result.focus_is_blank else ""
     path = f" {compact(result.path, base)}" if result.path else ""
@@ -278,6 +350,7 @@ def _build(settings: Settings, progress: Progress,
         progress(f"  load: {timings['load']:.2f} s, alongside validation "
                  f"({time.perf_counter() - waiting:.2f} s more after it)")
         stats = statistics(settings, prepared.dataset)
+        stats["sources"] = [summary.as_dict() for summary in prepared.summary]
     except LoadFailed as error:
         raise BuildFailed("load", [str(error)], environment=True) from error
     except BaseException:

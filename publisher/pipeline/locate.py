@@ -1,9 +1,10 @@
 """Point each SHACL result at the file and record a person must edit.
 
 A focus node may be described by several files (an event that three sources report);
-when the offending value is known, only the files whose graph states that value are
-named. A blank focus node (a participation, an interval) is traced up to the named
-record that contains it.
+when the graph at fault is known (each source is validated on its own) or the offending
+value is, only the files whose graph states it are named. A nested focus node (a
+participation, an interval: ``event#participation-…`` once the derivation rules have
+named it, or a blank node before) is traced up to the named record that contains it.
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ class Locator:
                     (_value(quad.object), mapped_file.graph))
 
     def _owner(self, focus: str, is_blank: bool) -> str:
-        """The named subject a blank node hangs from (its record), else the node itself."""
+        """The named subject a nested node hangs from (its record), else the node itself."""
+        if not is_blank and "#" in focus and focus not in self._records:
+            return focus.split("#", 1)[0]
         key, seen = focus, set()
         while is_blank and key in self._parents and key not in seen:
             seen.add(key)
@@ -58,11 +61,16 @@ class Locator:
             key = parent[2:] if is_blank else parent
         return "_:" + key if is_blank else key
 
-    def locate(self, result: ShaclResult) -> list[Location]:
+    def locate(self, result: ShaclResult, graph: ox.NamedNode | None = None) -> list[Location]:
         owner = self._owner(result.focus, result.focus_is_blank)
         candidates = self._records.get(owner, [])
         graphs = None
-        if result.path and result.value is not None:
+        if graph is not None:
+            graphs = {graph}
+            if not any(g == graph for g, _r in candidates):
+                mapped = self._by_graph.get(graph)
+                return [Location(str(mapped.fact_file.path), 1, None)] if mapped else []
+        elif result.path and result.value is not None:
             key = ("_:" + result.focus) if result.focus_is_blank else result.focus
             graphs = {g for value, g in self._quads.get((key, result.path), [])
                       if value == result.value}

@@ -150,13 +150,20 @@ class StoreContext:
         return found
 
     def _description(self, node: ox.NamedNode) -> list[ox.Triple]:
+        """The node's statements, following blank nodes and the hash IRIs of its own
+        document (``event#participation-…``, ``membership#period``): the parts a source
+        states with it, so a restatement of the same claim meets the same nodes."""
         found: list[ox.Triple] = []
         stack: list[ox.NamedNode | ox.BlankNode] = [node]
         seen: set[ox.NamedNode | ox.BlankNode] = {node}
+        document = node.value.split("#", 1)[0]
         while stack:
             for quad in self.store.quads(stack.pop(), None, None, None):
                 found.append(ox.Triple(quad.subject, quad.predicate, quad.object))
-                if isinstance(quad.object, ox.BlankNode) and quad.object not in seen:
+                part = isinstance(quad.object, ox.BlankNode) or (
+                    isinstance(quad.object, ox.NamedNode) and "#" in quad.object.value
+                    and quad.object.value.split("#", 1)[0] == document)
+                if part and quad.object not in seen:
                     seen.add(quad.object)
                     stack.append(quad.object)
         return found

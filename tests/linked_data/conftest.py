@@ -7,10 +7,15 @@ and a real uvicorn process listening on that port, where links can be crawled.
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -56,3 +61,35 @@ def app(settings: Settings) -> FastAPI:
 def client(app: FastAPI, base: str) -> Iterator[TestClient]:
     with TestClient(app, base_url=base.rstrip("/"), follow_redirects=False) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def server(settings: Settings, port: int) -> Iterator[str]:
+    """A real uvicorn process on 127.0.0.1 serving the session's build (one per module)."""
+    env = {**os.environ, "PUBLISHER_BASE": settings.base,
+           "PUBLISHER_STORE_DIR": str(settings.store_dir),
+           "PUBLISHER_PROJECT_DIR": str(settings.project_dir)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory",
+         "tests.linked_data.server_app:create_app", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(url + "static/css/site.css", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output = process.stdout.read().decode() if process.stdout else ""
+                    pytest.fail(f"uvicorn did not start:\n{output}")
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -177,7 +177,7 @@ def test_html_page_reads_like_a_page(client: TestClient, base: str) -> None:
     assert "Meeting of Sergey Lavrov and Marco Rubio, Kuala Lumpur, 10 July 2025" in page
     assert ">Minister of Foreign Affairs of Russia</a>" in page   # capacity, incoming
     assert "Linked from" in page and "Sources" in page
-    assert "malaysiansmustknowthetruth.blogspot.com" in page       # article link
+    assert "Lavrov Rubio Meeting In Kl Being Finalised" in page    # the source article
     for fmt in formats.DOCUMENT_FORMATS:
         assert f"{base}doc/{LAVROV}.{fmt.extension}" in page
     assert '<meta name="viewport"' in page

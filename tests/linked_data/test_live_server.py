@@ -3,57 +3,16 @@
 from __future__ import annotations
 
 import html
-import os
 import re
-import subprocess
-import sys
-import time
 from collections import deque
-from collections.abc import Iterator
 from urllib.parse import urldefrag
 
 import httpx
-import pytest
 import rdflib
-
-from publisher.settings import Settings
-
-from .conftest import ROOT
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 #: Served by other features (their own suites test them), not by the linked-data layer.
 OTHER_FEATURES = ("sparql", "validate")
-
-
-@pytest.fixture(scope="module")
-def server(settings: Settings, port: int) -> Iterator[str]:
-    env = {**os.environ, "PUBLISHER_BASE": settings.base,
-           "PUBLISHER_STORE_DIR": str(settings.store_dir),
-           "PUBLISHER_PROJECT_DIR": str(settings.project_dir)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory",
-         "tests.linked_data.server_app:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "static/css/site.css", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read().decode() if process.stdout else ""
-                    pytest.fail(f"uvicorn did not start:\n{output}")
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def test_rdflib_dereferences_a_person(server: str) -> None:

@@ -23,6 +23,15 @@ from publisher.settings import Settings
 from .conftest import BASE, select
 
 SOURCE_000 = "data/sources/000-thesun-malaysia-russia-education-security.yaml"
+SOURCE_004 = "data/sources/004-russian-mfa-lavrov-asean-vientiane-kuala-lumpur-2024.yaml"
+BRICS = "data/sources/002-nst-pm-leads-charge-brics.yaml"
+TALKS_000 = "event/2025-07-mohamad-hasan-lavrov-kuala-lumpur"
+
+
+def record_line(relative: str, record_id: str) -> int:
+    """The line of a record in a shipped file (so tests do not hard-code line numbers)."""
+    fact_file = read_fact_file(Path(__file__).parents[2] / relative)
+    return next(r.line for r in fact_file.records if r.id == record_id)
 
 
 def _settings(project: Path, base: str = BASE) -> Settings:
@@ -63,16 +72,61 @@ def test_which_source_says_lavrov_met_wang_yi_on_25_july_2024(store) -> None:
 def test_dates_are_typed_and_precision_is_derived(store) -> None:
     rows = select(store, """
         PREFIX dip: <ontology#>
-        SELECT ?date ?precision WHERE {
-          <id/event/2025-07-mohamad-hasan-lavrov-kuala-lumpur> dip:date ?date ;
-                                                               dip:datePrecision ?precision }""")
-    assert rows == [("2025-07", BASE + "ontology#MonthPrecision")]
+        SELECT ?date ?precision ?status WHERE {
+          <id/event/2024-05-putin-xi-beijing> dip:date ?date ;
+              dip:datePrecision ?precision ; dip:dateStatus ?status }""")
+    assert rows == [("2024-05", BASE + "ontology#MonthPrecision", BASE + "ontology#Stated")]
     plain = select(store, """
         PREFIX dip: <ontology#>
         SELECT ?d WHERE {
           ?e dip:date ?d FILTER(DATATYPE(?d) = <http://www.w3.org/2001/XMLSchema#string>)
         }""")
     assert plain == []
+
+
+def test_each_date_has_its_status_and_precision(store) -> None:
+    """Bounds of a period and publication dates too, not only the date of an event."""
+    bound = select(store, """
+        PREFIX dip: <ontology#>
+        PREFIX time: <http://www.w3.org/2006/time#>
+        SELECT ?year ?status ?precision WHERE {
+          <id/membership/asean-russia-coordinator-khm> <http://www.w3.org/ns/org#memberDuring>
+              [ time:hasBeginning ?start ; time:hasEnd ?end ] .
+          ?start time:inXSDgYear ?year ; dip:dateStatus ?status ; dip:datePrecision ?precision
+        }""")
+    assert bound == [("2021", BASE + "ontology#Inferred", BASE + "ontology#YearPrecision")]
+    published = select(store, """
+        PREFIX dip: <ontology#>
+        SELECT ?date ?status ?precision WHERE {
+          <id/article/bernama-kl-gears-up-for-asean-ministerial-week>
+              <http://schema.org/datePublished> ?date ;
+              dip:publicationDateStatus ?status ; dip:publicationDatePrecision ?precision }""")
+    assert published == [("2025-07-07", BASE + "ontology#Inferred",
+                           BASE + "ontology#DayPrecision")]
+
+
+def test_relative_dates_are_resolved_not_stated(store) -> None:
+    """"Thursday" and "Today" give resolved dates; "July 10 to 11" is stated, to the day."""
+    rows = dict(select(store, """
+        PREFIX dip: <ontology#>
+        SELECT ?e ?status WHERE {
+          VALUES ?e { <id/event/2025-07-10-lavrov-rubio-kuala-lumpur>
+                      <id/event/2024-07-28-russia-malaysia-talks-kuala-lumpur>
+                      <id/event/2025-07-10-lavrov-asean-ministerial-meetings-kuala-lumpur> }
+          ?e dip:dateStatus ?status }"""))
+    assert rows == {
+        BASE + "id/event/2025-07-10-lavrov-rubio-kuala-lumpur": BASE + "ontology#Resolved",
+        BASE + "id/event/2024-07-28-russia-malaysia-talks-kuala-lumpur":
+            BASE + "ontology#Resolved",
+        BASE + "id/event/2025-07-10-lavrov-asean-ministerial-meetings-kuala-lumpur":
+            BASE + "ontology#Stated",
+    }
+    span = select(store, """
+        PREFIX dip: <ontology#>
+        SELECT ?start ?end ?precision WHERE {
+          <id/event/2025-07-10-lavrov-asean-ministerial-meetings-kuala-lumpur>
+              dip:startDate ?start ; dip:endDate ?end ; dip:datePrecision ?precision }""")
+    assert span == [("2025-07-10", "2025-07-11", BASE + "ontology#DayPrecision")]
 
 
 def test_countries_carry_iso_codes_and_stable_ids(store) -> None:
@@ -104,15 +158,19 @@ def _edit(project: Path, relative: str, old: str, new: str) -> None:
 
 
 def test_invalid_fact_is_rejected_with_file_line_and_record(project_copy) -> None:
-    _edit(project_copy, SOURCE_000, 'month: "2025-07"\n    dateStatus: inferred\n    note: The',
-          'month: "July 2025"\n    dateStatus: inferred\n    note: The')
+    record = "event/2024-07-25-lavrov-wang-yi-vientiane"
+    _edit(project_copy, SOURCE_004, 'date: "2024-07-25"\n    dateStatus: stated\n    place',
+          'date: "July 25 2024"\n    dateStatus: stated\n    place')
     with pytest.raises(BuildFailed) as failure:
         build(_settings(project_copy), progress=_quiet)
     # The form of a date is known from the context: caught before mapping, at its line.
     assert failure.value.stage == "mapping"
+    line = 1 + next(i for i, text in enumerate(
+        (project_copy / SOURCE_004).read_text(encoding="utf-8").splitlines())
+        if 'date: "July 25 2024"' in text)
     assert failure.value.problems == [
-        f"{SOURCE_000}:24 (record event/2025-07-mohamad-hasan-lavrov-kuala-lumpur): `month` "
-        'must be a month, YYYY-MM, not "July 2025"']
+        f"{SOURCE_004}:{line} (record {record}): `date` must be a date, YYYY-MM-DD, "
+        'not "July 25 2024"']
 
 
 def test_dangling_reference_is_caught(project_copy) -> None:
@@ -123,13 +181,13 @@ def test_dangling_reference_is_caught(project_copy) -> None:
     assert "id/person/mohamad-hassan" in problems
     # the shape is named for a person to find it: the node shape and the property's name
     assert "[shape:ParticipationShape › agent, ClassConstraintComponent]" in problems
-    assert f"{SOURCE_000}:21 (record event/2025-07-mohamad-hasan-lavrov-kuala-lumpur)" in problems
+    assert f"{SOURCE_000}:{record_line(SOURCE_000, TALKS_000)} (record {TALKS_000})" in problems
 
 
 def test_time_span_ending_before_it_begins_is_caught(project_copy) -> None:
-    _edit(project_copy, "data/sources/002-nst-anwar-at-17th-brics-summit.yaml",
-          'during: {from: {month: "2021-03"}}',
-          'during: {from: {month: "2021-03"}, to: {year: "2020"}}')
+    _edit(project_copy, BRICS, 'during: {from: {month: "2021-03", dateStatus: stated}}',
+          'during: {from: {month: "2021-03", dateStatus: stated}, '
+          'to: {year: "2020", dateStatus: stated}}')
     with pytest.raises(BuildFailed) as failure:
         build(_settings(project_copy), progress=_quiet)
     problems = "\n".join(failure.value.problems)
@@ -179,7 +237,8 @@ def _built_then_changed(project_copy: Path) -> tuple[Settings, str]:
     """A live build, then a valid edit, so the next build has something new to publish."""
     settings = _settings(project_copy)
     build(settings, progress=_quiet)
-    _edit(project_copy, SOURCE_000, 'label: "Mohamad Hasan, Minister', 'label: "Changed, Minister')
+    _edit(project_copy, SOURCE_000, "label: Talks between Mohamad Hasan",
+          "label: Changed talks between Mohamad Hasan")
     return settings, os.readlink(settings.store_dir)
 
 
@@ -249,12 +308,12 @@ def test_cli_build_exit_codes(project_copy, capsys) -> None:
 
 
 def test_stated_precision_must_match_the_date_datatype(project_copy) -> None:
-    _edit(project_copy, SOURCE_000, 'month: "2025-07"\n    dateStatus: inferred\n    note: The',
-          'month: "2025-07"\n    datePrecision: day\n    dateStatus: inferred\n    note: The')
+    _edit(project_copy, SOURCE_004, 'month: "2024-05"\n    dateStatus: stated',
+          'month: "2024-05"\n    datePrecision: day\n    dateStatus: stated')
     with pytest.raises(BuildFailed) as failure:
         build(_settings(project_copy), progress=_quiet)
     problems = "\n".join(failure.value.problems)
-    assert "does not match the datatype of the date 2025-07" in problems
+    assert "does not match the datatype of the date 2024-05" in problems
 
 
 def test_a_failed_load_fails_the_build_and_keeps_the_live_store(project_copy,

@@ -198,7 +198,8 @@ def test_a_full_disk_at_any_step_is_reported_and_cleaned_up(step: str, project_c
     settings = _settings(project_copy)
     build(settings, progress=_quiet)
     live, triples = settings.store_dir.resolve(), _triples(settings)
-    _edit(project_copy, SOURCE_000, 'label: "Mohamad Hasan, Minister', 'label: "Changed, Minister')
+    _edit(project_copy, SOURCE_000, "label: Talks between Mohamad Hasan",
+          "label: Changed talks between Mohamad Hasan")
     with monkeypatch.context() as patch:
         STEPS[step](patch)
         assert main(_cli(settings)) == 3
@@ -227,7 +228,7 @@ def test_an_unwritable_store_is_an_environment_failure(project_copy: Path, capsy
 def tiny_disk(tmp_path: Path):
     disk = tmp_path / "disk"
     disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)],
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)],
                              capture_output=True)
     if mounted.returncode != 0:
         pytest.skip("cannot mount a tmpfs here; the fault-injection tests cover the steps")
@@ -275,7 +276,8 @@ def test_a_really_full_disk_is_reported_and_cleaned_up(project_copy: Path,
     env = {**os.environ, "PUBLISHER_BUILD_WORKERS": "1"}
     build(settings, progress=_quiet)
     live, triples = settings.store_dir.resolve(), _triples(settings)
-    _edit(project_copy, SOURCE_000, 'label: "Mohamad Hasan, Minister', 'label: "Changed, Minister')
+    _edit(project_copy, SOURCE_000, "label: Talks between Mohamad Hasan",
+          "label: Changed talks between Mohamad Hasan")
 
     def check_refused(run: subprocess.CompletedProcess[str], *expected: str) -> None:
         assert run.returncode == 3, run.stderr

@@ -181,7 +181,7 @@ def test_keys_a_type_requires_come_from_the_complement(project_copy):
     keys_file.write_text(keys_file.read_text(encoding="utf-8").replace(
         "required-by-type: {}", "required-by-type:\n  Tenure: [holder, post]"),
         encoding="utf-8")
-    _edit(project_copy, "data/sources/002-nst-anwar-at-17th-brics-summit.yaml",
+    _edit(project_copy, "data/sources/002-nst-pm-leads-charge-brics.yaml",
           "    holder: person/ngozi-okonjo-iweala\n", "")
     problems = _problems(project_copy)
     assert len(problems) == 1

@@ -1,0 +1,287 @@
+"""Validation of each source on its own, and of the union for consistency.
+
+A source graph must be valid with nothing but the reference graph and the ontology beside
+it: it describes (types, labels, dates, places, evidence) everything it refers to, and
+cannot borrow another source's date or place. So each graph is validated alone, with the
+part of the reference graph and the ontology it reaches (its *context*), never with
+another source graph.
+
+What only the union can break is a disagreement between sources: two dates for one
+meeting give ``maxCount 1`` a second value. The union is therefore validated only on the
+nodes that two or more graphs describe, and what it finds is reported to curators as a
+warning that names every source and the value each gives, never as a failed build: both
+values stay published, each in its own source graph.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from ..namespaces import compact
+from .shacl import ShaclReport, ShaclResult
+
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+SUBCLASS_OF = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
+DIP_SOURCE_GRAPH = "ontology#SourceGraph"
+DIP_REFERENCE_GRAPH = "ontology#ReferenceGraph"
+
+#: ``validate(data, shapes, focus_nodes)``: one SHACL run, with either engine.
+Engine = Callable[[ox.Store, Graph, list[str] | None], ShaclReport]
+
+
+@dataclass
+class GraphCheck:
+    """The result of validating one graph with its context."""
+
+    graph: ox.NamedNode
+    kind: str  # "source" | "reference" | "other"
+    triples: int  # the graph's own triples validated (its context excluded)
+    context: int  # triples of reference and ontology added for it
+    results: list[ShaclResult] = field(default_factory=list)
+
+
+@dataclass
+class Disagreement:
+    """Sources that say different things about one node (found only in the union)."""
+
+    result: ShaclResult
+    values: dict[ox.NamedNode, list[str]]  # graph -> the values it states at the path
+
+    @property
+    def graphs(self) -> list[ox.NamedNode]:
+        return sorted(self.values, key=lambda g: g.value)
+
+
+@dataclass
+class SourceValidation:
+    checks: list[GraphCheck]
+    disagreements: list[Disagreement]
+    shared_nodes: int  # nodes described by two or more graphs (checked in the union)
+
+
+def is_inner(node: ox.NamedNode | ox.BlankNode | ox.Literal, owner: ox.NamedNode) -> bool:
+    """A blank node, or an IRI in the owner's document (``owner#…``): part of its CBD."""
+    if isinstance(node, ox.BlankNode):
+        return True
+    return (isinstance(node, ox.NamedNode) and "#" in node.value
+            and node.value.split("#", 1)[0] == owner.value.split("#", 1)[0])
+
+
+class GraphIndex:
+    """Which graphs the dataset has, and what kind each is (from the default graph)."""
+
+    def __init__(self, dataset: ox.Store, base: str, ontology: ox.NamedNode) -> None:
+        self.dataset = dataset
+        self.ontology = ontology
+        kinds: dict[ox.NamedNode, str] = {}
+        for graph in dataset.named_graphs():
+            if graph == ontology:
+                continue
+            types = {q.object.value for q in dataset.quads_for_pattern(
+                graph, RDF_TYPE, None, ox.DefaultGraph())}
+            if base + DIP_REFERENCE_GRAPH in types:
+                kinds[graph] = "reference"
+            elif base + DIP_SOURCE_GRAPH in types:
+                kinds[graph] = "source"
+            else:
+                kinds[graph] = "other"
+        self.kinds = dict(sorted(kinds.items(), key=lambda item: item[0].value))
+        self.reference = [g for g, kind in self.kinds.items() if kind == "reference"]
+        # What every graph's context draws on, gathered once: the types the reference
+        # graph and the ontology give, the nodes the reference graph describes, and the
+        # class hierarchy.
+        # (Quads keep their graph: pyshacl-turbo reads a store as the union of its graphs.)
+        self.context_types: dict[ox.Term, list[ox.Quad]] = defaultdict(list)
+        for graph in [*self.reference, ontology]:
+            for quad in dataset.quads_for_pattern(None, RDF_TYPE, None, graph):
+                self.context_types[quad.subject].append(quad)
+        self.reference_subjects = {q.subject for g in self.reference
+                                   for q in dataset.quads_for_pattern(None, None, None, g)}
+        self.hierarchy = list(dataset.quads_for_pattern(None, SUBCLASS_OF, None, ontology))
+        # Which named subjects each graph describes: one query, answered by Oxigraph.
+        self.subjects: dict[ox.NamedNode, set[ox.NamedNode]] = defaultdict(set)
+        for row in dataset.query(
+                f"SELECT DISTINCT ?g ?s WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                f"FILTER (isIRI(?s) && ?g != {ontology}) }}"):
+            if row["g"] in self.kinds:
+                self.subjects[row["g"]].add(row["s"])
+
+
+def context_closure(dataset: ox.Store, seeds: Iterable[ox.NamedNode | ox.BlankNode],
+                    graphs: list[ox.NamedNode], out: ox.Store) -> None:
+    """Add to ``out`` what ``graphs`` say about the seeds, and about what that reaches."""
+    stack = list(seeds)
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for graph in graphs:
+            for quad in dataset.quads_for_pattern(node, None, None, graph):
+                out.add(ox.Quad(quad.subject, quad.predicate, quad.object))
+                value = quad.object
+                if isinstance(value, ox.NamedNode | ox.BlankNode) and value not in seen:
+                    seen.add(value)
+                    stack.append(value)
+
+
+def _terms(store: ox.Store) -> set[ox.NamedNode | ox.BlankNode]:
+    """Subjects and objects, but not classes: ``sh:class`` needs only the hierarchy of a
+    class (added whole by :func:`_with_hierarchy`), not its description."""
+    found: set[ox.NamedNode | ox.BlankNode] = set()
+    for quad in store:
+        found.add(quad.subject)
+        if isinstance(quad.object, ox.NamedNode | ox.BlankNode) and quad.predicate != RDF_TYPE:
+            found.add(quad.object)
+    return found
+
+
+def _with_hierarchy(dataset: ox.Store, ontology: ox.NamedNode, out: ox.Store) -> None:
+    """Every rdfs:subClassOf of the ontology: what sh:class needs to see subclasses."""
+    for quad in dataset.quads_for_pattern(None, SUBCLASS_OF, None, ontology):
+        out.add(ox.Quad(quad.subject, quad.predicate, quad.object))
+
+
+def graph_alone(index: GraphIndex, graph: ox.NamedNode) -> tuple[ox.Store, int]:
+    """The graph's triples and description, with the context its own nodes need, and its
+    own triple count.
+
+    The context comes from the reference graph and the ontology only, never from another
+    source: the type of everything the graph refers to (what ``sh:class`` looks at), the
+    reference description of a node the graph itself says something about (a source
+    adding the founding year of an organisation), and the class hierarchy. Only the
+    graph's own nodes are validated, so nothing more of the context is needed.
+    """
+    dataset = index.dataset
+    quads = list(dataset.quads_for_pattern(None, None, None, graph))
+    own = len(quads)
+    quads += dataset.quads_for_pattern(graph, None, None, ox.DefaultGraph())
+    described = [q.subject for q in quads if q.subject in index.reference_subjects]
+    if described:
+        store = ox.Store()
+        context_closure(dataset, set(described),
+                        [g for g in index.reference if g != graph], store)
+        quads += list(store)
+    terms = {q.subject for q in quads} | {q.object for q in quads if q.predicate != RDF_TYPE}
+    for term in terms:
+        quads += index.context_types.get(term, ())
+    quads += index.hierarchy
+    data = ox.Store()
+    data.bulk_extend(quads)
+    return data, own  # the store may hold a quad twice, in two graphs: len() counts both
+
+
+def shared_nodes(index: GraphIndex) -> dict[ox.NamedNode, set[ox.NamedNode]]:
+    """Named subjects that two or more graphs describe, with those graphs."""
+    graphs_of: dict[ox.NamedNode, set[ox.NamedNode]] = defaultdict(set)
+    for graph, subjects in index.subjects.items():
+        for subject in subjects:
+            graphs_of[subject].add(graph)
+    return {node: graphs for node, graphs in graphs_of.items() if len(graphs) > 1}
+
+
+def union_of(index: GraphIndex, nodes: Iterable[ox.NamedNode]) -> ox.Store:
+    """What all graphs say about the nodes (with their inner nodes), the types of what
+    they refer to, and the ontology context: enough to validate those nodes in the union."""
+    dataset = index.dataset
+    quads: list[ox.Quad] = []
+    for node in nodes:
+        stack, seen = [node], {node}
+        while stack:
+            current = stack.pop()
+            for quad in dataset.quads_for_pattern(current, None, None, None):
+                if quad.graph_name not in index.kinds:  # the ontology, graph descriptions
+                    continue
+                quads.append(quad)
+                if is_inner(quad.object, node) and quad.object not in seen:
+                    seen.add(quad.object)
+                    stack.append(quad.object)
+    referenced = {q.object for q in quads if isinstance(q.object, ox.NamedNode)}
+    for iri in referenced:
+        quads += [q for q in dataset.quads_for_pattern(iri, RDF_TYPE, None, None)
+                  if not isinstance(q.graph_name, ox.DefaultGraph)]
+    quads += index.hierarchy
+    data = ox.Store()
+    data.bulk_extend(quads)
+    return data
+
+
+def _values(dataset: ox.Store, result: ShaclResult, graphs: Iterable[ox.NamedNode],
+            base: str) -> dict[ox.NamedNode, list[str]]:
+    """The values each graph states for the result's focus node and path."""
+    out: dict[ox.NamedNode, list[str]] = {}
+    if result.focus_is_blank:
+        return out
+    focus = ox.NamedNode(result.focus)
+    predicate = ox.NamedNode(result.path) if result.path else None
+    for graph in graphs:
+        quads = list(dataset.quads_for_pattern(focus, predicate, None, graph))
+        if quads:
+            shown = sorted({compact(q.object.value, base) if isinstance(q.object, ox.NamedNode)
+                            else q.object.value for q in quads}) if predicate else []
+            out[graph] = shown
+    return out
+
+
+def own_subjects(index: GraphIndex, graph: ox.NamedNode) -> list[str]:
+    """The nodes a graph describes, and the graph itself (its description)."""
+    return sorted({s.value for s in index.subjects.get(graph, ())} | {graph.value})
+
+
+def check_graph(index: GraphIndex, graph: ox.NamedNode, shapes: Graph,
+                engine: Engine) -> GraphCheck:
+    """One graph with its context; only its own nodes are checked: the context (a
+    country of the reference graph) belongs to the graph that states it, which is
+    checked on its own."""
+    data, own = graph_alone(index, graph)
+    report = engine(data, shapes, own_subjects(index, graph))
+    return GraphCheck(graph, index.kinds[graph], own, len(data) - own, report.results)
+
+
+def validate_sources(dataset: ox.Store, base: str, ontology: ox.NamedNode, shapes: Graph,
+                     engine: Engine) -> SourceValidation:
+    """Every graph alone (with its context), then the union on the nodes graphs share."""
+    index = GraphIndex(dataset, base, ontology)
+    checks = [check_graph(index, graph, shapes, engine) for graph in index.kinds]
+    shared = shared_nodes(index)
+    disagreements: list[Disagreement] = []
+    # A result some graph gives on its own is that graph's error, not a disagreement.
+    alone = {_key(r) for check in checks for r in check.results}
+    if shared:
+        report = engine(union_of(index, shared), shapes, [n.value for n in shared])
+        for result in report.results:
+            if _key(result) in alone:
+                continue
+            node = ox.NamedNode(result.focus) if not result.focus_is_blank else None
+            graphs = shared.get(node, set()) if node is not None else set()
+            values = _values(dataset, result, graphs, base)
+            disagreements.append(Disagreement(result, values))
+    return SourceValidation(checks, disagreements, len(shared))
+
+
+def _key(result: ShaclResult) -> tuple:
+    return (result.focus, result.path, result.component, result.message)
+
+
+def remaining_blank_nodes(dataset: ox.Store,
+                          graphs: Iterable[ox.NamedNode]) -> dict[ox.NamedNode, list[ox.Quad]]:
+    """Quads of the named graphs that still hold a blank node after the derivation rules.
+
+    Two sources can only state the same claim if it has the same name: a blank node
+    left in a source graph (a nested value the rules in ``mappings/derive.ru`` do not
+    know) would make every restatement a second, conflicting claim.
+    """
+    wanted = set(graphs)
+    found: dict[ox.NamedNode, list[ox.Quad]] = defaultdict(list)
+    for row in dataset.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o "
+                             "FILTER (isBlank(?s) || isBlank(?o)) } }"):
+        graph = row["g"]
+        if graph not in wanted:
+            continue
+        for quad in dataset.quads_for_pattern(None, None, None, graph):
+            if isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode):
+                found[graph].append(quad)
+    return dict(found)
