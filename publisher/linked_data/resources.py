@@ -25,6 +25,7 @@ import pyoxigraph as ox
 
 from .. import __version__, formats
 from ..formats import DOCUMENT_FORMATS, GRAPH_FORMATS, HTML, Format
+from ..pages import entity as entity_page
 from ..pipeline.mapping import parse_turtle_dir
 from ..settings import Settings
 from ..store import LiveStore
@@ -345,8 +346,18 @@ class Site:
         iri = f"{self.base}id/{name}"
         quads = self._entity_quads(cache, name)
         doc_iri = f"{self.base}doc/{name}"
-        return self._rdf_or_html(cache, quads, fmt, iri, lambda jsonld: html.entity_page(
-            quads, iri, self.labeler(cache), self.site_context(cache), doc_iri, jsonld))
+        store = self.store.oxigraph
+
+        def query(sparql: str):
+            return store.query(sparql, use_default_graph_as_union=True)
+
+        inverse = cache.once("inverse-labels", lambda: entity_page.inverse_labels(
+            self._vocabulary_quads(cache, "ontology"), self.base))
+        sources = cache.once("source-index", lambda: entity_page.source_index(query, self.base))
+        return self._rdf_or_html(cache, quads, fmt, iri, lambda jsonld: entity_page.entity_html(
+            query, self.base, self.labeler(cache).label, inverse, iri, doc_iri,
+            self.site_context(cache), html.alternates(doc_iri, DOCUMENT_FORMATS, None), jsonld,
+            sources))
 
     def _render_vocabulary(self, cache: BuildCache, stem: str, fmt: Format) -> bytes:
         quads = self._vocabulary_quads(cache, stem)

@@ -93,7 +93,15 @@ class PartialDate:
 
     @property
     def text(self) -> str:
-        """``25 July 2024``, ``July 2025`` or ``2025``."""
+        """``25 July 2024``, ``July 2025`` or ``2025``; a time of day when one is given:
+        ``10 July 2025, 18:00 (UTC+08:00)``."""
+        if self.lexical:
+            moment = datetime.fromisoformat(self.lexical.replace("Z", "+00:00"))
+            words = f"{self.day} {MONTHS[self.month - 1]} {self.year}, {moment:%H:%M}"
+            offset = moment.strftime("%z")
+            if offset:
+                words += " (UTC)" if offset == "+0000" else f" (UTC{offset[:3]}:{offset[3:]})"
+            return words
         if self.day:
             return f"{self.day} {MONTHS[self.month - 1]} {self.year}"
         if self.month:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
-from ..linked_data.html import Alternate, SiteContext, render
 from .model import Page
 
 
-def render_page(page: Page, site: SiteContext, alternates: Sequence[Alternate] = (),
+def render_page(page: Page, site: Any, alternates: Sequence[Any] = (),
                 jsonld: bytes | None = None) -> bytes:
+    from ..linked_data.html import render  # the site's one environment and layout
+
     page = replace(page, sections=[s.without_empty_columns() for s in page.sections])
     return render(page.template, site, page=page, alternates=list(alternates), jsonld=jsonld)

@@ -12,7 +12,7 @@ from publisher.pages.dates import PartialDate, format_span, time_html
     ("2025-07", "July 2025", "month"),
     ("2025", "2025", "year"),
     ("2024-07-25Z", "25 July 2024", "day"),
-    ("2024-07-25T10:30:00+03:00", "25 July 2024", "day"),
+    ("2024-07-25T10:30:00+03:00", "25 July 2024, 10:30 (UTC+03:00)", "day"),
 ])
 def test_words_follow_the_precision(lexical: str, text: str, precision: str) -> None:
     value = PartialDate.parse(lexical)
@@ -25,7 +25,8 @@ def test_time_element_carries_the_value_machines_read() -> None:
     assert time_html("2025-07") == '<time datetime="2025-07">July 2025</time>'
     assert time_html("2025") == '<time datetime="2025">2025</time>'
     moment = "2024-07-25T10:30:00+03:00"
-    assert time_html(moment) == f'<time datetime="{moment}">25 July 2024</time>'
+    assert time_html(moment) == (f'<time datetime="{moment}">'
+                                 '25 July 2024, 10:30 (UTC+03:00)</time>')
     assert time_html(None) == ""
 
 

@@ -64,8 +64,10 @@ class Context:
     label: Callable[[str], str]
     #: Hand-written inverse labels of properties (``dip:inverseLabel`` in the ontology).
     inverse_labels: dict[str, str] = field(default_factory=dict)
+    #: Which graphs state which records, with their passages: one per build, shared by
+    #: its pages (read on first use when the caller has none).
+    sources: SourceIndex | None = None
     _references: dict[str, int] = field(default_factory=dict)
-    _cache: dict[tuple, object] = field(default_factory=dict)
 
     @property
     def vocab(self) -> str:
@@ -85,51 +87,72 @@ class Context:
     def references(self, records: Sequence[str]) -> dict[str, list[Reference]]:
         """For each record: the sources (graphs derived from an article) that state it,
         numbered in the order the page first cites them, with the passages they use."""
-        if not records:
-            return {}
-        rows = self.select(f"""
-SELECT DISTINCT ?record ?graph ?graphLabel ?article ?headline ?url ?publisher ?published
-       ?exact ?prefix ?suffix WHERE {{
-  VALUES ?record {{ {values(records)} }}
-  GRAPH ?graph {{ ?record ?p ?o }}
-  OPTIONAL {{ ?graph rdfs:label ?graphLabel }}
-  OPTIONAL {{ ?graph prov:wasDerivedFrom ?article .
-    OPTIONAL {{ ?article schema:headline ?headline }}
-    OPTIONAL {{ ?article schema:url ?url }}
-    OPTIONAL {{ ?article schema:publisher/rdfs:label ?publisher }}
-    OPTIONAL {{ ?article schema:datePublished ?published }} }}
-  OPTIONAL {{ GRAPH ?graph {{ ?note oa:hasBody ?record ;
-                               oa:hasTarget/oa:hasSelector ?selector .
-                         ?selector oa:exact ?exact .
-                         OPTIONAL {{ ?selector oa:prefix ?prefix }}
-                         OPTIONAL {{ ?selector oa:suffix ?suffix }} }} }}
-}} ORDER BY ?graph ?exact""")
-        found: dict[str, dict[str, Reference]] = defaultdict(dict)
-        for row in rows:
-            record, graph = row["record"].value, row["graph"].value
-            reference = found[record].get(graph)
-            if reference is None:
+        if self.sources is None:
+            self.sources = SourceIndex.read(self)
+        found: dict[str, list[Reference]] = {}
+        for record in records:
+            references = []
+            for graph in self.sources.graphs_of.get(record, ()):
                 number = self._references.setdefault(graph, len(self._references) + 1)
-                article = text_of(row.get("article"))
-                published = text_of(row.get("published"))
-                reference = Reference(
-                    number, text_of(row.get("headline")) or text_of(row.get("graphLabel"))
-                    or self.label(graph), graph, text_of(row.get("url")),
-                    text_of(row.get("publisher")), date_or_none(published))
-                if article:
-                    reference.href = article
-                found[record][graph] = reference
-            if "exact" in row:
-                quote = Quote(row["exact"].value, text_of(row.get("prefix")),
-                              text_of(row.get("suffix")))
-                if quote not in reference.quotes:
-                    reference.quotes.append(quote)
-        return {record: sorted(by_graph.values(), key=lambda r: r.number)
-                for record, by_graph in found.items()}
+                info = self.sources.graphs.get(graph, {})
+                references.append(Reference(
+                    number, info.get("headline") or info.get("label") or self.label(graph),
+                    info.get("article") or graph, info.get("url"), info.get("publisher"),
+                    date_or_none(info.get("published")),
+                    list(self.sources.quotes.get((graph, record), ()))))
+            if references:
+                found[record] = sorted(references, key=lambda r: r.number)
+        return found
 
     def cited(self) -> list[str]:
         """The source graphs cited on this page, in citation order."""
         return sorted(self._references, key=self._references.get)
+
+
+@dataclass
+class SourceIndex:
+    """The provenance of every record of a build, read in three queries."""
+
+    #: record IRI -> the graphs that say something about it, sorted.
+    graphs_of: dict[str, list[str]]
+    #: graph IRI -> its label, article, headline, url, publisher (label), published.
+    graphs: dict[str, dict[str, str]]
+    #: (graph, record) -> the passages of that source stating the record.
+    quotes: dict[tuple[str, str], list[Quote]]
+
+    @classmethod
+    def read(cls, ctx: Context) -> SourceIndex:
+        graphs_of: dict[str, set[str]] = defaultdict(set)
+        for row in ctx.select("SELECT DISTINCT ?g ?s WHERE { GRAPH ?g { ?s ?p ?o } "
+                              "FILTER(isIRI(?s)) }"):
+            graphs_of[row["s"].value].add(row["g"].value)
+        graphs: dict[str, dict[str, str]] = defaultdict(dict)
+        for row in ctx.select("""SELECT ?graph ?label ?article ?headline ?url ?publisher
+            ?published WHERE { GRAPH ?graph { ?any ?p ?o }
+            OPTIONAL { ?graph rdfs:label ?label }
+            OPTIONAL { ?graph prov:wasDerivedFrom ?article .
+              OPTIONAL { ?article schema:headline ?headline }
+              OPTIONAL { ?article schema:url ?url }
+              OPTIONAL { ?article schema:publisher/rdfs:label ?publisher }
+              OPTIONAL { ?article schema:datePublished ?published } } }"""):
+            info = graphs[row["graph"].value]
+            for key, term in row.items():
+                if key != "graph" and key not in info:
+                    info[key] = term.value
+        quotes: dict[tuple[str, str], list[Quote]] = defaultdict(list)
+        for row in ctx.select("""SELECT ?graph ?record ?exact ?prefix ?suffix WHERE {
+            GRAPH ?graph { ?note oa:hasBody ?record ;
+                                 oa:hasTarget/oa:hasSelector ?selector .
+                           ?selector oa:exact ?exact .
+                           OPTIONAL { ?selector oa:prefix ?prefix }
+                           OPTIONAL { ?selector oa:suffix ?suffix } } }
+            ORDER BY ?graph ?record ?exact"""):
+            quote = Quote(row["exact"].value, text_of(row.get("prefix")),
+                          text_of(row.get("suffix")))
+            key = (row["graph"].value, row["record"].value)
+            if quote not in quotes[key]:
+                quotes[key].append(quote)
+        return cls({r: sorted(g) for r, g in graphs_of.items()}, dict(graphs), dict(quotes))
 
 
 def date_or_none(text: str | None) -> PartialDate | None:

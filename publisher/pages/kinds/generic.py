@@ -17,7 +17,7 @@ RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 OWL = "http://www.w3.org/2002/07/owl#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-DATE_TYPES = {XSD + "date", XSD + "gYearMonth", XSD + "gYear"}
+DATE_TYPES = {XSD + "date", XSD + "gYearMonth", XSD + "gYear", XSD + "dateTime"}
 #: Shown in the header (title, kinds, lead) or in "about this record", not as facts.
 HEADER = {RDF_TYPE, RDFS + "label", SKOS + "prefLabel", RDFS + "comment", SKOS + "definition",
           "http://purl.org/dc/terms/source"}  # the source: in every row's references

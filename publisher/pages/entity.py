@@ -1,0 +1,42 @@
+"""The HTML page of one IRI: the per-kind builder's page, rendered in the site layout.
+
+The one function the document renderer calls; it knows how to ask the build (a query
+function over the union of its graphs), how to name things (the build's labels) and
+how relations read backwards (the ontology's ``dip:inverseLabel``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import pyoxigraph as ox
+
+from .kinds import Context, build_page
+from .kinds.common import SourceIndex
+from .render import render_page
+
+INVERSE_LABEL = "ontology#inverseLabel"
+
+
+def inverse_labels(ontology: Iterable[ox.Quad], base: str) -> dict[str, str]:
+    """Property IRI -> its hand-written inverse label (English or untagged)."""
+    predicate = base + INVERSE_LABEL
+    found: dict[str, str] = {}
+    for quad in ontology:
+        if quad.predicate.value == predicate and isinstance(quad.object, ox.Literal) and \
+                quad.object.language in (None, "en"):
+            found[quad.subject.value] = quad.object.value
+    return found
+
+
+def source_index(query: Callable[[str], Any], base: str) -> SourceIndex:
+    """Read once per build and shared by its pages (see :func:`entity_html`)."""
+    return SourceIndex.read(Context(query, base, lambda iri: iri))
+
+
+def entity_html(query: Callable[[str], Any], base: str, label: Callable[[str], str],
+                inverse: dict[str, str], iri: str, doc_iri: str, site: Any,
+                alternates: Sequence[Any], jsonld: bytes | None,
+                sources: SourceIndex | None = None) -> bytes:
+    context = Context(query, base, label, inverse, sources)
+    return render_page(build_page(context, iri, doc_iri), site, alternates, jsonld)
