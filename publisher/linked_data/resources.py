@@ -25,6 +25,7 @@ import pyoxigraph as ox
 
 from .. import __version__, formats
 from ..formats import DOCUMENT_FORMATS, GRAPH_FORMATS, HTML, Format
+from ..pages import dataset_page, vocabulary
 from ..pages import entity as entity_page
 from ..pipeline.mapping import parse_turtle_dir
 from ..settings import Settings
@@ -139,7 +140,8 @@ class Site:
             return None
         rest = path[len(self.base_path):]
         head = rest.split("/", 1)[0]
-        if head in ("", "index.html", "id", "doc", "dumps", "static") or head.split(".")[0] in (
+        if head in ("", "index.html", "id", "doc", "dumps", "static", "meetings",
+                    "favicon.ico") or head.split(".")[0] in (
                 "ontology", "shapes", "void") or rest == ".well-known/void":
             return rest
         return None
@@ -170,6 +172,11 @@ class Site:
             return self._dumps_route(cache, rest, tail)
         if head == "static":
             return self._static_route(tail) or Missing(rest)
+        if rest == "favicon.ico":
+            found = self._static_route("favicon.ico")
+            return Document(found.key, found.offered, (p + "favicon.ico",), found.fixed)
+        if rest == "meetings":
+            return Document("meetings", (HTML,), (p + "meetings",), HTML)
         stem, dot, ext = head.partition(".")
         if stem in ("ontology", "shapes", "void"):
             offered = VOID_FORMATS if stem == "void" else VOCABULARY_FORMATS
@@ -242,11 +249,16 @@ class Site:
         return store.contains_named_graph(node)
 
     def _missing(self, cache: BuildCache, rest: str) -> Missing:
-        """Suggest entities whose path is close to the one asked for."""
+        """Suggest entities of the same kind whose name is close to the one asked for
+        (a typo: ``person/sergei-lavrov``), never merely similar-looking others."""
         wanted = rest.removeprefix("id/").removeprefix("doc/").rsplit(".", 1)[0]
+        kind, _, slug = wanted.partition("/")
         index = cache.once("entity_paths", lambda: self._entity_paths(cache))
-        close = difflib.get_close_matches(wanted, list(index), n=5, cutoff=0.6)
-        return Missing(rest, tuple((index[name], f"{self.base}id/{name}") for name in close))
+        same_kind = {name.partition("/")[2]: name for name in index
+                     if name.partition("/")[0] == kind}
+        close = difflib.get_close_matches(slug, list(same_kind), n=3, cutoff=0.8)
+        return Missing(rest, tuple((index[same_kind[s]], f"{self.base}id/{same_kind[s]}")
+                                   for s in close))
 
     def _entity_paths(self, cache: BuildCache) -> dict[str, str]:
         labeler = self.labeler(cache)
@@ -331,6 +343,7 @@ class Site:
             "home": lambda: (self._render_home(cache) if fmt is HTML
                              else self._render_void(cache, fmt)),
             "dumps": lambda: self._render_dumps(cache),
+            "meetings": lambda: self._render_meetings(cache),
             "dump": lambda: next(d.body for d in self._dumps(cache) if d.name == name),
             "static": lambda: (html.STATIC_DIR / name).read_bytes(),
         }
@@ -346,34 +359,36 @@ class Site:
         iri = f"{self.base}id/{name}"
         quads = self._entity_quads(cache, name)
         doc_iri = f"{self.base}doc/{name}"
-        store = self.store.oxigraph
-
-        def query(sparql: str):
-            return store.query(sparql, use_default_graph_as_union=True)
-
-        inverse = cache.once("inverse-labels", lambda: entity_page.inverse_labels(
-            self._vocabulary_quads(cache, "ontology"), self.base))
-        sources = cache.once("source-index", lambda: entity_page.source_index(query, self.base))
         return self._rdf_or_html(cache, quads, fmt, iri, lambda jsonld: entity_page.entity_html(
-            query, self.base, self.labeler(cache).label, inverse, iri, doc_iri,
-            self.site_context(cache), html.alternates(doc_iri, DOCUMENT_FORMATS, None), jsonld,
-            sources))
+            self._page_context(cache), iri, doc_iri, self.site_context(cache),
+            html.alternates(doc_iri, DOCUMENT_FORMATS, None), jsonld))
 
     def _render_vocabulary(self, cache: BuildCache, stem: str, fmt: Format) -> bytes:
         quads = self._vocabulary_quads(cache, stem)
         iri = self.base + stem
-        return self._rdf_or_html(cache, quads, fmt, iri, lambda jsonld: html.vocabulary_page(
-            quads, iri, self.labeler(cache), self.site_context(cache), jsonld,
-            VOCABULARY_FORMATS))
+        return self._rdf_or_html(cache, quads, fmt, iri, lambda jsonld: entity_page.render_page(
+            self._vocabulary_page(cache, stem, quads, iri), self.site_context(cache),
+            html.alternates(iri, VOCABULARY_FORMATS, None), jsonld))
+
+    def _vocabulary_page(self, cache: BuildCache, stem: str, quads, iri: str):
+        label = self.labeler(cache).label
+        if stem == "shapes":
+            return vocabulary.shapes_page(quads, iri, iri, label)
+        counts = {row["c"].value: int(row["n"].value) for row in self.store.oxigraph.query(
+            "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a/<http://www.w3.org/2000/01/"
+            "rdf-schema#subClassOf>* ?c } GROUP BY ?c", use_default_graph_as_union=True)}
+        return vocabulary.ontology_page(quads, iri, iri, label, counts,
+                                        self.base + entity_page.INVERSE_LABEL)
 
     def _render_void(self, cache: BuildCache, fmt: Format) -> bytes:
         quads = self._void(cache)
         doc = self.base + "void"
-        return self._rdf_or_html(cache, quads, fmt, dataset.dataset_iri(self.base),
-                                 lambda jsonld: html.entity_page(
-                                     quads, dataset.dataset_iri(self.base), self.labeler(cache),
-                                     self.site_context(cache), doc, jsonld, secondary=True,
-                                     offered=VOID_FORMATS))
+        iri = dataset.dataset_iri(self.base)
+        return self._rdf_or_html(cache, quads, fmt, iri, lambda jsonld: entity_page.render_page(
+            dataset_page.void_page(self._summary(cache), self._dumps(cache), self.base, iri,
+                                   doc, self.labeler(cache).label, dataset.TITLE,
+                                   dataset.DESCRIPTION),
+            self.site_context(cache), html.alternates(doc, VOID_FORMATS, None), jsonld))
 
     def _render_home(self, cache: BuildCache) -> bytes:
         summary = self._summary(cache)
@@ -384,7 +399,25 @@ class Site:
             "home.html", self.site_context(cache), summary=summary, label=labeler.label,
             title=dataset.TITLE, description=dataset.DESCRIPTION, dumps=self._dumps(cache),
             queries=dataset.example_queries(self.base), jsonld=jsonld,
+            figures=cache.once("home-figures", lambda: entity_page.home_figures(
+                self._page_context(cache), self.base)),
             alternates=html.alternates(self.base + "void", VOID_FORMATS[1:], None))
+
+    def _page_context(self, cache: BuildCache):
+        store = self.store.oxigraph
+
+        def query(sparql: str):
+            return store.query(sparql, use_default_graph_as_union=True)
+
+        inverse = cache.once("inverse-labels", lambda: entity_page.inverse_labels(
+            self._vocabulary_quads(cache, "ontology"), self.base))
+        sources = cache.once("source-index", lambda: entity_page.source_index(query, self.base))
+        return entity_page.Context(query, self.base, self.labeler(cache).label, inverse,
+                                   sources)
+
+    def _render_meetings(self, cache: BuildCache) -> bytes:
+        page = entity_page.meetings_page(self._page_context(cache), self.base + "meetings")
+        return entity_page.render_page(page, self.site_context(cache))
 
     def _render_dumps(self, cache: BuildCache) -> bytes:
         return html.render("dumps.html", self.site_context(cache), dumps=self._dumps(cache),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .model import Link, Page, Row, Section, Summary, Text
+from .model import Code, Link, Page, Row, Section, Summary, Text
 
 #: Licences and vocabularies by name (the VoID names them by IRI).
 KNOWN_NAMES = {
@@ -63,7 +63,7 @@ def void_page(summary: Any, dumps: Sequence[Any], base: str, iri: str, doc_iri: 
         columns=("Graph of a source's facts", "Statements")))
     page.sections.append(Section("dumps", "Dumps", [
         Row([[Link(d.name, f"{base}dumps/{d.name}")], [Text(d.title)],
-             [Text(f"{d.size:,} bytes")], [Text(d.sha256)]]) for d in dumps],
+             [Text(f"{d.size:,} bytes")], [Code(d.sha256)]]) for d in dumps],
         columns=("File", "Content", "Size", "SHA-256")))
     page.sections.append(Section("vocabularies", "Vocabularies used", [
         Row([[Link(KNOWN_NAMES.get(v, label(v)), v, external=not v.startswith(base))]])

@@ -12,6 +12,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from .kinds import Context, build_page
+from .kinds.browse import home_figures, meetings_page
 from .kinds.common import SourceIndex
 from .render import render_page
 
@@ -34,9 +35,11 @@ def source_index(query: Callable[[str], Any], base: str) -> SourceIndex:
     return SourceIndex.read(Context(query, base, lambda iri: iri))
 
 
-def entity_html(query: Callable[[str], Any], base: str, label: Callable[[str], str],
-                inverse: dict[str, str], iri: str, doc_iri: str, site: Any,
-                alternates: Sequence[Any], jsonld: bytes | None,
-                sources: SourceIndex | None = None) -> bytes:
-    context = Context(query, base, label, inverse, sources)
+def entity_html(context: Context, iri: str, doc_iri: str, site: Any,
+                alternates: Sequence[Any], jsonld: bytes | None) -> bytes:
+    """``context``: a fresh :class:`Context` per page (it numbers the page's sources)."""
     return render_page(build_page(context, iri, doc_iri), site, alternates, jsonld)
+
+
+__all__ = ["INVERSE_LABEL", "Context", "entity_html", "home_figures", "inverse_labels",
+           "meetings_page", "render_page", "source_index"]

@@ -41,6 +41,14 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Code:
+    """A value to copy exactly (a checksum, an identifier): monospace, breaking anywhere."""
+
+    part: ClassVar[str] = "code"
+    text: str
+
+
+@dataclass(frozen=True)
 class When:
     """A date or a span, shown as words inside ``<time datetime>``."""
 
@@ -69,7 +77,7 @@ class Quote:
 
 
 #: What may stand in a cell: a link, words, a date, a source's own words.
-Part = Link | Text | When | Quote
+Part = Link | Text | When | Quote | Code
 
 
 @dataclass

@@ -31,6 +31,8 @@ def meetings_page(ctx: Context, iri: str) -> Page:
 
     page.sections.append(Section("events", "Events", event_rows(ctx, found, cells),
                                  columns=("Date", "Event", "Participants", "Where")))
+    page.figures = [f for f in figures_for(ctx, list(found.values()), iri, "every event",
+                                           iri) if f.id == "timeline"]
     return page
 
 
