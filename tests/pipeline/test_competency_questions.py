@@ -20,10 +20,11 @@ def test_whom_lavrov_met_in_vientiane_in_july_2024(store) -> None:
             select(store, read_query("cq1-lavrov-vientiane-july-2024.rq"))}
     assert rows == {
         (ID + "person/wang-yi", "2024-07-25"),
-        (ID + "person/saleumxay-kommasith", "2024-07-25"),
         (ID + "person/hakan-fidan", "2024-07-26"),
         (ID + "person/subrahmanyam-jaishankar", "2024-07-26"),
     }
+    # The joint meeting with Saleumxay Kommasith on 25 July is not placed by its source
+    # ("Today, we had ... our joint meeting"), so it is not an answer to "in Vientiane".
 
 
 def test_where_and_when_lavrov_met_rubio_and_who_says_so(store) -> None:
@@ -123,6 +124,7 @@ def test_reporting_chain_of_the_lavrov_rubio_meeting(store) -> None:
             select(store, read_query("cq11-lavrov-rubio-reporting-chain.rq"))}
     assert rows == {
         ("1 statement", "Maria Zakharova", "RIA Novosti"),
+        ("1 statement", "United States Department of State", None),
         ("2 according to", "Maria Zakharova", None),
         ("2 according to", "United States Department of State", None),
         ("3 publisher", "Bernama (Malaysian National News Agency)", None),
@@ -134,14 +136,15 @@ def test_reporting_chain_of_the_lavrov_rubio_meeting(store) -> None:
 def test_which_dates_were_resolved_from_relative_expressions(store) -> None:
     rows = {(thing.removeprefix(ID), date) for thing, date, _source in
             select(store, read_query("cq12-resolved-dates.rq"))}
-    # "Thursday", "today", "Monday", "Tuesday", "Friday", "earlier this year", "currently"
+    # "Thursday", "today", "Monday", "Tuesday", "Friday", "earlier this year", "currently",
+    # and the present tense of remarks dated by their heading ("a new permanent participant")
     assert ("event/2025-07-10-lavrov-rubio-kuala-lumpur", "2025-07-10") in rows
     assert ("event/2024-07-28-russia-malaysia-talks-kuala-lumpur", "2024-07-28") in rows
     assert ("event/2024-07-25-russia-china-laos-joint-meeting-vientiane", "2024-07-25") in rows
     assert ("event/2025-07-07-asean-senior-officials-meeting", "2025-07-07") in rows
     assert ("event/2025-07-58th-asean-foreign-ministers-meeting", "2025-07-08") in rows
     assert ("partnership/asean-rus-digital", "2024") in rows
-    assert len(rows) == 14
+    assert len(rows) == 16
     # dates an article gives are not among them
     assert not {r for r in rows if r[0] == "event/2024-07-25-lavrov-wang-yi-vientiane"}
 
@@ -176,17 +179,15 @@ def test_initiatives_russia_put_forward(store) -> None:
     assert rows == {
         ("eas-epidemic-response-mechanism", "East Asia Summit"),
         ("eas-economic-recovery-through-tourism", "East Asia Summit"),
-        ("arf-ism-ict-cybercrime-initiatives",
-         "ARF Inter-Sessional Meetings on security of and in the use of ICTs"),
     }
+    # The cybercrime initiatives of 2022-2024 were "implemented during" the Russian-Indonesian
+    # co-chairmanship; the source does not say who proposed them.
 
 
 def test_who_arrived_where_to_attend_what(store) -> None:
     rows = set(select(store, read_query("cq16-arrivals.rq")))
     assert rows == {
         ("Anwar Ibrahim", "Rio de Janeiro", "17th BRICS Leaders' Summit, Rio de Janeiro"),
-        ("Sergey Lavrov", "Royal Malaysian Air Force (RMAF) Base",
-         "58th ASEAN Foreign Ministers' Meeting (AMM)"),
         ("Sergey Lavrov", "Royal Malaysian Air Force (RMAF) Base",
          "ASEAN ministerial meetings attended by Sergey Lavrov, Kuala Lumpur, 10–11 July 2025"),
     }
@@ -209,7 +210,7 @@ def test_intentions_and_plans_with_their_status(store) -> None:
 def test_facts_stated_by_several_sources_are_one_node(store) -> None:
     rows = {fact.removeprefix(ID): int(count) for fact, count in
             select(store, read_query("cq18-claims-with-several-sources.rq"))}
-    assert rows["chairmanship/asean-2025-mys"] == 4
+    assert rows["chairmanship/asean-2025-mys"] == 5
     assert rows["event/2025-07-58th-asean-foreign-ministers-meeting"] == 3
     assert rows["partnership/asean-rus-dialogue"] == 2
     assert rows["event/2025-07-17th-brics-summit"] == 2
