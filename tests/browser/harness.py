@@ -158,13 +158,16 @@ class Browser:
                            else str(n["target"]) for n in v["nodes"]])
                 for v in result]
 
-    def screenshot(self, path: Path) -> Path:
-        """The whole page, not only the viewport."""
+    def screenshot(self, path: Path, max_height: int = 12000) -> Path:
+        """The whole page (up to ``max_height`` pixels), not only the viewport."""
         width, _ = WIDTHS[self.width]
-        height = int(self.js("return Math.ceil(document.documentElement.scrollHeight)"))
+        height = min(int(self.js("return Math.ceil(document.documentElement.scrollHeight)")),
+                     max_height)
+        jpeg = path.suffix in (".jpg", ".jpeg")  # a sixth of the size, for long pages
         shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": width, "height": min(height, 12000), "scale": 1}})
+            "format": "jpeg" if jpeg else "png", **({"quality": 80} if jpeg else {}),
+            "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(shot["data"]))
         return path
