@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import logging
 import os
 import threading
@@ -40,6 +41,8 @@ from .views import Labeler, labels_of
 VOCABULARY_FORMATS: tuple[Format, ...] = DOCUMENT_FORMATS
 VOID_FORMATS: tuple[Format, ...] = (HTML, *GRAPH_FORMATS)
 GZIP_FILE = Format("gzip", "application/gzip", "gz", "gzip")
+#: The data behind a page's pictures (timeline, network, map).
+FIGURE_JSON = Format("figure-json", "application/json", "json", "JSON")
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".svg": "image/svg+xml",
                 ".png": "image/png", ".ico": "image/x-icon"}
 
@@ -141,7 +144,7 @@ class Site:
         rest = path[len(self.base_path):]
         head = rest.split("/", 1)[0]
         if head in ("", "index.html", "id", "doc", "dumps", "static", "meetings",
-                    "favicon.ico") or head.split(".")[0] in (
+                    "favicon.ico", "figures") or head.split(".")[0] in (
                 "ontology", "shapes", "void") or rest == ".well-known/void":
             return rest
         return None
@@ -167,6 +170,10 @@ class Site:
                 return Redirect(f"{p}doc/{tail}", DOCUMENT_FORMATS)
             return self._missing(cache, rest)
         if head == "doc":
+            owner, _, last = tail.rpartition("/")
+            if last.removesuffix(".json") in entity_page.FIGURES and last.endswith(".json") \
+                    and self._entity_document(cache, owner) is not None:
+                return self._figure(cache, f"entity/{owner}", last.removesuffix(".json"), rest)
             return self._entity_document(cache, tail) or self._missing(cache, rest)
         if head == "dumps":
             return self._dumps_route(cache, rest, tail)
@@ -177,6 +184,10 @@ class Site:
             return Document(found.key, found.offered, (p + "favicon.ico",), found.fixed)
         if rest == "meetings":
             return Document("meetings", (HTML,), (p + "meetings",), HTML)
+        if rest == "meetings/timeline.json":
+            return self._figure(cache, "meetings", "timeline", rest)
+        if head == "figures" and tail.endswith(".json"):
+            return self._figure(cache, "home", tail.removesuffix(".json"), rest)
         stem, dot, ext = head.partition(".")
         if stem in ("ontology", "shapes", "void"):
             offered = VOID_FORMATS if stem == "void" else VOCABULARY_FORMATS
@@ -204,6 +215,30 @@ class Site:
                 paths = tuple(f"{p}doc/{name}.{f.extension}" for f in DOCUMENT_FORMATS)
                 return Document(f"entity:{name}", DOCUMENT_FORMATS, paths, fmt)
         return None
+
+    def _figure(self, cache: BuildCache, owner: str, name: str, rest: str) -> Route:
+        """A picture's data, when the page has that picture."""
+        if name not in self._figures_of(cache, owner):
+            return Missing(rest)
+        return Document(f"figure:{owner}:{name}", (FIGURE_JSON,), (self.base_path + rest,),
+                        FIGURE_JSON)
+
+    def _figures_of(self, cache: BuildCache, owner: str) -> dict[str, dict]:
+        """The data of the pictures of a page (``home``, ``meetings``, ``entity/{name}``)."""
+
+        def compute() -> dict[str, dict]:
+            context = self._page_context(cache)
+            if owner == "home":
+                figures = entity_page.home_figures(context, self.base)
+            elif owner == "meetings":
+                figures = entity_page.meetings_page(context, self.base + "meetings").figures
+            else:
+                thing = owner.removeprefix("entity/")
+                figures = entity_page.build_page(context, f"{self.base}id/{thing}",
+                                                 f"{self.base}doc/{thing}").figures
+            return {f.id: f.data for f in figures if f.data is not None}
+
+        return cache.once(f"figures:{owner}", compute)
 
     def _term_redirect(self, cache: BuildCache, stem: str, tail: str) -> Redirect | None:
         """Slash form of a hash term (``ontology/Meeting``) or the ontology's version IRI."""
@@ -344,6 +379,7 @@ class Site:
                              else self._render_void(cache, fmt)),
             "dumps": lambda: self._render_dumps(cache),
             "meetings": lambda: self._render_meetings(cache),
+            "figure": lambda: self._render_figure(cache, name),
             "dump": lambda: next(d.body for d in self._dumps(cache) if d.name == name),
             "static": lambda: (html.STATIC_DIR / name).read_bytes(),
         }
@@ -414,6 +450,12 @@ class Site:
         sources = cache.once("source-index", lambda: entity_page.source_index(query, self.base))
         return entity_page.Context(query, self.base, self.labeler(cache).label, inverse,
                                    sources)
+
+    def _render_figure(self, cache: BuildCache, name: str) -> bytes:
+        """The data of one picture, as the page draws it."""
+        owner, _, figure = name.rpartition(":")
+        return json.dumps(self._figures_of(cache, owner)[figure], ensure_ascii=False,
+                          sort_keys=True, indent=1).encode("utf-8")
 
     def _render_meetings(self, cache: BuildCache) -> bytes:
         page = entity_page.meetings_page(self._page_context(cache), self.base + "meetings")

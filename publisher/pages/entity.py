@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from .kinds import Context, build_page
 from .kinds.browse import home_figures, meetings_page
 from .kinds.common import SourceIndex
+from .kinds.figures import FIGURES
 from .render import render_page
 
 INVERSE_LABEL = "ontology#inverseLabel"
@@ -41,5 +42,5 @@ def entity_html(context: Context, iri: str, doc_iri: str, site: Any,
     return render_page(build_page(context, iri, doc_iri), site, alternates, jsonld)
 
 
-__all__ = ["INVERSE_LABEL", "Context", "entity_html", "home_figures", "inverse_labels",
-           "meetings_page", "render_page", "source_index"]
+__all__ = ["FIGURES", "INVERSE_LABEL", "Context", "build_page", "entity_html", "home_figures",
+           "inverse_labels", "meetings_page", "render_page", "source_index"]

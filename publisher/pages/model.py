@@ -164,6 +164,8 @@ class Figure:
     svg: Markup
     json_href: str | None = None
     note: str | None = None
+    #: The data drawn, as served at ``json_href``.
+    data: dict | None = None
 
 
 @dataclass

@@ -86,3 +86,21 @@ def test_validation_page_shows_a_report(browser: Browser, site: str) -> None:
     verdict = browser.texts(".verdict")[0]
     assert "not conform" in verdict.lower() or "violation" in verdict.lower()
     assert browser.requests_leaving_loopback() == []
+
+
+def test_each_picture_links_to_its_data(browser: Browser, site: str) -> None:
+    import httpx
+
+    for path in (LAVROV, "", "meetings"):
+        browser.open(site + path)
+        hrefs = browser.js("return [...document.querySelectorAll('figure.picture a.data')]"
+                           ".map(a => a.href)")
+        assert hrefs, path
+        for href in hrefs:
+            response = httpx.get(href)
+            assert response.status_code == 200, href
+            assert response.headers["content-type"].startswith("application/json")
+            assert response.json()
+    data = httpx.get(site + LAVROV + "/timeline.json").json()
+    assert data["events"] and all("when" in e for e in data["events"])
+    assert httpx.get(site + "doc/topic/strategic-partnership/map.json").status_code == 404

@@ -11,8 +11,11 @@ from ..figures import (
     NetworkEdge,
     NetworkNode,
     TimelineEvent,
+    map_json,
     map_svg,
+    network_json,
     network_svg,
+    timeline_json,
     timeline_svg,
 )
 from ..model import Figure
@@ -97,16 +100,28 @@ def places(ctx: Context, found: Iterable[Event]) -> tuple[list[MapPlace], int]:
     return marks, len(counts) - len(located)
 
 
+#: The pictures a page may have, each also served as JSON at ``{page}/{name}.json``.
+FIGURES = ("timeline", "network", "map")
+
+
+def figure_href(doc_iri: str, name: str) -> str:
+    """Where a picture's data is served: beside the page (``doc/person/x/timeline.json``;
+    the home page's at ``figures/timeline.json``)."""
+    return f"{doc_iri.rstrip('/')}/{name}.json" if not doc_iri.endswith("/") \
+        else f"{doc_iri}figures/{name}.json"
+
+
 def figures_for(ctx: Context, found: Sequence[Event], subject: str, name: str,
                 doc_iri: str, network_by: str = "agent",
                 focus: str | None = None) -> list[Figure]:
-    """Timeline, network and map of a page's events (each left out when empty)."""
+    """Timeline, network and map of a page's events (each left out when empty), each
+    with the data it is drawn from."""
     result = []
     timeline = timeline_events(ctx, found)
     if timeline:
         result.append(Figure("timeline", f"Events over time: {name}", timeline_svg(
             timeline, f"Events over time: {name}", "timeline"),
-            json_href=f"{doc_iri}?figure=timeline"))
+            json_href=figure_href(doc_iri, "timeline"), data=timeline_json(timeline)))
     agents = {a for e in found for p in e.participants
               for a in ([p.agent] + p.represents)}
     kinds = agent_kinds(ctx, agents)
@@ -117,12 +132,12 @@ def figures_for(ctx: Context, found: Sequence[Event], subject: str, name: str,
         heading = f"Who met whom: {name}"
         result.append(Figure("network", heading, network_svg(
             nodes, edges, heading, focus=focus or subject, figure_id="network"),
-            json_href=f"{doc_iri}?figure=network"))
+            json_href=figure_href(doc_iri, "network"), data=network_json(nodes, edges)))
     marks, unplaced = places(ctx, found)
     if marks:
         note = (f"{unplaced} place{'s' if unplaced != 1 else ''} without coordinates "
                 "not drawn.") if unplaced else None
         result.append(Figure("map", f"Where: {name}", map_svg(
-            marks, f"Where: {name}", figure_id="map"), json_href=f"{doc_iri}?figure=map",
-            note=note))
+            marks, f"Where: {name}", figure_id="map"), json_href=figure_href(doc_iri, "map"),
+            note=note, data=map_json(marks)))
     return result
