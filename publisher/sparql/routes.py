@@ -11,7 +11,6 @@ streamed results) still use Starlette's responses.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 from collections.abc import Mapping
 from importlib import resources
@@ -27,11 +26,13 @@ from ..formats import (
     ALL_FORMATS,
     GRAPH_FORMATS,
     HTML,
+    RESULT_FORMATS,
     Format,
     by_extension,
     describe_offered,
     negotiate,
 )
+from ..pages import query_page
 from ..settings import Settings
 from ..store import BuildInfo, LiveStore, StoreMissing
 from . import service_description
@@ -62,6 +63,13 @@ from .workers import (
 )
 
 ALLOW = "GET, HEAD, POST, OPTIONS"
+
+
+def wants_page(info: Any, accept: str | None) -> bool:
+    """A browser following a link to a query (``Accept`` prefers HTML to every result
+    format): it gets the query page with the results as a table, not a download."""
+    offered = GRAPH_FORMATS if info.returns_graph else RESULT_FORMATS
+    return negotiate(accept, (*offered, HTML)) is HTML
 YASGUI_VERSION = "4.6.2"
 ASSETS = {"yasgui.min.js": "text/javascript; charset=utf-8",
           "yasgui.min.css": "text/css; charset=utf-8"}
@@ -215,6 +223,10 @@ class Endpoint:
         refusal = gate(info, settings.service_allowlist)
         if refusal is not None:
             raise ProtocolError(400 if info.nesting > MAX_NESTING else 403, refusal)
+        if query_request.format is None and scope["method"] == "GET" and \
+                wants_page(info, request_headers.accept):
+            await self.results_page(scope, receive, send, query_request, info)
+            return
         fmt = choose_format(info, query_request.format, request_headers.accept)
         build = self.build()
         headers = [(b"vary", b"Accept, Accept-Encoding")]
@@ -292,7 +304,8 @@ class Endpoint:
                               + describe_offered(DESCRIPTION_FORMATS))
         headers = {"Vary": "Accept"}
         if fmt is HTML:
-            return Response(self.page(), media_type=HTML.content_type, headers=headers)
+            return Response(self.page(None), media_type=HTML.content_type,
+                            headers={**headers, "Cache-Control": "no-cache"})
         build = self.build()
         key = (build.build_id, fmt.name)
         body = self._description_cache.get(key)
@@ -304,15 +317,63 @@ class Endpoint:
             self._description_cache = {key: body}
         return Response(body, media_type=fmt.content_type, headers=headers)
 
-    def page(self) -> str:
+    def page(self, query: str | None, **results: Any) -> bytes:
+        """The query page in the site's layout; ``query`` in the editor, ``results``
+        (table, error, truncated, graph_text) below it."""
+        from ..linked_data.html import SiteContext, render
+
+        build = self.build()
         examples = load_examples(self.settings.project_dir / "queries", self.settings.base)
-        examples_json = json.dumps([vars(example) for example in examples]).replace("<", "\\u003c")
-        return self._templates.get_template("sparql.html").render(
-            endpoint=service_description.endpoint_iri(self.settings),
-            limits=service_description.limits_text(self.settings),
-            examples=examples, examples_json=examples_json,
-            assets="sparql/yasgui", yasgui_version=YASGUI_VERSION,
-        )
+        site = SiteContext.make(self.settings.base, build.build_id, build.built_at)
+        endpoint = service_description.endpoint_iri(self.settings)
+        return render("sparql.html", site, current_nav="SPARQL", endpoint=endpoint,
+                      endpoint_path=endpoint, limits=service_description.limits_text(
+                          self.settings), **query_page.page_context(examples, query),
+                      **results)
+
+    async def results_page(self, scope: Scope, receive: Receive, send: Send,
+                           query_request: QueryRequest, info: Any) -> None:
+        """A browser following a query link: the page with the query and its results.
+
+        The query runs in a worker like any other, bounded the same way, as SPARQL JSON
+        (or Turtle for CONSTRUCT/DESCRIBE) of at most :data:`query_page.HTML_ROWS` rows;
+        labels of the IRIs in it come from the same build.
+        """
+        build = self.build()
+        fmt = choose_format(info, "ttl" if info.returns_graph else "json", None)
+        job = {"query": query_request.query, "store": str(build.path), "format": fmt.name,
+               "max_rows": query_page.HTML_ROWS, "union": not info.has_dataset,
+               "default_graph": list(query_request.default_graphs)
+               if query_request.has_protocol_dataset else None,
+               "named_graphs": list(query_request.named_graphs)
+               if query_request.has_protocol_dataset else None}
+        results: dict[str, Any] = {}
+        status = 200
+        deadline = asyncio.get_running_loop().time() + self.settings.sparql_timeout_s
+        try:
+            execution = await self.ensure_pool().execute(job, deadline, client_key(scope))
+            outcome = await collect(execution, timeout_s=self.settings.sparql_timeout_s,
+                                    max_rows=query_page.HTML_ROWS, prefix_bytes=64 * 2**20)
+        except (ClientLimited, PoolBusy, PoolClosed) as error:
+            outcome = Failure(503, f"{error}: try again in a moment")
+        if isinstance(outcome, Failure):  # the page, with the status a client would get
+            results["error"] = outcome.message
+            status = outcome.status
+        elif isinstance(outcome, Complete) and info.returns_graph:
+            results["graph_text"] = outcome.body.decode("utf-8", "replace")
+            results["graph_count"] = outcome.rows if outcome.rows is not None else ""
+        elif isinstance(outcome, Complete):
+            store = self.store.oxigraph
+            results["results"] = query_page.results_from_json(
+                outcome.body, lambda iris: query_page.labels_for(
+                    lambda q: store.query(q, use_default_graph_as_union=True), iris),
+                self.settings.base)
+        else:  # larger than the buffer: never for HTML_ROWS rows, but say so honestly
+            results["error"] = "the result is too large to show here; use the CSV link"
+        body = self.page(query_request.query, **results)
+        await send_body(send, status, [(b"content-type", HTML.content_type.encode()),
+                                    (b"vary", b"Accept, Accept-Encoding"),
+                                    (b"cache-control", b"no-store")], body)
 
     async def asset(self, request: Request) -> Response:
         name = request.path_params["name"]

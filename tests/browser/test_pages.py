@@ -43,8 +43,6 @@ def test_page_kind_in_a_real_browser(browser: Browser, site: str, screenshots, k
     browser.screenshot(screenshots / "after" / f"{kind}-{width}.png")
     assert browser.requests_leaving_loopback() == []
     assert not browser.overflows_horizontally(), f"{kind} is wider than {width}"
-    if kind == "sparql":
-        pytest.xfail("the YASGUI query page is rebuilt inside the site layout (issue 14)")
     serious = [v for v in browser.axe() if v.impact in SERIOUS]
     assert not serious, "\n".join(map(str, serious))
 

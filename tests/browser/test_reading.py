@@ -104,3 +104,22 @@ def test_each_picture_links_to_its_data(browser: Browser, site: str) -> None:
     data = httpx.get(site + LAVROV + "/timeline.json").json()
     assert data["events"] and all("when" in e for e in data["events"])
     assert httpx.get(site + "doc/topic/strategic-partnership/map.json").status_code == 404
+
+
+def test_sparql_page_runs_an_example_and_shows_a_table(browser: Browser, site: str) -> None:
+    browser.open(site + "sparql")
+    assert browser.js("return document.activeElement === document.body")  # no autofocus
+    assert browser.js("return document.querySelector('header.site nav') !== null")
+    assert browser.js("return document.querySelector('details.examples').open")
+    first = browser.driver.find_element("css selector", "details.examples li a")
+    question = first.text
+    first.click()
+    browser.wait_for("return document.querySelector('table.results tbody tr') !== null", 60)
+    assert browser.texts("p.question")[0] == question
+    cells = browser.texts("table.results tbody td")
+    assert cells and not [c for c in cells if "^^" in c or "XMLSchema#" in c]
+    assert browser.js("return document.querySelector('table.results td a + code.short')"
+                      " !== null")                        # labels beside IRIs
+    browser.driver.find_element("css selector", "form.query button[type=submit]").click()
+    browser.wait_for("return document.querySelector('table.results tbody tr') !== null", 60)
+    assert browser.requests_leaving_loopback() == []

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
-import json
 import re
+import urllib.parse
 from collections.abc import Iterator
 
 import httpx
@@ -340,37 +341,42 @@ def test_service_description_by_conneg(client: httpx.Client, server: Server, acc
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
+def page_examples(page: str) -> list[tuple[str, str]]:
+    """(question, query) of each example the query page's menu links to."""
+    menu = page[page.index('<details class="examples"'):]
+    return [(html.unescape(question), urllib.parse.unquote_plus(html.unescape(query)))
+            for query, question in re.findall(r'<li><a href="[^"?]*\?query=([^"]+)"[^>]*>'
+                                              r'([^<]+)</a>', menu)]
+
+
 def test_query_page_for_browsers_works_offline(client: httpx.Client, server: Server) -> None:
     response = client.get(server.url, headers={"Accept": BROWSER_ACCEPT})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     page = response.text
-    # Nothing is loaded from another host: every script and stylesheet is relative.
+    # Nothing is loaded from another host, and nothing needs JavaScript.
     sources = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', page)
     assert sources, page
-    assert not [src for src in sources if "//" in src], sources
-    for src in sources:
-        if src.startswith("sparql/"):
-            asset = client.get(httpx.URL(server.url).join(src))
-            assert asset.status_code == 200, src
-            assert len(asset.content) > 10_000
-    # Preloaded with the competency questions (queries/*.rq) and the built-in examples.
-    examples = json.loads(re.search(
-        r'<script type="application/json" id="sparql-examples">(.*?)</script>', page,
-        re.S).group(1))
-    assert examples[0]["name"] == "CQ1"
-    assert "Whom did Sergey Lavrov meet in Vientiane?" in examples[0]["question"]
+    assert not [src for src in sources if "//" in src and "127.0.0.1" not in src], sources
+    assert "<script src" not in page and "autofocus" not in page
+    assert '<nav aria-label="Site">' in page          # inside the site's layout
+    # One example open in the editor, the others in a menu named by their questions.
+    examples = page_examples(page)
     assert len(examples) >= 5
+    assert "Whom did Sergey Lavrov meet in Vientiane" in examples[0][0]
+    assert not [q for q, _ in examples if re.fullmatch(r"CQ\d+", q)]
+    editor = html.unescape(re.search(r'<textarea id="query"[^>]*>(.*?)</textarea>', page,
+                                     re.S).group(1))
+    assert editor == examples[0][1]
 
 
 def test_every_example_query_runs(client: httpx.Client, server: Server) -> None:
     page = client.get(server.url, headers={"Accept": "text/html"}).text
-    examples = json.loads(re.search(
-        r'id="sparql-examples">(.*?)</script>', page, re.S).group(1))
+    examples = page_examples(page)
     answered = 0
-    for example in examples:
-        response = client.post(server.url, data={"query": example["query"]})
-        assert response.status_code == 200, (example["name"], response.text)
+    for question, query in examples:
+        response = client.post(server.url, data={"query": query})
+        assert response.status_code == 200, (question, response.text)
         answered += bool(response.json()["results"]["bindings"])
     assert answered == len(examples)  # the fixture data answers every question
 
@@ -516,3 +522,25 @@ def test_lean_path_answers_like_the_fastapi_route(server: Server, fastapi_server
             list(ox.parse(routed.content, ox.RdfFormat.N_TRIPLES)))
     else:
         assert lean.content == routed.content
+
+
+def test_a_browser_following_a_query_link_sees_a_readable_table(client: httpx.Client,
+                                                                server: Server) -> None:
+    query = ("SELECT ?person ?year WHERE { ?person a <http://xmlns.com/foaf/0.1/Person> "
+             "BIND(2024 AS ?year) } LIMIT 3")
+    page = client.get(server.url, params={"query": query},
+                      headers={"Accept": BROWSER_ACCEPT})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    text = page.text
+    assert '<table class="results">' in text and text.count("<tr>") >= 4
+    assert "^^" not in text and "XMLSchema#integer" not in text.split("<table")[1].split(
+        'title="')[0]                                      # no datatype noise in the cells
+    assert re.search(r'<a href="[^"]+/id/person/[^"]+">[^<]+</a> <code class="short">'
+                     r'id/person/', text)                  # a label, the IRI beside it
+    # Clients are unaffected: the same URL still gives SPARQL JSON to them.
+    data = client.get(server.url, params={"query": query},
+                      headers={"Accept": "application/sparql-results+json"})
+    assert len(data.json()["results"]["bindings"]) == 3
+    broken = client.get(server.url, params={"query": "SELECT nonsense"},
+                        headers={"Accept": BROWSER_ACCEPT})
+    assert broken.status_code == 400                      # a syntax error is still a 400
