@@ -194,6 +194,8 @@ class Event:
 
     @property
     def sort_key(self) -> tuple:
+        if self.start is None and self.end is not None:  # known only to end by a date
+            return (0, (*self.end.sort_key, self.end.last_day), self.label, self.iri)
         if self.start is None:  # undated events go last, by label
             return (1, (), self.label, self.iri)
         last = self.end or self.start
@@ -289,7 +291,11 @@ def nest(ordered: Sequence[Event]) -> list[tuple[Event, list[Event]]]:
 
 
 def when_cell(event: Event) -> list:
-    return [event.when] if event.when else [Text("date not given")]
+    if event.when:
+        return [event.when]
+    if event.end:
+        return [Text("until"), When(event.end)]
+    return [Text("date not given")]
 
 
 def event_rows(ctx: Context, found: dict[str, Event], make: Callable[[Event], list[list]],
