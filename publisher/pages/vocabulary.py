@@ -10,6 +10,7 @@ the stylesheet highlights.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 
 import pyoxigraph as ox
@@ -115,6 +116,7 @@ def shapes_page(quads: Iterable[ox.Quad], iri: str, doc_iri: str, label: Labeler
                 doc_iri=doc_iri, lead=_text(graph, rdflib.URIRef(iri), RDFS.comment),
                 kind="shapes")
     described = describe_shapes(graph, label)
+    names = Counter(shape.label.lower() for shape in described)
     page.summary.append(Summary("Shapes", [Text(f"{len(described)}: each says what it "
                                                 "applies to and what it asks")]))
     for shape in described:
@@ -124,8 +126,10 @@ def shapes_page(quads: Iterable[ox.Quad], iri: str, doc_iri: str, label: Labeler
         rows += [Row([[Text("(the node)")], [], [Text(c.text)], []])
                  for c in shape.constraints if not c.field]
         intro = shape.target + (f" {shape.comment}" if shape.comment else "")
-        page.sections.append(Section(
-            anchor(shape.iri) if shape.iri else f"shape-{len(page.sections)}", shape.label[:1]
-            .upper() + shape.label[1:], rows, columns=("Property", "How many", "Each value",
-                                                       "Message when it fails"), intro=intro))
+        name = anchor(shape.iri) if shape.iri else f"shape-{len(page.sections)}"
+        heading = shape.label[:1].upper() + shape.label[1:]
+        if names[shape.label.lower()] > 1:  # two shapes of one name: tell them apart
+            heading += f" ({name})"
+        page.sections.append(Section(name, heading, rows, columns=(
+            "Property", "How many", "Each value", "Message when it fails"), intro=intro))
     return page
