@@ -75,7 +75,7 @@ def value_part(ctx: Context, term: ox.Term) -> Link | Text | When:
 
 def outgoing(ctx: Context, iri: str, skip: Iterable[str] = ()) -> tuple[list[Row], list[Row]]:
     """(facts, bookkeeping) rows: one row per property, its values sorted."""
-    skipped = set(skip) | HEADER | IDENTIFIERS
+    skipped = set(skip) | HEADER | IDENTIFIERS | {ctx.vocab + "summary"}  # the lead
     grouped: dict[str, list] = defaultdict(list)
     for row in ctx.select(f"SELECT DISTINCT ?p ?o WHERE {{ {iri_ref(iri)} ?p ?o }}"):
         predicate = row["p"].value
@@ -88,7 +88,8 @@ def outgoing(ctx: Context, iri: str, skip: Iterable[str] = ()) -> tuple[list[Row
     facts, bookkeeping = [], []
     for predicate in sorted(grouped, key=lambda p: ctx.label(p).lower()):
         parts = sorted(grouped[predicate], key=_part_key)
-        row = Row([[Text(ctx.label(predicate))], parts])
+        name = ctx.label(predicate)
+        row = Row([[Text(name[:1].upper() + name[1:])], parts])
         if is_bookkeeping(ctx, predicate):
             bookkeeping.append(row)
         else:
