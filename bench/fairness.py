@@ -54,7 +54,7 @@ def main() -> None:
     env = {**os.environ, "PYTHONPATH": str(args.source),
            "PUBLISHER_STORE_DIR": str(args.store_dir.absolute())}
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "publisher.app:serving_app", "--factory",
+        [sys.executable, "-m", "uvicorn", "publisher.app:create_app", "--factory",
          "--port", str(port), "--log-level", "warning", "--no-proxy-headers"],
         cwd=args.source, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/sparql"

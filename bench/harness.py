@@ -398,30 +398,18 @@ def publisher_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
 
 def publisher_server(project_dir: Path, store_dir: Path, base: str | None, workers: int = 1,
                      env: Mapping[str, str] | None = None, access_log: bool = True) -> Server:
-    """``publisher serve`` exactly as a deployment runs it (uvicorn, access log on).
-
-    ``access_log=False`` starts the same ASGI app with uvicorn's own CLI and
-    ``--no-access-log`` instead, with the environment ``publisher serve`` would set: a
-    what-if, since ``publisher serve`` has no flag for it (profiles show uvicorn's access
-    logging as a large share of the cost of a prepared document).
-    """
+    """``publisher serve`` exactly as a deployment runs it (uvicorn, access log on unless
+    ``access_log=False``: ``--no-access-log``, profiles show uvicorn's access logging as
+    a large share of the cost of a prepared document)."""
     port = free_port()
-    if access_log:
-        cmd = [publisher_binary(), "serve", "--project-dir", str(project_dir),
-               "--store-dir", str(store_dir), "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(workers)]
-        if base:
-            cmd += ["--base", base]
-        name = f"publisher-w{workers}"
-    else:
-        cmd = [sys.executable, "-m", "uvicorn", "publisher.app:serving_app", "--factory",
-               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-               "--no-access-log"]
-        env = {**(env or {}), "PUBLISHER_PROJECT_DIR": str(project_dir.resolve()),
-               "PUBLISHER_STORE_DIR": str(store_dir.absolute())}
-        if base:
-            env["PUBLISHER_BASE"] = base
-        name = f"uvicorn-noaccesslog-w{workers}"
+    cmd = [publisher_binary(), "serve", "--project-dir", str(project_dir),
+           "--store-dir", str(store_dir), "--host", "127.0.0.1", "--port", str(port),
+           "--workers", str(workers)]
+    if base:
+        cmd += ["--base", base]
+    if not access_log:
+        cmd.append("--no-access-log")
+    name = f"publisher-w{workers}" + ("" if access_log else "-noaccesslog")
     return Server(name, cmd, port, "/sparql?query=ASK%7B%7D", publisher_env(env))
 
 

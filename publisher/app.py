@@ -1,51 +1,75 @@
-"""The FastAPI application: wires settings, the store and the routers together.
+"""The one application: what tests drive and what ``publisher serve`` runs.
 
-Routes stay thin: each router module parses its requests and calls one function of the
-core; this module only assembles them and the cross-cutting middleware.
+:func:`create_app` assembles it once, in this order, outermost first:
+
+1. :class:`~publisher.http.snapshot_layer.SnapshotLayer` pins the request's build and
+   answers repeated requests from what the build's routes prepared;
+2. :class:`~publisher.http.cors.CorsMiddleware`, the one CORS policy;
+3. :class:`~publisher.http.compression.CompressionMiddleware`, the one compression layer;
+4. the routing table of :mod:`publisher.routes`, mounted under the base's path, with
+   errors turned into answers in one place (:mod:`publisher.http.errors`).
+
+FastAPI is the framework (lifespan, exception handling, the OpenAPI route); the routes
+themselves are raw ASGI where speed matters.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
 from fastapi import FastAPI
 
-from . import linked_data, sparql
-from .http_middleware import install as install_http_middleware
+from . import routes
+from .http import errors, openapi
+from .http.compression import CompressionMiddleware
+from .http.cors import CorsMiddleware
+from .http.routing import starlette_routes
+from .http.snapshot_layer import SnapshotLayer
+from .linked_data import prewarm
+from .linked_data.urls import UrlSpace
 from .settings import Settings, default_settings
-from .store import LiveStore
-from .validation import routes as validation_routes
+from .snapshot import Snapshots
+from .sparql import workers
+from .sparql.endpoint import SparqlEndpoint
 from .validation import service as validation_service
+
+#: FastAPI's own telemetry checks read the environment on every request; we use none.
+NO_TELEMETRY: Any = {"tracing": False, "metrics": False, "logs": False}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """The whole application as one FastAPI object (what tests drive with TestClient)."""
+    """The whole service as one ASGI application (see the module docstring)."""
     settings = settings or default_settings()
-    app = FastAPI(
-        title="Diplomacy linked-data publisher",
-        docs_url="/api/docs",
-        redoc_url=None,
-        openapi_url="/api/openapi.json",
-    )
+    features = routes.Features(UrlSpace(settings), SparqlEndpoint(settings))
+    snapshots = Snapshots(settings)
+    if settings.prewarm:
+        snapshots.on_open.append(lambda snapshot: prewarm.start(
+            snapshot, features.urls, lambda s: snapshots.latest is s))
+
+    @asynccontextmanager
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
+        features.sparql.ensure_pool()  # the first query finds warm workers
+        validation_service.warm_up()  # the first submission does not pay for imports
+        try:
+            yield
+        finally:
+            await features.sparql.close()
+
+    workers.preload()  # join the forkserver's preload list before anything starts it
+    table = routes.table(settings, features)
+    app = FastAPI(title="Diplomacy linked-data publisher", docs_url=None, redoc_url=None,
+                  openapi_url=None, lifespan=lifespan, telemetry=NO_TELEMETRY,
+                  routes=starlette_routes(table, settings.base_path))
     app.state.settings = settings
-    app.state.store = LiveStore(settings)
-    # CORS and compression first: middleware added later wraps it, so a feature's own
-    # lean middleware (linked data serves pre-compressed bytes) stays outermost.
-    install_http_middleware(app)
-    sparql.register(app)
-    validation_routes.register(app)
-    linked_data.register(app)
+    app.state.snapshots = snapshots
+    app.state.sparql = features.sparql
+    app.state.table = table
+    app.state.openapi_json = openapi.as_json(settings, table)
+    app.openapi = lambda: openapi.document(settings, table)  # type: ignore[method-assign]
+    errors.install(app)
+    app.add_middleware(CompressionMiddleware)
+    app.add_middleware(CorsMiddleware)
+    app.add_middleware(SnapshotLayer, snapshots=snapshots)  # added last: outermost
     return app
-
-
-def serving_app() -> sparql.SparqlFront:
-    """What ``publisher serve`` gives uvicorn: the lean paths answered before FastAPI.
-
-    Queries to ``/sparql`` go straight to the SPARQL endpoint behind only the app-wide
-    CORS and compression layers (see :func:`publisher.sparql.front`); prepared documents
-    are served by the linked-data path, which saves about 14 µs per cached document (see
-    :func:`publisher.linked_data.front`); every other request reaches FastAPI unchanged.
-    The validation worker process is started here, not per request, so the first
-    submission does not pay for importing pyshacl.
-    """
-    app = create_app()
-    validation_service.warm_up()
-    return sparql.front(linked_data.front(app), app)

@@ -101,41 +101,21 @@ def cmd_check_evidence(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_INVALID
 
 
-def proxy_options(settings: Settings) -> dict[str, object]:
-    """uvicorn's handling of ``X-Forwarded-For``, from ``PUBLISHER_TRUSTED_PROXIES``.
-
-    uvicorn would otherwise trust it from 127.0.0.1 by default, so any local process
-    could pick the client address that per-client limits count. With trusted proxies
-    set, the client is the address the nearest untrusted hop reports.
-    """
-    if not settings.trusted_proxies:
-        return {"proxy_headers": False}
-    return {"proxy_headers": True, "forwarded_allow_ips": list(settings.trusted_proxies)}
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from .builds import StoreUnavailable
+    from .http.server import serve
+    from .snapshot import open_live
 
     settings = _settings(args, host=args.host, port=args.port, workers=args.workers,
                          access_log=args.access_log)
-    from .store import StoreMissing, resolve_live_build
-
     try:
-        resolve_live_build(settings)
-    except StoreMissing as missing:
+        open_live(settings)  # the build it would serve can be opened (and has the base)
+    except StoreUnavailable as missing:
         print(str(missing), file=sys.stderr)
         return EXIT_USAGE
-    # uvicorn's factory mode re-creates the app in each worker from the environment.
-    import os
-
-    os.environ.update({f"PUBLISHER_{k.upper()}": str(v) for k, v in {
-        "base": settings.base, "project_dir": settings.project_dir.resolve(),
-        "store_dir": settings.store_dir.resolve() if not settings.store_dir.is_symlink()
-        else settings.store_dir.absolute()}.items()})
-    print(f"serving {settings.base} on http://{settings.host}:{settings.port}/")
-    uvicorn.run("publisher.app:serving_app", factory=True, host=settings.host,
-                port=settings.port, workers=settings.workers, log_level="info",
-                access_log=settings.access_log, **proxy_options(settings))
+    print(f"serving {settings.base} on http://{settings.host}:{settings.port}"
+          f"{settings.base_path}")
+    serve(settings)  # uvicorn's factory mode makes the app in each worker from the settings
     return EXIT_OK
 
 
@@ -150,10 +130,16 @@ def cmd_query(args: argparse.Namespace) -> int:
     from .sparql.cli import run_query_cli
 
     query = args.query
-    if query == "-":
-        query = sys.stdin.read()
-    elif query.startswith("@"):
-        query = Path(query[1:]).read_text(encoding="utf-8")
+    try:
+        if query == "-":
+            query = sys.stdin.read()
+        elif query.startswith("@"):
+            query = Path(query[1:]).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        where = "standard input" if query == "-" else query[1:]
+        reason = getattr(error, "strerror", None) or error
+        print(f"error: cannot read the query from {where}: {reason}", file=sys.stderr)
+        return EXIT_USAGE
     fmt = args.format
     if fmt is None:  # readable in a terminal, and parseable by the next tool in a pipe
         from .sparql.analysis import analyse

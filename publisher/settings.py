@@ -12,6 +12,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -37,12 +38,29 @@ class Settings(BaseSettings):
         Path("var/store"),
         description="Live store: a symlink to the current build, swapped atomically.",
     )
-    host: str = "127.0.0.1"
-    port: int = 8000
+    keep_builds: int = Field(
+        3, ge=1, description="Complete builds kept beside the live one's folder, so a reader "
+        "still on an older build is not cut off.")
+
+    host: str = Field("127.0.0.1", description="Address `serve` listens on.")
+    port: int = Field(8000, ge=0, le=65535, description="Port `serve` listens on.")
     workers: int = Field(1, ge=1, description="uvicorn worker processes.")
     access_log: bool = Field(
         True, description="uvicorn's per-request log line; about a third of the web "
         "process's time under load (bench/), so off behind a proxy that logs already.")
+    prewarm: bool = Field(
+        True, description="Prepare every document of a new build in the background, so "
+        "the first request for it finds its bytes ready.")
+    http_header_timeout_s: float = Field(
+        10.0, gt=0, description="A connection whose request headers are not complete this "
+        "long after it opened (or after its previous response) is closed.")
+    http_keep_alive_s: float = Field(
+        5.0, gt=0, description="An idle keep-alive connection is closed after this long.")
+    http_max_connections: int = Field(
+        1000, ge=1, description="Connections (and requests in progress) per web process; "
+        "beyond it a request is answered 503.")
+    http_max_header_bytes: int = Field(
+        65536, ge=1024, description="Largest request line plus headers; more is 431.")
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Addresses or networks of reverse proxies whose X-Forwarded-For names "
@@ -59,7 +77,11 @@ class Settings(BaseSettings):
         1, ge=0, description="Idle workers kept started to take a fast-lane place at once "
         "when a query turns long (no process start while it runs).",
     )
-    sparql_max_body_bytes: int = Field(1_000_000, ge=1024)
+    sparql_slow_after_s: float = Field(
+        0.5, gt=0, description="A query still running after this long moves its worker to "
+        "the slow lane, and a spare takes its fast-lane place.")
+    sparql_max_body_bytes: int = Field(
+        1_000_000, ge=1024, description="Largest query request body (or GET query string).")
     sparql_worker_memory_mb: int = Field(
         512, ge=0, description="Memory one query worker may use (RLIMIT_DATA, MiB); a "
         "query needing more is stopped with 422. 0: no limit. Four busy workers (two "
@@ -92,6 +114,17 @@ class Settings(BaseSettings):
         "pyshacl (the reference); the validation service always uses pyshacl.",
     )
 
+    validate_max_body_bytes: int = Field(
+        5_000_000, ge=1024, description="Largest submission to the validation service.")
+    validate_timeout_s: float = Field(30.0, gt=0, description="Validation time limit.")
+    parallel_validations: int = Field(
+        default_factory=lambda: max(1, min(4, os.cpu_count() or 1)), ge=1,
+        description="Validations running at once (each a CPU-bound process); more wait "
+        "until their deadline, then get 503.")
+
+    max_prepared_bytes: int = Field(
+        512 * 2**20, ge=0, description="Bytes of prepared documents (every format and "
+        "compression) one web process keeps per build; the oldest leave first.")
     max_input_file_bytes: int = Field(
         16 * 1024 * 1024, ge=1024,
         description="Largest file a build reads from data/, mappings/, ontology/ or shapes/.",
@@ -100,8 +133,6 @@ class Settings(BaseSettings):
         100_000, ge=100, description="Longest single value (text, id, date) in a fact file.",
     )
 
-    validate_max_body_bytes: int = Field(5_000_000, ge=1024)
-    validate_timeout_s: float = Field(30.0, gt=0)
     validate_max_triples: int = Field(
         100_000, ge=1, description="Triples a submission may hold; counted while parsing, "
         "so a few bytes of Turtle that expand to millions of triples stop early (413).",
@@ -115,8 +146,11 @@ class Settings(BaseSettings):
     @field_validator("base")
     @classmethod
     def _base_is_absolute_with_slash(cls, value: str) -> str:
-        if not (value.startswith("http://") or value.startswith("https://")):
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"base must be an absolute http(s) IRI, got {value!r}")
+        if parts.query or parts.fragment:
+            raise ValueError(f"base must have no query or fragment, got {value!r}")
         return value if value.endswith("/") else value + "/"
 
     @field_validator("sparql_worker_memory_mb", "validate_worker_memory_mb")
@@ -182,6 +216,20 @@ class Settings(BaseSettings):
     @property
     def doc_base(self) -> str:
         return self.base + "doc/"
+
+    @property
+    def sparql_endpoint(self) -> str:
+        """The endpoint's IRI, also the base that relative IRIs in a query resolve against."""
+        return self.base + "sparql"
+
+    @property
+    def base_path(self) -> str:
+        """The base's path (``/`` or ``/data/``): every route lives under it."""
+        return urlsplit(self.base).path or "/"
+
+    @property
+    def queries_dir(self) -> Path:
+        return self.project_dir / "queries"
 
 
 def load_settings(**overrides: Any) -> Settings:

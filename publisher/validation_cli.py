@@ -13,10 +13,12 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from .builds import StoreUnavailable
 from .formats import TURTLE
 from .settings import Settings
-from .store import LiveStore, StoreMissing, resolve_live_build
+from .snapshot import Snapshot, open_live
 from .validation.service import (
+    Rules,
     StoreContext,
     ValidationBusy,
     ValidationFailed,
@@ -34,26 +36,31 @@ def run_validate_cli(settings: Settings, files: list[Path], fmt: str = "table",
     """Validate ``files`` and print the report as a table or as Turtle; return the exit code."""
     out = out or sys.stdout
     err = err or sys.stderr
-    if not settings.shapes_dir.is_dir() or not settings.ontology_dir.is_dir():
-        print(f"error: no shapes/ and ontology/ in {settings.project_dir.resolve()}: run from "
-              "the project folder or pass --project-dir", file=err)
-        return EXIT_UNREADABLE
     try:
         documents = [read_document(path, input_format) for path in files]
     except SubmissionError as error:
         print(f"error: {error}", file=err)
         return EXIT_UNREADABLE
-    context = None
-    if not standalone:
-        try:
-            resolve_live_build(settings)
-        except StoreMissing as missing:
+    snapshot: Snapshot | None = None
+    try:
+        snapshot = open_live(settings)
+    except StoreUnavailable as missing:
+        if not standalone:
             print(f"error: {missing}\n(or pass --standalone to validate without resolving "
                   "references against the published data)", file=err)
             return EXIT_UNREADABLE
-        context = StoreContext(LiveStore(settings))
+    if snapshot is not None:  # the shapes the published data was validated with
+        rules = Rules.of_build(snapshot)
+    elif settings.shapes_dir.is_dir() and settings.ontology_dir.is_dir():
+        rules = Rules.of_project(settings)
+    else:
+        print(f"error: no build and no shapes/ and ontology/ in "
+              f"{settings.project_dir.resolve()}: run from the project folder or pass "
+              "--project-dir", file=err)
+        return EXIT_UNREADABLE
+    context = StoreContext(snapshot) if snapshot is not None and not standalone else None
     try:
-        report = validate(documents, settings, context)
+        report = validate(documents, settings, context, rules)
     except SubmissionError as error:
         print(f"error: {'refused' if error.refused else 'does not parse'}: {error}", file=err)
         return EXIT_UNREADABLE

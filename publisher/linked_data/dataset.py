@@ -18,9 +18,11 @@ import pyoxigraph as ox
 
 from .. import formats
 from ..formats import Format
+from ..formats.rdf import EXTRA_PREFIXES, ordered_quads
 from ..namespaces import STANDARD, prefixes
-from .describe import RDF_TYPE, WAS_DERIVED_FROM, Snapshot
-from .render import EXTRA_PREFIXES, ordered_quads, ordered_triples, used_prefixes
+from ..settings import Settings
+from ..store import Store
+from .describe import RDF_TYPE, WAS_DERIVED_FROM
 
 NS = {**STANDARD, **EXTRA_PREFIXES}
 XSD = NS["xsd"]
@@ -62,21 +64,25 @@ class Dump:
         return hashlib.sha256(self.body).hexdigest()
 
 
-def make_dumps(snapshot: Snapshot, base: str) -> list[Dump]:
-    """N-Quads and TriG (with the source graphs) and Turtle (their union), gzipped."""
-    quads = ordered_quads(snapshot.quads(None, None, None, None))
-    triples = ordered_triples(quads)
-    bodies = [
-        ("dataset.nq.gz", "N-Quads, every statement with its source graph", formats.N_QUADS,
-         ox.serialize(quads, format=ox.RdfFormat.N_QUADS)),
-        ("dataset.trig.gz", "TriG, every statement with its source graph", formats.TRIG,
-         ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=used_prefixes(quads, base))),
-        ("dataset.ttl.gz", "Turtle, the union of all graphs", formats.TURTLE,
-         ox.serialize(triples, format=ox.RdfFormat.TURTLE,
-                      prefixes=used_prefixes(triples, base))),
-    ]
-    return [Dump(name, title, fmt, gzip.compress(raw, compresslevel=9, mtime=0))
-            for name, title, fmt, raw in bodies]
+#: The dumps: file name, title, format of what is inside the gzip.
+DUMPS: tuple[tuple[str, str, Format], ...] = (
+    ("dataset.nq.gz", "N-Quads, every statement with its source graph", formats.N_QUADS),
+    ("dataset.trig.gz", "TriG, every statement with its source graph", formats.TRIG),
+    ("dataset.ttl.gz", "Turtle, the union of all graphs", formats.TURTLE),
+)
+
+
+def make_dumps(store: Store, base: str) -> list[Dump]:
+    """N-Quads and TriG (with the source graphs) and Turtle (their union), gzipped.
+
+    Written by the format registry, so their bytes (and the size and SHA-256 the
+    description advertises) are the same in every process and every build of the same
+    inputs.
+    """
+    quads = ordered_quads(store.quads(None, None, None, None))
+    return [Dump(name, title, fmt, gzip.compress(
+        formats.serialize(quads, fmt, base=base), compresslevel=9, mtime=0))
+        for name, title, fmt in DUMPS]
 
 
 @dataclass
@@ -101,14 +107,14 @@ class Summary:
     publishers: list[str]
 
 
-def summarize(snapshot: Snapshot, stats: dict, base: str, ontology_iri: str) -> Summary:
+def summarize(store: Store, stats: dict, settings: Settings) -> Summary:
     """Counts per class, featured entities, graphs, sources and vocabularies in use."""
+    base, ontology_iri, id_base = settings.base, settings.ontology_iri, settings.id_base
     ontology = _n(ontology_iri)
-    id_base = base + "id/"
     members: dict[str, set[str]] = defaultdict(set)
     incoming: Counter[str] = Counter()
     vocab_iris: set[str] = set()
-    for quad in snapshot.quads(None, None, None, None):
+    for quad in store.quads(None, None, None, None):
         if quad.graph_name == ontology:
             continue
         vocab_iris.add(quad.predicate.value)
@@ -128,13 +134,13 @@ def summarize(snapshot: Snapshot, stats: dict, base: str, ontology_iri: str) -> 
                 if not iri[len(id_base):].startswith(skip_kinds)][:8]
     per_graph = stats.get("triples_per_graph", {})
     graphs = sorted((g, n) for g, n in per_graph.items() if g and g != ontology_iri)
-    articles = sorted({q.object.value for q in snapshot.quads(None, WAS_DERIVED_FROM, None,
+    articles = sorted({q.object.value for q in store.quads(None, WAS_DERIVED_FROM, None,
                                                               ox.DefaultGraph())
                        if isinstance(q.object, ox.NamedNode)})
-    licence = next((q.object.value for q in snapshot.quads(
+    licence = next((q.object.value for q in store.quads(
         ontology, _term("dcterms", "license"), None, None)
         if isinstance(q.object, ox.NamedNode)), None)
-    publishers = sorted({q.object.value for q in snapshot.quads(
+    publishers = sorted({q.object.value for q in store.quads(
         None, _term("prov", "wasAttributedTo"), None, ox.DefaultGraph())
         if isinstance(q.object, ox.NamedNode)})
     vocabularies = set()
@@ -154,105 +160,106 @@ def dataset_iri(base: str) -> str:
     return base + "void#dataset"
 
 
-def void_quads(summary: Summary, dumps: list[Dump], base: str, built_at: str,
+def _lit(value: object, datatype: str | None = None, lang: str | None = None) -> ox.Literal:
+    if lang:
+        return ox.Literal(str(value), language=lang)
+    return ox.Literal(str(value), datatype=_n(XSD + datatype) if datatype else None)
+
+
+class _Quads(list):
+    """Triples in the default graph, added one statement at a time."""
+
+    def add(self, s: ox.NamedNode | ox.BlankNode, p: ox.NamedNode, o: ox.Term) -> None:
+        self.append(ox.Quad(s, p, o))
+
+
+def void_quads(summary: Summary, dumps: list[Dump], settings: Settings, built_at: str,
                build_id: str) -> list[ox.Quad]:
     """VoID + DCAT: size, classes, vocabularies, endpoint, dumps (size, SHA-256), sources."""
-    doc = base + "void"
-    dataset = _n(dataset_iri(base))
-    out: list[ox.Quad] = []
+    base = settings.base
+    out = _Quads()
+    doc, dataset = _n(base + "void"), _n(dataset_iri(base))
+    out.add(doc, RDF_TYPE, _term("void", "DatasetDescription"))
+    out.add(doc, _term("dcterms", "title"), _lit(f"Description of the {TITLE} dataset",
+                                                 lang="en"))
+    out.add(doc, _term("foaf", "primaryTopic"), dataset)
+    _describe_dataset(out, dataset, summary, settings, built_at, build_id)
+    _describe_contents(out, dataset, summary)
+    service = _n(base + "void#sparql")
+    out.add(service, RDF_TYPE, _term("dcat", "DataService"))
+    out.add(service, _term("rdfs", "label"), _lit("SPARQL 1.1 endpoint", lang="en"))
+    out.add(service, _term("dcat", "endpointURL"), _n(settings.sparql_endpoint))
+    out.add(service, _term("dcat", "servesDataset"), dataset)
+    for dump in dumps:
+        _describe_dump(out, dataset, dump, base, summary.licence)
+    return list(out)
 
-    def add(s: ox.NamedNode | ox.BlankNode, p: ox.NamedNode, o: ox.Term) -> None:
-        out.append(ox.Quad(s, p, o))
 
-    def lit(value: object, datatype: str | None = None, lang: str | None = None) -> ox.Literal:
-        if lang:
-            return ox.Literal(str(value), language=lang)
-        return ox.Literal(str(value), datatype=_n(XSD + datatype) if datatype else None)
-
-    add(_n(doc), RDF_TYPE, _term("void", "DatasetDescription"))
-    add(_n(doc), _term("dcterms", "title"), lit(f"Description of the {TITLE} dataset", lang="en"))
-    add(_n(doc), _term("foaf", "primaryTopic"), dataset)
-    add(dataset, RDF_TYPE, _term("void", "Dataset"))
-    add(dataset, RDF_TYPE, _term("dcat", "Dataset"))
-    add(dataset, _term("rdfs", "label"), lit(TITLE, lang="en"))
-    add(dataset, _term("dcterms", "title"), lit(TITLE, lang="en"))
-    add(dataset, _term("dcterms", "description"), lit(DESCRIPTION, lang="en"))
-    add(dataset, _term("dcterms", "modified"), lit(built_at, "dateTime"))
-    add(dataset, _term("owl", "versionInfo"), lit(build_id))
+def _describe_dataset(out: _Quads, dataset: ox.NamedNode, summary: Summary,
+                      settings: Settings, built_at: str, build_id: str) -> None:
+    out.add(dataset, RDF_TYPE, _term("void", "Dataset"))
+    out.add(dataset, RDF_TYPE, _term("dcat", "Dataset"))
+    out.add(dataset, _term("rdfs", "label"), _lit(TITLE, lang="en"))
+    out.add(dataset, _term("dcterms", "title"), _lit(TITLE, lang="en"))
+    out.add(dataset, _term("dcterms", "description"), _lit(DESCRIPTION, lang="en"))
+    out.add(dataset, _term("dcterms", "modified"), _lit(built_at, "dateTime"))
+    out.add(dataset, _term("owl", "versionInfo"), _lit(build_id))
     if summary.licence:
-        add(dataset, _term("dcterms", "license"), _n(summary.licence))
+        out.add(dataset, _term("dcterms", "license"), _n(summary.licence))
     for publisher in summary.publishers:
-        add(dataset, _term("dcterms", "publisher"), _n(publisher))
-    add(dataset, _term("void", "uriSpace"), lit(base + "id/"))
-    add(dataset, _term("void", "triples"), lit(summary.triples, "integer"))
-    add(dataset, _term("void", "entities"), lit(summary.entity_count, "integer"))
-    add(dataset, _term("void", "sparqlEndpoint"), _n(base + "sparql"))
-    add(dataset, _term("void", "rootResource"), _n(base))
+        out.add(dataset, _term("dcterms", "publisher"), _n(publisher))
+    out.add(dataset, _term("void", "uriSpace"), _lit(settings.id_base))
+    out.add(dataset, _term("void", "triples"), _lit(summary.triples, "integer"))
+    out.add(dataset, _term("void", "entities"), _lit(summary.entity_count, "integer"))
+    out.add(dataset, _term("void", "sparqlEndpoint"), _n(settings.sparql_endpoint))
+    out.add(dataset, _term("void", "rootResource"), _n(settings.base))
+
+
+def _describe_contents(out: _Quads, dataset: ox.NamedNode, summary: Summary) -> None:
     for iri, _count in summary.featured:
-        add(dataset, _term("void", "exampleResource"), _n(iri))
+        out.add(dataset, _term("void", "exampleResource"), _n(iri))
     for vocabulary in summary.vocabularies:
-        add(dataset, _term("void", "vocabulary"), _n(vocabulary))
+        out.add(dataset, _term("void", "vocabulary"), _n(vocabulary))
     for article in summary.articles:
-        add(dataset, _term("dcterms", "source"), _n(article))
+        out.add(dataset, _term("dcterms", "source"), _n(article))
     for index, entry in enumerate(summary.classes):
         partition = ox.BlankNode(f"class{index}")
-        add(dataset, _term("void", "classPartition"), partition)
-        add(partition, _term("void", "class"), _n(entry.iri))
-        add(partition, _term("void", "entities"), lit(entry.count, "integer"))
+        out.add(dataset, _term("void", "classPartition"), partition)
+        out.add(partition, _term("void", "class"), _n(entry.iri))
+        out.add(partition, _term("void", "entities"), _lit(entry.count, "integer"))
     for graph, count in summary.graphs:
-        add(dataset, _term("void", "subset"), _n(graph))
-        add(_n(graph), RDF_TYPE, _term("void", "Dataset"))
-        add(_n(graph), _term("void", "triples"), lit(count, "integer"))
-    service = _n(base + "void#sparql")
-    add(service, RDF_TYPE, _term("dcat", "DataService"))
-    add(service, _term("rdfs", "label"), lit("SPARQL 1.1 endpoint", lang="en"))
-    add(service, _term("dcat", "endpointURL"), _n(base + "sparql"))
-    add(service, _term("dcat", "servesDataset"), dataset)
-    for dump in dumps:
-        distribution = _n(base + "void#" + dump.name.replace(".", "-"))
-        add(dataset, _term("dcat", "distribution"), distribution)
-        add(dataset, _term("void", "dataDump"), _n(base + "dumps/" + dump.name))
-        add(distribution, RDF_TYPE, _term("dcat", "Distribution"))
-        add(distribution, _term("rdfs", "label"), lit(dump.title, lang="en"))
-        add(distribution, _term("dcterms", "title"), lit(dump.title, lang="en"))
-        add(distribution, _term("dcat", "downloadURL"), _n(base + "dumps/" + dump.name))
-        add(distribution, _term("dcat", "mediaType"), _n(IANA + dump.inner.media_type))
-        add(distribution, _term("dcat", "compressFormat"), _n(IANA + "application/gzip"))
-        add(distribution, _term("dcat", "byteSize"), lit(dump.size, "nonNegativeInteger"))
-        checksum = ox.BlankNode("checksum-" + dump.name.replace(".", "-"))
-        add(distribution, _term("spdx", "checksum"), checksum)
-        add(checksum, RDF_TYPE, _term("spdx", "Checksum"))
-        add(checksum, _term("spdx", "algorithm"), _term("spdx", "checksumAlgorithm_sha256"))
-        add(checksum, _term("spdx", "checksumValue"), lit(dump.sha256, "hexBinary"))
-        if summary.licence:
-            add(distribution, _term("dcterms", "license"), _n(summary.licence))
-    return out
+        out.add(dataset, _term("void", "subset"), _n(graph))
+        out.add(_n(graph), RDF_TYPE, _term("void", "Dataset"))
+        out.add(_n(graph), _term("void", "triples"), _lit(count, "integer"))
+
+
+def _describe_dump(out: _Quads, dataset: ox.NamedNode, dump: Dump, base: str,
+                   licence: str | None) -> None:
+    distribution = _n(base + "void#" + dump.name.replace(".", "-"))
+    out.add(dataset, _term("dcat", "distribution"), distribution)
+    out.add(dataset, _term("void", "dataDump"), _n(base + "dumps/" + dump.name))
+    out.add(distribution, RDF_TYPE, _term("dcat", "Distribution"))
+    out.add(distribution, _term("rdfs", "label"), _lit(dump.title, lang="en"))
+    out.add(distribution, _term("dcterms", "title"), _lit(dump.title, lang="en"))
+    out.add(distribution, _term("dcat", "downloadURL"), _n(base + "dumps/" + dump.name))
+    out.add(distribution, _term("dcat", "mediaType"), _n(IANA + dump.inner.media_type))
+    out.add(distribution, _term("dcat", "compressFormat"), _n(IANA + "application/gzip"))
+    out.add(distribution, _term("dcat", "byteSize"), _lit(dump.size, "nonNegativeInteger"))
+    checksum = ox.BlankNode("checksum-" + dump.name.replace(".", "-"))
+    out.add(distribution, _term("spdx", "checksum"), checksum)
+    out.add(checksum, RDF_TYPE, _term("spdx", "Checksum"))
+    out.add(checksum, _term("spdx", "algorithm"), _term("spdx", "checksumAlgorithm_sha256"))
+    out.add(checksum, _term("spdx", "checksumValue"), _lit(dump.sha256, "hexBinary"))
+    if licence:
+        out.add(distribution, _term("dcterms", "license"), _n(licence))
 
 
 def example_queries(base: str) -> list[tuple[str, str, str]]:
-    """(title, query, link to run it) for the home page."""
-    dip = base + "ontology#"
-    queries = [
-        ("Meetings Sergey Lavrov took part in, with the source stating each",
-         f"""PREFIX dip: <{dip}>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-SELECT ?event ?label ?date ?article WHERE {{
-  GRAPH ?g {{ ?event dip:participant <{base}id/person/sergey-lavrov> ;
-                     rdfs:label ?label .
-             OPTIONAL {{ ?event dip:date ?date }} }}
-  ?g prov:wasDerivedFrom ?article .
-}} ORDER BY ?date"""),
-        ("Entities per class",
-         """SELECT ?class (COUNT(DISTINCT ?s) AS ?entities) WHERE {
-  GRAPH ?g { ?s a ?class }
-} GROUP BY ?class ORDER BY DESC(?entities)"""),
-        ("Members of ASEAN and their role",
-         f"""PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?member ?name ?role WHERE {{
-  ?m org:organization <{base}id/organization/asean> ; org:member ?member ; org:role ?role .
-  ?member rdfs:label ?name .
-}} ORDER BY ?name"""),
-    ]
-    return [(title, query, f"{base}sparql?query={quote(query)}") for title, query in queries]
+    """(title, query, link that opens it on the query page) for the home page.
+
+    The same examples the query page offers (:mod:`publisher.sparql.examples`): one list.
+    """
+    from ..sparql.examples import EXAMPLES
+
+    return [(example.question, query, f"{base}sparql?query={quote(query)}")
+            for example in EXAMPLES[:3] for query in [example.query(base)]]

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 
 from ..namespaces import STANDARD
+from ..store import Store
 
 RDF = STANDARD["rdf"]
 RDFS = STANDARD["rdfs"]
@@ -50,24 +51,6 @@ WAS_DERIVED_FROM = ox.NamedNode(PROV + "wasDerivedFrom")
 MAX_BLANK_DEPTH = 4
 
 Subject = ox.NamedNode | ox.BlankNode
-
-
-class Snapshot:
-    """One build's quads, read through the quad-pattern index.
-
-    Taken once per document from :attr:`publisher.store.LiveStore.oxigraph`, so a
-    description is read from a single consistent build and the live-symlink check is
-    paid once per document, not once per lookup.
-    """
-
-    def __init__(self, store: ox.Store) -> None:
-        self._store = store
-
-    def quads(self, subject=None, predicate=None, object=None, graph=None):
-        return self._store.quads_for_pattern(subject, predicate, object, graph)
-
-    def contains_named_graph(self, graph: ox.NamedNode) -> bool:
-        return self._store.contains_named_graph(graph)
 
 
 class _QuadSet:
@@ -117,7 +100,7 @@ def _is_nested(term: ox.Term) -> bool:
         isinstance(term, ox.NamedNode) and "#" in term.value)
 
 
-def _closure(store: Snapshot, subject: Subject, out: _QuadSet,
+def _closure(store: Store, subject: Subject, out: _QuadSet,
              graph: ox.NamedNode | ox.DefaultGraph | None = None, seen: set | None = None) -> None:
     """Outgoing statements of ``subject``, following blank-node objects and the hash IRIs
     of its own document (intervals, participations, evidence: claims named from their
@@ -134,7 +117,7 @@ def _closure(store: Snapshot, subject: Subject, out: _QuadSet,
             _closure(store, quad.object, out, None, seen)
 
 
-def _incoming_through_blank(store: Snapshot, blank: Subject, out: _QuadSet,
+def _incoming_through_blank(store: Store, blank: Subject, out: _QuadSet,
                             graph: ox.NamedNode | ox.DefaultGraph | None,
                             depth: int = 0) -> None:
     """A link from a blank node or a hash IRI (a participation): keep its statements and
@@ -159,13 +142,13 @@ def _referenced(quads: Iterable[ox.Quad], exclude: ox.NamedNode | None) -> list[
     return list(found)
 
 
-def _add_labels(store: Snapshot, iris: Iterable[ox.NamedNode], out: _QuadSet) -> None:
+def _add_labels(store: Store, iris: Iterable[ox.NamedNode], out: _QuadSet) -> None:
     for iri in iris:
         for predicate in LABEL_PREDICATES:
             out.extend(store.quads(iri, predicate, None, None))
 
 
-def _add_provenance(store: Snapshot, out: _QuadSet, done: set[ox.NamedNode]) -> None:
+def _add_provenance(store: Store, out: _QuadSet, done: set[ox.NamedNode]) -> None:
     """Describe each named graph used (default graph) and the article it is derived from."""
     graphs = {q.graph_name for q in out if isinstance(q.graph_name, ox.NamedNode)}
     for graph in sorted(graphs - done, key=lambda g: g.value):
@@ -176,7 +159,7 @@ def _add_provenance(store: Snapshot, out: _QuadSet, done: set[ox.NamedNode]) -> 
                 _closure(store, quad.object, out)
 
 
-def _add_context(store: Snapshot, out: _QuadSet, namespace: str, expanded: set) -> None:
+def _add_context(store: Store, out: _QuadSet, namespace: str, expanded: set) -> None:
     """What the document's typed resources refer to, described in full, repeatedly.
 
     A document must conform to the shapes on its own: a meeting says its place is a
@@ -200,9 +183,16 @@ def _add_context(store: Snapshot, out: _QuadSet, namespace: str, expanded: set) 
             _closure(store, iri, out)
 
 
-def describe(store: Snapshot, iri: str) -> list[ox.Quad]:
-    """The description quads of ``iri`` (empty when the store says nothing about it)."""
-    node = ox.NamedNode(iri)
+def describe(store: Store, iri: str, id_base: str | None = None) -> list[ox.Quad]:
+    """The description quads of ``iri`` (empty when the store says nothing about it).
+
+    ``id_base`` (``settings.id_base``) bounds which referenced resources are described
+    in full; without it, the part of ``iri`` up to its ``/id/``.
+    """
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:
+        return []
     out = _QuadSet()
     _closure(store, node, out)
     for quad in store.quads(None, None, node, None):
@@ -211,7 +201,7 @@ def describe(store: Snapshot, iri: str) -> list[ox.Quad]:
             _incoming_through_blank(store, quad.subject, out, quad.graph_name)
     if not len(out):
         return []
-    namespace = iri[:iri.rindex("/id/") + 4] if "/id/" in iri else iri
+    namespace = id_base or (iri[:iri.rindex("/id/") + 4] if "/id/" in iri else iri)
     done: set[ox.NamedNode] = set()
     expanded: set = {node}
     labelled: set[ox.NamedNode] = set()
@@ -227,8 +217,3 @@ def describe(store: Snapshot, iri: str) -> list[ox.Quad]:
         if len(out) == before:
             break
     return out.as_list()
-
-
-def graph_quads(store: Snapshot, graph: str) -> list[ox.Quad]:
-    """Every quad of one named graph (the ontology document)."""
-    return list(store.quads(None, None, None, ox.NamedNode(graph)))

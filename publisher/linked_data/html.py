@@ -1,27 +1,19 @@
-"""Server-rendered HTML pages (Jinja2): entity, vocabulary, home, dumps, errors.
+"""The pages of entities and vocabularies (through :mod:`publisher.pages`' one layout).
 
 Pages are for people: labels instead of IRIs, values grouped by property, readable
 dates, sources cited, and the page's own data embedded as JSON-LD for search engines.
-Autoescaping is on for every template, so data values can never inject markup.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from dataclasses import dataclass
 
 import pyoxigraph as ox
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
 
 from ..formats import DOCUMENT_FORMATS, Format
 from ..namespaces import STANDARD, compact
-from ..pages.dates import time_html
+from ..pages import SiteContext, render
 from .views import (
     HEADER_PREDICATES,
     LEAD_PREDICATES,
@@ -33,32 +25,6 @@ from .views import (
     types_of,
 )
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
-STATIC_DIR = PACKAGE_DIR / "static"
-
-
-@lru_cache(maxsize=1)
-def environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES_DIR)),
-        autoescape=select_autoescape(["html"], default_for_string=True, default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["script_json"] = script_json
-    env.globals["when"] = time_html
-    return env
-
-
-def script_json(text: str | bytes) -> Markup:
-    """JSON safe inside ``<script>``: ``<``, ``>`` and ``&`` as JSON escapes."""
-    if isinstance(text, bytes):
-        text = text.decode("utf-8")
-    compacted = json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
-    return Markup(compacted.replace("<", "\\u003c").replace(">", "\\u003e")
-                  .replace("&", "\\u0026"))
-
 
 @dataclass
 class Alternate:
@@ -68,41 +34,9 @@ class Alternate:
     current: bool = False
 
 
-@dataclass
-class SiteContext:
-    """What every page needs: where things are and which build it shows."""
-
-    base: str
-    build_id: str
-    built_at: str
-    licence: str | None = None
-    nav: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def base_path(self) -> str:
-        return urlsplit(self.base).path or "/"
-
-    @property
-    def css(self) -> str:
-        return self.base_path + "static/css/site.css"
-
-    @classmethod
-    def make(cls, base: str, build_id: str, built_at: str,
-             licence: str | None = None) -> SiteContext:
-        nav = [("Home", base), ("Ontology", base + "ontology"), ("Shapes", base + "shapes"),
-               ("Dataset", base + "void"), ("Dumps", base + "dumps/"),
-               ("SPARQL", base + "sparql"), ("Validate", base + "validate")]
-        return cls(base, build_id, built_at, licence, nav)
-
-
 def alternates(doc_iri: str, offered: Sequence[Format], current: Format | None) -> list[Alternate]:
     return [Alternate(fmt.label, f"{doc_iri}.{fmt.extension}", fmt.media_type, fmt is current)
             for fmt in offered]
-
-
-def render(template: str, site: SiteContext, **context: Any) -> bytes:
-    page = environment().get_template(template).render(site=site, **context)
-    return page.encode("utf-8")
 
 
 def entity_page(quads: Sequence[ox.Quad], iri: str, labeler: Labeler, site: SiteContext,
@@ -201,9 +135,3 @@ def vocabulary_page(quads: Sequence[ox.Quad], doc_iri: str, labeler: Labeler,
         groups=[(name, terms) for name, terms in groups.items() if terms],
         alternates=alternates(doc_iri, offered, None), doc_iri=doc_iri, jsonld=jsonld,
     )
-
-
-def error_page(site: SiteContext, status: int, title: str, message: str,
-               suggestions: Sequence[tuple[str, str]] = ()) -> bytes:
-    return render("error.html", site, status=status, title=title, message=message,
-                  suggestions=list(suggestions))

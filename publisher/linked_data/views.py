@@ -141,15 +141,17 @@ class Labeler:
     vocabulary: dict[str, str] = field(default_factory=dict)
     comments: dict[str, str] = field(default_factory=dict)
     local: dict[str, str] = field(default_factory=dict)
+    id_base: str = ""  # settings.id_base: where entity IRIs are minted
 
     def with_quads(self, quads: Iterable[ox.Quad | ox.Triple]) -> Labeler:
-        return Labeler(self.base, self.vocabulary, self.comments, labels_of(quads))
+        return Labeler(self.base, self.vocabulary, self.comments, labels_of(quads),
+                       self.id_base)
 
     def label(self, iri: str) -> str:
         found = self.local.get(iri) or self.vocabulary.get(iri) or KNOWN_LABELS.get(iri)
         if found:
             return found
-        if iri.startswith(self.base + "id/"):
+        if self.id_base and iri.startswith(self.id_base):
             return humanize(local_name(iri))
         shown = compact(iri, self.base)
         return humanize(local_name(iri)) if shown != iri else iri

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,8 +31,10 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from .. import __version__
+from ..builds import ONTOLOGY_FOLDER, QUERIES_FOLDER, SHAPES_FOLDER
 from ..namespaces import compact
 from ..settings import Settings
+from ..store.embedded import EmbeddedStore
 from .fact_check import FactChecker
 from .fact_schema import (
     COMPLEMENT,
@@ -99,11 +103,67 @@ class Prepared:
     summary: list[SourceSummary] = field(default_factory=list)
 
 
+def input_folders(settings: Settings) -> tuple[Path, ...]:
+    return (settings.data_dir, settings.mappings_dir, settings.ontology_dir,
+            settings.shapes_dir, settings.queries_dir)
+
+
 def input_files(settings: Settings) -> list[Path]:
-    folders = (settings.data_dir, settings.mappings_dir, settings.ontology_dir,
-               settings.shapes_dir)
-    return sorted(p for folder in folders if folder.is_dir()
+    return sorted(p for folder in input_folders(settings) if folder.is_dir()
                   for p in find_inputs(folder, settings.project_dir))
+
+
+def inputs_time(settings: Settings) -> datetime:
+    """When the inputs last changed: the build's time, so equal inputs give equal bytes.
+
+    The time of the newest commit touching the inputs when they are committed and
+    unchanged (every checkout of a commit agrees on it), else the newest file time.
+    """
+    folders = [str(f) for f in input_folders(settings) if f.is_dir()]
+    committed = _commit_time(settings.project_dir, folders)
+    if committed is not None:
+        return committed
+    newest = max((p.stat().st_mtime for p in input_files(settings)), default=0.0)
+    return datetime.fromtimestamp(int(newest), UTC)
+
+
+def _commit_time(project: Path, folders: list[str]) -> datetime | None:
+    if not folders or shutil.which("git") is None:
+        return None
+    try:
+        status = subprocess.run(["git", "status", "--porcelain", "--", *folders], cwd=project,
+                                capture_output=True, text=True, timeout=30, check=True)
+        if status.stdout.strip():
+            return None  # uncommitted changes: the files are newer than any commit
+        stamp = subprocess.run(["git", "log", "-1", "--format=%ct", "--", *folders],
+                               cwd=project, capture_output=True, text=True, timeout=30,
+                               check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return datetime.fromtimestamp(int(stamp), UTC) if stamp.isdigit() else None
+
+
+def keep_serving_inputs(settings: Settings, build: Path) -> None:
+    """Copy what serving reads besides the store into the build: the shapes and the
+    ontology it was validated with, and the competency questions, as they are now (read
+    under the same rules as every input; LoadFailed when they cannot be written)."""
+    root = settings.project_dir
+    for source, name, suffix in ((settings.shapes_dir, SHAPES_FOLDER, ".ttl"),
+                                 (settings.ontology_dir, ONTOLOGY_FOLDER, ".ttl"),
+                                 (settings.queries_dir, QUERIES_FOLDER, ".rq")):
+        target = build / name
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+            paths = find_inputs(source, root, (suffix,)) if source.is_dir() else []
+            for path in paths:
+                if path.parent == source:
+                    data = read_input(path, root, settings.max_input_file_bytes)
+                    (target / path.name).write_bytes(data)
+        except InputError as error:
+            raise LoadFailed(str(error)) from error
+        except OSError as error:
+            raise LoadFailed(f"cannot keep {source} in the new build {target}: "
+                             f"{error.strerror or error}") from error
 
 
 def build_id(settings: Settings) -> str:
@@ -279,22 +339,8 @@ def describe(result: ShaclResult, locator: Locator, base: str, shapes: Graph,
 
 
 def statistics(settings: Settings, dataset: ox.Store) -> dict[str, Any]:
-    """Triples per graph and entities per class, counted by Oxigraph (no Python loop)."""
-    ontology = ox.NamedNode(settings.ontology_iri)  # its str() is the SPARQL form, <…>
-    per_graph = {"": len(list(dataset.quads_for_pattern(None, None, None, ox.DefaultGraph())))}
-    for row in dataset.query(
-            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
-        per_graph[row["g"].value] = int(row["n"].value)
-    typed = dataset.query(
-        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {"
-        f" {{ ?s a ?c }} UNION {{ GRAPH ?g {{ ?s a ?c }} FILTER(?g != {ontology}) }} }}"
-        " GROUP BY ?c")
-    return {
-        "triples": len(dataset),
-        "triples_per_graph": dict(sorted(per_graph.items())),
-        "entities_per_class": dict(sorted((row["c"].value, int(row["n"].value))
-                                          for row in typed)),
-    }
+    """Triples per graph and entities per class, as the store interface counts them."""
+    return EmbeddedStore(dataset).statistics(settings.ontology_iri)
 
 
 @contextmanager
@@ -332,8 +378,8 @@ def _build(settings: Settings, progress: Progress,
                  f"{sum(len(m.fact_file.records) for m in prepared.mapped)} records, "
                  f"{prepared.derived_count} quads")
     identifier = build_id(settings)
-    built_at = datetime.now(UTC).replace(microsecond=0)
-    name = f"{built_at:%Y%m%dT%H%M%SZ}-{identifier[:12]}"
+    built_at = inputs_time(settings)  # the inputs' time: equal inputs, equal bytes
+    name = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{identifier[:12]}"
     try:
         loading = Loading(settings, name, prepared.dataset)
     except LoadFailed as error:
@@ -351,6 +397,7 @@ def _build(settings: Settings, progress: Progress,
                  f"({time.perf_counter() - waiting:.2f} s more after it)")
         stats = statistics(settings, prepared.dataset)
         stats["sources"] = [summary.as_dict() for summary in prepared.summary]
+        keep_serving_inputs(settings, loading.partial)
     except LoadFailed as error:
         raise BuildFailed("load", [str(error)], environment=True) from error
     except BaseException:

@@ -28,7 +28,10 @@ def main(nquads: str, directory: str) -> int:
     os.nice(NICENESS)
     try:
         store = ox.Store(directory)
-        store.bulk_load(path=nquads, format=ox.RdfFormat.N_QUADS)
+        # Not ``bulk_load``, which relabels blank nodes at random: the build gave them
+        # stable labels so that the same inputs give the same bytes of every document.
+        store.bulk_extend(ox.parse(path=nquads, format=ox.RdfFormat.N_QUADS,
+                                   rename_blank_nodes=False))
         store.flush()
         store.optimize()
         del store  # release the RocksDB lock before readers open it

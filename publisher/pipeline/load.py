@@ -29,10 +29,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ..builds import BUILD_INFO, swap_in
 from ..settings import Settings
-from ..store import BUILD_INFO, swap_in
 
-KEEP_BUILDS = 3
 #: The command that writes a store from an N-Quads file; the two paths are appended.
 LOADER = [sys.executable, "-m", "publisher.pipeline.bulk_load"]
 
@@ -180,14 +179,14 @@ def publish(
                              f"{message}") from error
         raise
     with suppress(OSError):  # the new build is live; old ones can go next time
-        _prune(settings.builds_dir, keep={final})
+        _prune(settings.builds_dir, keep={final}, count=settings.keep_builds)
     return final
 
 
-def _prune(builds: Path, keep: set[Path]) -> None:
-    """Keep the newest few builds so a reader still on an older one is not cut off."""
+def _prune(builds: Path, keep: set[Path], count: int) -> None:
+    """Keep the newest ``count`` builds so a reader still on an older one is not cut off."""
     complete = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.endswith(
         ".partial")), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in complete[KEEP_BUILDS:]:
+    for old in complete[count:]:
         if old not in keep:
             shutil.rmtree(old, ignore_errors=True)

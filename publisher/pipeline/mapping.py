@@ -8,7 +8,9 @@ The context is attached inline, so the parser never fetches a remote context.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,16 +58,41 @@ def map_file(fact_file: FactFile, context: dict[str, Any], base: str,
              shown_path: str) -> MappedFile:
     document = to_jsonld(fact_file, context, shown_path)
     payload = json.dumps(document, ensure_ascii=False).encode("utf-8")
+    graph = ox.NamedNode(_resolve_graph(fact_file.graph_id, base))
     try:
-        quads = list(ox.parse(payload, format=ox.RdfFormat.JSON_LD, base_iri=base))
+        quads = stable_blank_nodes(
+            ox.parse(payload, format=ox.RdfFormat.JSON_LD, base_iri=base), graph.value)
     except SyntaxError as error:
         raise MappingError(f"{shown_path}: JSON-LD mapping failed: {error}") from error
-    graph = ox.NamedNode(_resolve_graph(fact_file.graph_id, base))
     stray = [q for q in quads
              if not isinstance(q.graph_name, ox.DefaultGraph) and q.graph_name != graph]
     if stray:
         raise MappingError(f"{shown_path}: facts must not name other graphs ({stray[0]})")
     return MappedFile(fact_file, graph, quads)
+
+
+def stable_blank_nodes(quads: Iterable[ox.Quad], scope: str) -> list[ox.Quad]:
+    """The quads with blank nodes labelled by ``scope`` and order of first appearance.
+
+    Parsers label blank nodes at random, so the same file would give different labels
+    (and different bytes of every document and dump) in each build. The parser's order
+    is deterministic; labels from it and from the file's identity are too, and stay
+    unique across files.
+    """
+    prefix = "b" + hashlib.sha256(scope.encode("utf-8")).hexdigest()[:10] + "x"
+    labels: dict[str, ox.BlankNode] = {}
+
+    def stable(term):
+        if isinstance(term, ox.BlankNode):
+            found = labels.get(term.value)
+            if found is None:
+                found = labels[term.value] = ox.BlankNode(f"{prefix}{len(labels)}")
+            return found
+        return term
+
+    return [ox.Quad(stable(q.subject), q.predicate, stable(q.object), stable(q.graph_name)
+                    if isinstance(q.graph_name, ox.BlankNode) else q.graph_name)
+            for q in quads]
 
 
 def _resolve_graph(graph_id: str, base: str) -> str:
@@ -95,9 +122,9 @@ def parse_turtle_dir(folder: Path, base: str, graph: ox.NamedNode | None,
             raise MappingError(str(error)) from error
         try:
             triples = ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=base)
-            for t in triples:
-                quads.append(ox.Quad(t.subject, t.predicate, t.object,
-                                     graph or ox.DefaultGraph()))
+            quads.extend(stable_blank_nodes(
+                (ox.Quad(t.subject, t.predicate, t.object, graph or ox.DefaultGraph())
+                 for t in triples), f"{folder.name}/{path.name}"))
         except SyntaxError as error:
             raise MappingError(f"{path}: {error}") from error
     if not quads:

@@ -1,8 +1,8 @@
 """``publisher query``: run one SPARQL query against the live store from a shell.
 
-It shares the endpoint's serializers (:mod:`.results`) and its gates (no updates, no
-SERVICE outside the allow-list), so what the CLI prints is exactly what ``/sparql``
-would send. It runs in-process without the timeout: the operator at the shell can
+It shares the endpoint's serializers (:mod:`publisher.formats.results`) and its gates
+(no updates, no SERVICE outside the allow-list), so what the CLI prints is exactly what
+``sparql`` would send. It runs in-process without the timeout: the operator at the shell can
 interrupt a query, which a remote client cannot.
 """
 
@@ -11,13 +11,15 @@ from __future__ import annotations
 import sys
 from typing import BinaryIO, TextIO
 
-from ..formats import GRAPH_FORMATS, RESULT_FORMATS
+from ..builds import StoreUnavailable
+from ..formats import GRAPH_FORMATS, HTML, RESULT_FORMATS
+from ..formats.results import ChunkSink, cut_marker, fits, result_kind, write_result
 from ..settings import Settings
-from ..store import LiveStore, StoreMissing
+from ..snapshot import open_live
+from ..store import QueryDataset
 from .analysis import analyse, gate
 from .protocol import ProtocolError, choose_format
-from .results import ChunkSink, cut_marker, fits, result_kind, write_result
-from .workers import cut_message, query_options
+from .workers import cut_message
 
 EXIT_OK, EXIT_ERROR, EXIT_SYNTAX = 0, 1, 2
 
@@ -41,13 +43,17 @@ def run_query_cli(settings: Settings, query: str, fmt: str, *,
     except ProtocolError as error:
         print(f"error: {error.message}", file=err)
         return EXIT_ERROR
+    if chosen is HTML:
+        print("error: HTML is the query page of the HTTP endpoint; choose a data format",
+              file=err)
+        return EXIT_ERROR
     try:
-        store = LiveStore(settings)
+        store = open_live(settings).store
         # Relative IRIs resolve against the deployment's base, as in the data files and
         # queries/*.rq (a BASE in the query still wins).
-        result = store.oxigraph.query(
-            query, base_iri=settings.base, **query_options({"union": not info.has_dataset}))
-    except StoreMissing as error:
+        result = store.query(query, QueryDataset(union=not info.has_dataset),
+                             base_iri=settings.base)
+    except StoreUnavailable as error:
         print(f"error: {error}", file=err)
         return EXIT_ERROR
     except SyntaxError as error:

@@ -10,7 +10,7 @@ way they come, because this endpoint is read-only.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -19,6 +19,7 @@ from starlette.types import Receive
 
 from ..formats import (
     GRAPH_FORMATS,
+    HTML,
     JSON_LD,
     N_TRIPLES,
     RDF_XML,
@@ -28,6 +29,9 @@ from ..formats import (
     describe_offered,
     negotiate,
 )
+from ..http.errors import HTTPProblem
+from ..http.requests import RequestHeaders, decode_utf8, query_params, read_body
+from ..store import QueryDataset
 from .analysis import UPDATE_REFUSED, QueryInfo
 
 FORM = "application/x-www-form-urlencoded"
@@ -36,14 +40,8 @@ UPDATE = "application/sparql-update"
 
 
 
-class ProtocolError(Exception):
-    """A request the endpoint answers with ``status`` and a plain-text ``message``."""
-
-    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = dict(headers or {})
+class ProtocolError(HTTPProblem):
+    """A request the endpoint refuses, per the SPARQL 1.1 Protocol (a 4xx with a message)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +56,11 @@ class QueryRequest:
     @property
     def has_protocol_dataset(self) -> bool:
         return bool(self.default_graphs or self.named_graphs)
+
+    def dataset(self, info: QueryInfo) -> QueryDataset:
+        """The protocol's dataset if any, else the query's ``FROM``, else the union."""
+        return QueryDataset.for_request(self.default_graphs, self.named_graphs,
+                                        info.has_dataset)
 
 
 def _graphs(values: Iterable[str], name: str) -> tuple[str, ...]:
@@ -93,65 +96,6 @@ def _from_params(params: list[tuple[str, str]], query: str | None) -> QueryReque
     )
 
 
-class RequestHeaders:
-    """The request headers the endpoint reads, found in one pass over the raw ASGI list."""
-
-    __slots__ = ("accept", "content_type", "content_length", "if_none_match")
-
-    def __init__(self, raw: Iterable[tuple[bytes, bytes]]) -> None:
-        self.accept: str | None = None
-        self.content_type = ""
-        self.content_length: str | None = None
-        self.if_none_match: str | None = None
-        for name, value in raw:
-            if name == b"accept":
-                self.accept = value.decode("latin-1")
-            elif name == b"content-type":
-                self.content_type = value.decode("latin-1")
-            elif name == b"content-length":
-                self.content_length = value.decode("latin-1")
-            elif name == b"if-none-match":
-                self.if_none_match = value.decode("latin-1")
-
-
-def query_params(query_string: bytes) -> list[tuple[str, str]]:
-    """The URL's parameters, decoded as Starlette decodes them."""
-    if not query_string:
-        return []
-    return parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-
-
-async def _read_body(receive: Receive, declared: str | None, max_bytes: int) -> bytes:
-    """The body, refusing with 413 as soon as it is larger than allowed."""
-    too_large = ProtocolError(
-        413, f"request body larger than this endpoint's limit of {max_bytes} bytes")
-    if declared is not None:
-        try:
-            if int(declared) > max_bytes:
-                raise too_large
-        except ValueError:
-            raise ProtocolError(400, "invalid Content-Length") from None
-    body = b""
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ProtocolError(400, "the client went away before sending the whole body")
-        chunk = message.get("body", b"")
-        if chunk:
-            body += chunk
-            if len(body) > max_bytes:
-                raise too_large
-        if not message.get("more_body", False):
-            return body
-
-
-def _decode(data: bytes, what: str) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ProtocolError(400, f"{what} is not valid UTF-8: {error}") from None
-
-
 #: Parsed GET query strings up to this length are remembered (a bounded number of them).
 PARSED_QUERY_STRING_BYTES = 4096
 _parsed: dict[bytes, QueryRequest | None] = {}
@@ -179,18 +123,26 @@ async def read_query_request(method: str, query_string: bytes, headers: RequestH
                              receive: Receive, max_bytes: int) -> QueryRequest | None:
     """Parse GET or POST per the protocol; None means "no query" (service description)."""
     if method in ("GET", "HEAD"):
+        if headers.has_body:
+            raise ProtocolError(400, "a GET request carries no body here: put the query in "
+                                     "the URL (?query=), or send it by POST")
         if len(query_string) > max_bytes:
             raise ProtocolError(414, f"query string longer than this endpoint's limit of "
                                      f"{max_bytes} bytes: send the query by POST")
         return _from_query_string(query_string)
 
     url_params = query_params(query_string)
-    media_type = headers.content_type.split(";")[0].strip().lower()
+    media_type = headers.media_type
     if media_type == UPDATE:
         raise ProtocolError(403, UPDATE_REFUSED)
+    charset = headers.charset
+    if charset not in (None, "utf-8", "utf8") and media_type in (FORM, DIRECT):
+        raise ProtocolError(415, f"the body is declared as charset={charset}: queries are "
+                                 "read as UTF-8 only (SPARQL 1.1 Protocol); send UTF-8",
+                            {"Accept-Post": f"{FORM}, {DIRECT}; charset=utf-8"})
     if media_type == FORM:
-        body = _decode(await _read_body(receive, headers.content_length, max_bytes),
-                       "the form body")
+        body = decode_utf8(await read_body(receive, headers, max_bytes, "the form body"),
+                           "the form body")
         try:
             form = parse_qsl(body, keep_blank_values=True, strict_parsing=False,
                              errors="strict")
@@ -201,8 +153,8 @@ async def read_query_request(method: str, query_string: bytes, headers: RequestH
             raise ProtocolError(400, "the form has no 'query' field")
         return parsed
     if media_type == DIRECT:
-        body = _decode(await _read_body(receive, headers.content_length, max_bytes),
-                       "the query")
+        body = decode_utf8(await read_body(receive, headers, max_bytes, "the query"),
+                           "the query")
         return _from_params(url_params, body)
     shown = media_type or "no Content-Type"
     raise ProtocolError(
@@ -215,8 +167,14 @@ _GRAPH_FORMAT_ALIASES = {"json": JSON_LD, "xml": RDF_XML, "json-ld": JSON_LD,
                          "n-triples": N_TRIPLES, "rdf/xml": RDF_XML}
 
 
+#: What a query's answer is offered as; HTML last, so ``*/*`` gets data and a browser
+#: (``text/html`` first in its Accept) gets the query page with the query in it.
+SELECT_OFFER: tuple[Format, ...] = (*RESULT_FORMATS, HTML)
+GRAPH_OFFER: tuple[Format, ...] = (*GRAPH_FORMATS, HTML)
+
+
 def offered_formats(info: QueryInfo) -> tuple[Format, ...]:
-    return GRAPH_FORMATS if info.returns_graph else RESULT_FORMATS
+    return GRAPH_OFFER if info.returns_graph else SELECT_OFFER
 
 
 def choose_format(info: QueryInfo, format_param: str | None, accept: str | None) -> Format:
@@ -240,7 +198,7 @@ _chosen: dict[tuple[bool, str | None, str | None], Format] = {}
 
 def _choose_format(returns_graph: bool, format_param: str | None,
                    accept: str | None) -> Format:
-    offered = GRAPH_FORMATS if returns_graph else RESULT_FORMATS
+    offered = GRAPH_OFFER if returns_graph else SELECT_OFFER
     kind = "graph (CONSTRUCT/DESCRIBE)" if returns_graph else "SELECT/ASK"
     if format_param:
         value = format_param.strip().lower()
@@ -264,13 +222,3 @@ def etag(build_id: str, request: QueryRequest, fmt: Format, *parts: object) -> s
                         "\x1f".join(request.named_graphs), fmt.media_type, *map(str, parts)))
     digest = hashlib.sha256((text + "\x00").encode())
     return f'W/"{digest.hexdigest()[:40]}"'
-
-
-def etag_matches(if_none_match: str | None, current: str) -> bool:
-    """Weak comparison (RFC 9110 section 13.1.2), as GET requires."""
-    if not if_none_match:
-        return False
-    if if_none_match.strip() == "*":
-        return True
-    bare = current.removeprefix("W/")
-    return any(tag.strip().removeprefix("W/") == bare for tag in if_none_match.split(","))

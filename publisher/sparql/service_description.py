@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from ..formats import Format
 from ..settings import Settings
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -29,14 +28,10 @@ def _sd(name: str) -> ox.NamedNode:
     return ox.NamedNode(SD + name)
 
 
-def endpoint_iri(settings: Settings) -> str:
-    return settings.base + "sparql"
-
-
 def description(settings: Settings,
                 named_graphs: list[ox.NamedNode | ox.BlankNode]) -> list[ox.Triple]:
     """The SD graph for this deployment and the current build's named graphs."""
-    service = ox.NamedNode(endpoint_iri(settings))
+    service = ox.NamedNode(settings.sparql_endpoint)
     dataset, default_graph = ox.BlankNode("dataset"), ox.BlankNode("defaultGraph")
     out = [
         ox.Triple(service, RDF_TYPE, _sd("Service")),
@@ -52,7 +47,8 @@ def description(settings: Settings,
         ox.Triple(dataset, _sd("defaultGraph"), default_graph),
         ox.Triple(default_graph, RDF_TYPE, _sd("Graph")),
         ox.Triple(default_graph, RDFS_COMMENT, ox.Literal(
-            "The default graph is the union of all named graphs.", language="en")),
+            "The default graph is the union of all named graphs. Relative IRIs in a query "
+            "resolve against the endpoint's IRI.", language="en")),
     ]
     if settings.service_allowlist:
         out.append(ox.Triple(service, _sd("feature"), _sd("BasicFederatedQuery")))
@@ -73,8 +69,3 @@ def limits_text(settings: Settings) -> str:
             f"after {settings.sparql_max_rows} rows (or triples), with an error status or an "
             f"in-band marker; request bodies are limited to {settings.sparql_max_body_bytes} "
             f"bytes; {service}.")
-
-
-def serialize(triples: list[ox.Triple], fmt: Format) -> bytes:
-    assert fmt.rdf is not None
-    return ox.serialize(triples, format=fmt.rdf, prefixes=PREFIXES)  # type: ignore[return-value]

@@ -15,18 +15,19 @@ freed memory back to the system) says so with a RETIRE frame and is replaced too
 worker never sits idle on gigabytes a past query left behind.
 
 **Lanes.** ``size`` workers form the cheap lane, where every query starts. A query still
-running after ``SLOW_AFTER_S`` is heavy: its worker moves to the heavy lane (at most
-``slow_lane`` workers) and a ``spares`` worker kept idle on standby takes its cheap place
-at once (no process start, and the process tree does not grow while a long query
-streams; when the heavy query is done its worker becomes the standby, its store cache
-warm). A heavy query never holds a cheap place for longer than ``SLOW_AFTER_S``: if the
-heavy lane is full it is stopped and queued for the heavy lane, where it starts over
-(if its answer already started streaming, it is ended with an in-band error instead). A
-query seen turning heavy goes to the heavy lane directly next time (:class:`.scheduling.
-LongQueries`). Each client may have ``client_heavy_limit`` heavy queries running or
-waiting; one more is refused (:class:`ClientLimited`, 429 with ``Retry-After``). Waiting
-queries are served least busy client first (:class:`.scheduling.FairQueue`). Workers run
-with a lower CPU priority than the web process, so the HTTP side stays responsive.
+running after ``slow_after_s`` (``settings.sparql_slow_after_s``) is heavy: its worker
+moves to the heavy lane (at most ``slow_lane`` workers) and a ``spares`` worker kept
+idle on standby takes its cheap place at once (no process start, and the process tree
+does not grow while a long query streams; when the heavy query is done its worker
+becomes the standby, its store cache warm). A heavy query never holds a cheap place for
+longer than ``slow_after_s``: if the heavy lane is full it is stopped and queued for the
+heavy lane, where it starts over (if its answer already started streaming, it is ended
+with an in-band error instead). A query seen turning heavy goes to the heavy lane
+directly next time (:class:`.scheduling. LongQueries`). Each client may have
+``client_heavy_limit`` heavy queries running or waiting; one more is refused
+(:class:`ClientLimited`, 429 with ``Retry-After``). Waiting queries are served least
+busy client first (:class:`.scheduling.FairQueue`). Workers run with a lower CPU
+priority than the web process, so the HTTP side stays responsive.
 
 Workers start from a ``forkserver`` that has pyoxigraph preloaded, so a replacement is
 ready in milliseconds. When no SERVICE endpoint is allowed, each worker also drops into an
@@ -63,9 +64,16 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pyoxigraph as ox
-
+from ..builds import StoreUnavailable
 from ..formats import ALL_FORMATS, Format
+from ..formats.results import (
+    CHUNK_BYTES,
+    ChunkSink,
+    fits,
+    result_kind,
+    serialize_native,
+    write_result,
+)
 from ..process import (
     OUT_OF_MEMORY_EXIT,
     die_with_parent,
@@ -74,14 +82,8 @@ from ..process import (
     release_free_memory,
     resident_mb,
 )
-from .results import (
-    CHUNK_BYTES,
-    ChunkSink,
-    fits,
-    result_kind,
-    serialize_native,
-    write_result,
-)
+from ..store import QueryDataset
+from ..store.embedded import EmbeddedStore
 from .scheduling import FairQueue, LongQueries, Usage, fingerprint
 
 log = logging.getLogger(__name__)
@@ -89,7 +91,8 @@ log = logging.getLogger(__name__)
 HEADER = struct.Struct("!cI")
 READY, JOB, DATA, ERROR, CUT, DONE, TIMEOUT = b"R", b"J", b"D", b"E", b"C", b"Z", b"T"
 RETIRE, LIMITED, RESTART = b"W", b"L", b"S"
-#: A query running longer than this in the cheap lane is heavy: it leaves the cheap lane.
+#: A query running longer than this in the cheap lane is heavy: it leaves the cheap lane
+#: (the default of ``settings.sparql_slow_after_s``, which the endpoint gives its pool).
 SLOW_AFTER_S = 0.5
 #: The status of a query that needed more memory than a worker may use: a client error
 #: (the same query would need as much again), not 5xx that clients and proxies retry.
@@ -178,7 +181,7 @@ def worker_main(sock: socket.socket, isolate_network: bool, memory_mb: int = 0,
     limited = limit_memory(memory_mb)
     _send(sock, READY, json.dumps({"pid": os.getpid(), "isolated": isolated,
                                    "memory_limited": limited}).encode())
-    stores: dict[str, ox.Store] = {}
+    stores: dict[str, EmbeddedStore] = {}
     incoming = sock.makefile("rb", buffering=CHUNK_BYTES)
     out = FrameWriter(sock)
     while True:
@@ -242,32 +245,28 @@ def _error(status: int, message: str) -> Final:
     return ERROR, json.dumps({"status": status, "message": message}).encode()
 
 
-def _open(stores: dict[str, ox.Store], path: str) -> ox.Store:
-    store = stores.get(path)
+def _open(stores: dict[str, EmbeddedStore], location: str) -> EmbeddedStore:
+    store = stores.get(location)
     if store is None:
         stores.clear()  # a new build was swapped in: let the old one go
-        store = stores[path] = ox.Store.read_only(path)
+        store = stores[location] = EmbeddedStore.open_read_only(location)
     return store
 
 
-def query_options(job: dict[str, Any]) -> dict[str, Any]:
-    """pyoxigraph options for the dataset a job asks for (see docs/sparql.md)."""
-    if job.get("default_graph") is not None or job.get("named_graphs") is not None:
-        return {
-            "default_graph": [ox.NamedNode(iri) for iri in job.get("default_graph") or []],
-            "named_graphs": [ox.NamedNode(iri) for iri in job.get("named_graphs") or []],
-        }
-    if job.get("union", True):
-        return {"use_default_graph_as_union": True}
-    return {}
+def _query(store: EmbeddedStore, job: dict[str, Any]) -> Any:
+    """The job's query over the dataset it asks for (see docs/sparql.md), with relative
+    IRIs resolved against the endpoint's IRI."""
+    return store.query(job["query"], QueryDataset.from_job(job), base_iri=job.get("base_iri"))
 
 
-def run_job(out: FrameWriter, job: dict[str, Any], stores: dict[str, ox.Store]) -> Final:
+def run_job(out: FrameWriter, job: dict[str, Any], stores: dict[str, EmbeddedStore]) -> Final:
     """Run one job, writing its DATA frames; returns the final frame, not yet sent."""
     fmt: Format = _FORMATS_BY_NAME[job["format"]]
     try:
         store = _open(stores, job["store"])
-        result = store.query(job["query"], **query_options(job))
+        result = _query(store, job)
+    except StoreUnavailable as error:
+        return _error(503, str(error))
     except SyntaxError as error:
         return _error(400, f"SPARQL syntax error: {error}")
     except ValueError as error:
@@ -289,7 +288,7 @@ def run_job(out: FrameWriter, job: dict[str, Any], stores: dict[str, ox.Store]) 
                     out.frame(DATA, body[start:start + CHUNK_BYTES])
                 return DONE, DONE_NATIVE
             # Maybe over the row cap, or large: again, row by row, cut exactly.
-            result = store.query(job["query"], **query_options(job))
+            result = _query(store, job)
         outcome = write_result(result, fmt, sink, max_rows)
     except OSError as error:
         return _error(500, f"store error: {error}")
@@ -456,8 +455,9 @@ class QueryPool:
 
     def __init__(self, size: int, slow_lane: int, *, isolate_network: bool,
                  spares: int = 0, memory_mb: int = 0, recycle_mb: int = 0,
-                 client_heavy_limit: int = 0) -> None:
+                 client_heavy_limit: int = 0, slow_after_s: float = SLOW_AFTER_S) -> None:
         self.size = size
+        self.slow_after_s = slow_after_s
         self.slow_lane = slow_lane
         self.spares = min(spares, slow_lane)
         self.isolate_network = isolate_network
@@ -753,7 +753,7 @@ class QueryPool:
         if worker.slow:
             worker.timers.append(loop.call_at(execution.deadline, execution.expire))
         else:
-            slow_at = loop.time() + SLOW_AFTER_S
+            slow_at = loop.time() + self.slow_after_s
             if slow_at < execution.deadline:
                 worker.timers.append(loop.call_at(slow_at, self._turned_slow, execution))
             else:
@@ -778,7 +778,7 @@ class QueryPool:
         self._place(worker)
 
     def _turned_slow(self, execution: Execution) -> None:
-        """Still running after ``SLOW_AFTER_S`` in the cheap lane: the query is heavy.
+        """Still running after ``slow_after_s`` in the cheap lane: the query is heavy.
 
         It moves to the heavy lane (the standby takes its cheap place) if its client is
         under the cap and the lane has a free place nobody waits for. Otherwise it is

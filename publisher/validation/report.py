@@ -16,6 +16,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from .. import formats
 from ..formats import Format
 from ..namespaces import prefixes
 
@@ -151,7 +152,7 @@ class ValidationReport:
             raise ValueError(f"{fmt.label} is not an RDF format")
         used = {name: namespace for name, namespace in report_prefixes(self.base).items()
                 if name == "sh" or namespace.encode("utf-8") in self.report_ntriples}
-        return ox.serialize(self.triples(), format=fmt.rdf, prefixes=used)
+        return formats.serialize(self.triples(), fmt, prefixes=used, in_order=True)
 
     def table(self) -> str:
         """The plain-text report the CLI prints: grouped, aligned, one line per result."""

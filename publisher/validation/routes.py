@@ -1,34 +1,35 @@
 """HTTP face of the validation service: ``GET validate`` (the page), ``POST validate``.
 
 Thin by design: read the body within the size limit, pick the input format from
-``Content-Type`` (or the page's form), call :func:`.service.validate`, and pick the
-report's format from ``Accept``. Status codes: 200 with the report whether or not the
-data conforms (the report says which), 400 unreadable input, 406 no acceptable report
-format, 413 body too large or too many triples, 415 unknown input format, 422 the input
-was refused while being validated (time limit, memory limit, crashed worker), 500 the
-validator itself failed, 503 busy or no published dataset yet.
+``Content-Type`` (or the page's form), call :func:`.service.validate` with the served
+build's shapes, and pick the report's format from ``Accept``. Status codes: 200 with the
+report whether or not the data conforms (the report says which), 400 unreadable input,
+406 no acceptable report format, 413 body too large or too many triples, 415 unknown
+input format, 422 the input could not be validated (time limit, memory limit, crashed or
+failing worker), 503 busy or no published dataset yet. Problems are raised as
+:class:`~publisher.http.errors.HTTPProblem` for programs; for people (the page's own
+form) they are shown on the page, above the form they sent.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from fastapi import FastAPI
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
 
+from .. import pages
 from ..formats import HTML, JSON_LD, N_TRIPLES, TURTLE, Format, describe_offered, negotiate
+from ..http.errors import HTTPProblem
+from ..http.requests import RequestHeaders, read_body
+from ..http.responses import Answer
 from ..settings import Settings
-from ..store import LiveStore, StoreMissing
+from ..snapshot import Snapshot, pinned
 from .report import ValidationReport
 from .service import (
+    Rules,
     StoreContext,
     ValidationBusy,
     ValidationFailed,
@@ -56,7 +57,6 @@ ECHO_LIMIT = 200_000
 ROW_DISPLAY_LIMIT = 1_000
 #: Reports up to this size (N-Triples) are also shown as Turtle on the page.
 TURTLE_DISPLAY_LIMIT = 1_000_000
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 #: Nothing on these pages runs script or loads from elsewhere, whatever a submission says.
 HTML_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self' 'unsafe-inline'; "
@@ -70,70 +70,14 @@ DATA_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"
                 "Vary": "Accept, Content-Type"}
 
 
-class BodyTooLarge(Exception):
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"the submission is larger than this service's limit of "
-                         f"{limit:,} bytes; split it or validate it locally with "
-                         "`publisher validate`")
+async def validate_endpoint(request: Request) -> Answer:
+    """``validate``: the page (GET, HEAD) or a submission (POST)."""
+    if request.method == "POST":
+        return await validate_submission(request)
+    return validate_page(request)
 
 
-class RequestProblem(Exception):
-    """A request this service answers with ``status`` and a message, before validating."""
-
-    def __init__(self, status: int, message: str) -> None:
-        self.status = status
-        super().__init__(message)
-
-
-def register(app: FastAPI) -> None:
-    """Add ``GET``/``POST {base path}validate`` to ``app``."""
-    path = (urlsplit(app.state.settings.base).path or "/") + "validate"
-    app.add_route(path, validate_page, methods=["GET", "HEAD"], include_in_schema=False)
-    app.add_route(path, validate_submission, methods=["POST"], include_in_schema=False)
-
-
-# --------------------------------------------------------------------------- pages
-
-
-@dataclass
-class PageSite:
-    """What ``base.html`` needs to lay out a page (same fields as the site pages use)."""
-
-    base: str
-    build_id: str = ""
-    built_at: str = ""
-    licence: str | None = None
-    nav: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def css(self) -> str:
-        return (urlsplit(self.base).path or "/") + "static/css/site.css"
-
-    @classmethod
-    def make(cls, settings: Settings, store: LiveStore | None) -> PageSite:
-        base = settings.base
-        nav = [("Home", base), ("Ontology", base + "ontology"), ("Shapes", base + "shapes"),
-               ("Dataset", base + "void"), ("Dumps", base + "dumps/"),
-               ("SPARQL", base + "sparql"), ("Validate", base + "validate")]
-        build_id = built_at = ""
-        if store is not None:
-            try:
-                info = store.info
-                build_id, built_at = info.build_id, info.built_at
-            except (StoreMissing, OSError, ValueError):
-                pass
-        return cls(base, build_id, built_at, None, nav)
-
-
-@lru_cache(maxsize=1)
-def environment() -> Environment:
-    """Autoescaping everywhere: every value a submission contains is shown as text."""
-    return Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
-                       autoescape=select_autoescape(default_for_string=True, default=True),
-                       trim_blocks=True, lstrip_blocks=True)
-
-
-def render_page(settings: Settings, store: LiveStore | None, *,
+def render_page(settings: Settings, snapshot: Snapshot | None, *,
                 report: ValidationReport | None = None, error: str | None = None,
                 form: dict[str, Any] | None = None) -> bytes:
     """The validation page: the form, and below it a report or an error."""
@@ -147,24 +91,22 @@ def render_page(settings: Settings, store: LiveStore | None, *,
     groups, hidden = report.limited_groups(ROW_DISPLAY_LIMIT) if report else ([], 0)
     turtle = (report.serialize(TURTLE).decode("utf-8")
               if report and len(report.report_ntriples) <= TURTLE_DISPLAY_LIMIT else None)
-    template = environment().get_template("validate.html")
-    page = template.render(
-        groups=groups, hidden_rows=hidden, report_turtle=turtle,
-        site=PageSite.make(settings, store), report=report, error=error,
+    return pages.render(
+        "validate.html", pages.site_context(settings, snapshot),
+        groups=groups, hidden_rows=hidden, report_turtle=turtle, report=report, error=error,
         form=form or {"format": TURTLE.media_type, "data": "", "standalone": False},
         formats=INPUT_FORMATS, endpoint=base + "validate", linkable=linkable,
         limit=settings.validate_max_body_bytes, timeout=settings.validate_timeout_s,
     )
-    return page.encode("utf-8")
 
 
-async def validate_page(request: Request) -> Response:
+def validate_page(request: Request) -> Answer:
     """``GET validate``: the page for people; a short usage text for everyone else."""
     settings: Settings = request.app.state.settings
     if negotiate(request.headers.get("accept"), (HTML,)) is None:
-        return PlainTextResponse(usage(settings), headers=DATA_HEADERS)
-    body = render_page(settings, request.app.state.store)
-    return Response(body, media_type=HTML.content_type, headers=HTML_HEADERS)
+        return Answer.text(200, usage(settings), DATA_HEADERS)
+    body = render_page(settings, pinned(request.scope))
+    return Answer.of(200, body, HTML.content_type, HTML_HEADERS)
 
 
 def usage(settings: Settings) -> str:
@@ -175,90 +117,75 @@ def usage(settings: Settings) -> str:
             "Add ?standalone=1 to skip resolving references against the published data.\n")
 
 
-# --------------------------------------------------------------------------- POST
-
-
-async def validate_submission(request: Request) -> Response:
+async def validate_submission(request: Request) -> Answer:
     """``POST validate``: a raw RDF body (API) or the page's form (people)."""
     settings: Settings = request.app.state.settings
-    store: LiveStore = request.app.state.store
-    content_type = request.headers.get("content-type", "")
-    from_form = content_type.split(";", 1)[0].strip().lower() in FORM_TYPES
+    snapshot = pinned(request.scope)
+    headers = RequestHeaders(request.scope["headers"])
+    from_form = headers.media_type in FORM_TYPES
     offered = FORM_FORMATS if from_form else REPORT_FORMATS
-    chosen = negotiate(request.headers.get("accept"), offered)
+    chosen = negotiate(headers.accept, offered)
     if chosen is None:
-        return PlainTextResponse(
-            "none of the report formats is acceptable; offered:\n"
-            + describe_offered(offered) + "\n", status_code=406, headers=DATA_HEADERS)
+        raise HTTPProblem(406, "none of the report formats is acceptable; offered:\n"
+                          + describe_offered(offered))
     form: dict[str, Any] | None = None
     try:
-        body = await read_body(request, settings.validate_max_body_bytes)
+        body = await read_body(request.receive, headers, settings.validate_max_body_bytes,
+                               "the submission")
         if from_form:
             document, form = await read_form(request, body)
         else:
-            document = read_raw(content_type, body)
+            document = read_raw(headers, body)
         standalone = (form or {}).get("standalone", False) or _flag(
             request.query_params.get("standalone"))
-        context = None if standalone else StoreContext(store)
-        report = await run_in_threadpool(validate, [document], settings, context)
-    except BodyTooLarge as error:
-        return _problem(413, str(error), chosen, settings, store, form)
-    except RequestProblem as error:
-        return _problem(error.status, str(error), chosen, settings, store, form)
+        if snapshot is None and not standalone:
+            raise HTTPProblem(503, "no dataset is published yet, so references cannot be "
+                                   "resolved; retry later or add ?standalone=1",
+                              {"Retry-After": "60"})
+        rules = Rules.of_build(snapshot) if snapshot is not None else Rules.of_project(settings)
+        context = None if standalone else StoreContext(snapshot)  # type: ignore[arg-type]
+        report = await run_in_threadpool(validate, [document], settings, context, rules)
     except SubmissionTooLarge as error:
-        return _problem(413, f"the submission is refused: {error}", chosen, settings,
-                        store, form)
+        problem = HTTPProblem(413, f"the submission is refused: {error}")
     except SubmissionError as error:
         verdict = "is refused" if error.refused else "does not parse"
-        return _problem(400, f"the submission {verdict}: {error}", chosen, settings, store,
-                        form)
+        problem = HTTPProblem(400, f"the submission {verdict}: {error}")
     except ValidationTimeout as error:
-        return _problem(422, str(error), chosen, settings, store, form)
-    except ValidationFailed as error:
-        return _problem(422 if error.crashed else 500, str(error), chosen, settings, store,
-                        form)
+        problem = HTTPProblem(422, str(error))
+    except ValidationFailed as error:  # this submission could not be validated
+        problem = HTTPProblem(422, str(error))
     except ValidationBusy as error:
-        return _problem(503, str(error), chosen, settings, store, form, retry_after=5)
-    except StoreMissing:
-        return _problem(503, "no dataset is published yet, so references cannot be "
-                        "resolved; retry later or add ?standalone=1", chosen, settings,
-                        store, form)
-    if chosen is HTML:
-        page = render_page(settings, store, report=report, form=form)
-        return Response(page, media_type=HTML.content_type, headers=HTML_HEADERS)
-    return Response(report.serialize(chosen), media_type=chosen.content_type,
-                    headers=DATA_HEADERS)
+        problem = HTTPProblem(503, str(error), {"Retry-After": "5"})
+    except HTTPProblem as error:
+        problem = error
+    else:
+        if chosen is HTML:
+            page = render_page(settings, snapshot, report=report, form=form)
+            return Answer.of(200, page, HTML.content_type, HTML_HEADERS)
+        return Answer.of(200, report.serialize(chosen), chosen.content_type, DATA_HEADERS)
+    if chosen is HTML and from_form:  # people: the page again, with what went wrong
+        page = render_page(settings, snapshot, error=problem.message, form=form)
+        return Answer.of(problem.status, page, HTML.content_type,
+                         {**HTML_HEADERS, **problem.headers})
+    problem.headers = {**DATA_HEADERS, **problem.headers}
+    raise problem
 
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refused as soon as it passes ``limit`` (declared or actual length)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge(limit)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def read_raw(content_type: str, body: bytes) -> Document:
-    if not content_type:
-        raise RequestProblem(415, "say which RDF format the body is with Content-Type; "
-                             "accepted:\n" + accepted_media_types())
-    fmt = format_for_content_type(content_type)
+def read_raw(headers: RequestHeaders, body: bytes) -> Document:
+    if not headers.content_type:
+        raise HTTPProblem(415, "say which RDF format the body is with Content-Type; "
+                               "accepted:\n" + accepted_media_types())
+    fmt = format_for_content_type(headers.content_type)
     if fmt is None:
-        raise RequestProblem(415, f"cannot validate {content_type.split(';')[0]!s}: "
-                             "Content-Type must be one of\n" + accepted_media_types())
+        raise HTTPProblem(415, f"cannot validate {headers.media_type or 'that'}: "
+                               "Content-Type must be one of\n" + accepted_media_types())
     if not body.strip():
-        raise RequestProblem(400, "the request body is empty: send the RDF document to "
-                             "validate")
+        raise HTTPProblem(400, "the request body is empty: send the RDF document to "
+                               "validate")
     return Document("request body", fmt, body)
 
 
@@ -268,8 +195,11 @@ async def read_form(request: Request, body: bytes) -> tuple[Document, dict[str, 
     async def replay() -> dict[str, Any]:
         return {"type": "http.request", "body": body, "more_body": False}
 
-    parsed = await Request(request.scope, replay).form(max_files=1, max_fields=8,
-                                                       max_part_size=len(body) + 1)
+    try:
+        parsed = await Request(request.scope, replay).form(
+            max_files=1, max_fields=8, max_part_size=len(body) + 1)
+    except Exception as error:  # noqa: BLE001 - multipart errors are the client's
+        raise HTTPProblem(400, f"the form cannot be read: {error}") from None
     upload = parsed.get("file")
     text = parsed.get("data")
     chosen = str(parsed.get("format") or "auto")
@@ -284,23 +214,9 @@ async def read_form(request: Request, body: bytes) -> tuple[Document, dict[str, 
             "data": data.decode("utf-8", errors="replace") if len(data) <= ECHO_LIMIT
             and name == "pasted text" else ""}
     if not data.strip():
-        raise RequestProblem(400, "nothing to validate: paste RDF or choose a file")
+        raise HTTPProblem(400, "nothing to validate: paste RDF or choose a file")
     fmt = format_for_name(chosen) if chosen != "auto" else format_for_name(Path(name).suffix)
     if fmt is None:
-        raise RequestProblem(415, "choose the format of the document (or upload a file "
-                             "whose extension says it: .ttl .trig .nt .nq .jsonld .rdf)")
+        raise HTTPProblem(415, "choose the format of the document (or upload a file "
+                               "whose extension says it: .ttl .trig .nt .nq .jsonld .rdf)")
     return Document(name, fmt, data), form
-
-
-def _problem(status: int, message: str, chosen: Format, settings: Settings,
-             store: LiveStore, form: dict[str, Any] | None,
-             retry_after: int | None = None) -> Response:
-    """An error as the page (for people) or as plain text (for programs)."""
-    headers = dict(HTML_HEADERS if chosen is HTML else DATA_HEADERS)
-    if retry_after is not None:
-        headers["Retry-After"] = str(retry_after)
-    if chosen is HTML:
-        page = render_page(settings, store, error=message, form=form)
-        return Response(page, status_code=status, media_type=HTML.content_type,
-                        headers=headers)
-    return PlainTextResponse(message.rstrip("\n") + "\n", status_code=status, headers=headers)

@@ -9,8 +9,11 @@ thread cannot be killed, so a process is the unit that a time limit can really s
 Children come from a ``forkserver`` with the worker module (rdflib, pyshacl, pyoxigraph)
 preloaded: a fork costs milliseconds where a fresh interpreter costs ~0.4 s of imports,
 and the forkserver is single-threaded, so forking it is safe where forking the
-multi-threaded web process would not be. At most ``PARALLEL_VALIDATIONS`` run at once;
-a request that cannot get a slot before its deadline gets :class:`ValidationBusy`.
+multi-threaded web process would not be. At most ``settings.parallel_validations`` run
+at once; a request that cannot get a slot before its deadline gets :class:`ValidationBusy`.
+
+The shapes and the ontology are those of the build being served (:class:`Rules`), so the
+service and the published data never disagree about what conforms.
 
 Each child runs under ``settings.validate_worker_memory_mb`` (RLIMIT_DATA) and parses at
 most ``settings.validate_max_triples`` triples: a submission that needs more memory
@@ -23,31 +26,55 @@ from __future__ import annotations
 import json
 import multiprocessing
 import multiprocessing.forkserver
-import os
 import signal
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Protocol
 
 import pyoxigraph as ox
 
 from ..process import OUT_OF_MEMORY_EXIT
 from ..settings import Settings
-from ..store import LiveStore
+from ..snapshot import Snapshot
+from ..store import Store
 from . import worker
 from .report import ValidationReport
 from .submission import Document, SubmissionError, SubmissionTooLarge, prescreen
 
-#: Validations running at once (each is one CPU-bound process); the host has 2 cores.
-PARALLEL_VALIDATIONS = max(1, min(4, os.cpu_count() or 1))
 #: Upper bound on context triples sent to a worker, so a submission naming every
 #: entity cannot make the web process serialize the whole store.
 MAX_CONTEXT_TRIPLES = 500_000
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
-_slots = threading.BoundedSemaphore(PARALLEL_VALIDATIONS)
+
+
+@lru_cache(maxsize=8)
+def _slots(count: int) -> threading.BoundedSemaphore:
+    """The process's validation slots (``settings.parallel_validations`` of them)."""
+    return threading.BoundedSemaphore(count)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The shapes and ontology (Turtle folders) a submission is validated against."""
+
+    shapes_dir: Path
+    ontology_dir: Path
+
+    @classmethod
+    def of_build(cls, snapshot: Snapshot) -> Rules:
+        """As the served build was validated: its own copies, made at build time."""
+        return cls(snapshot.build.shapes_dir, snapshot.build.ontology_dir)
+
+    @classmethod
+    def of_project(cls, settings: Settings) -> Rules:
+        """The project's current files (the CLI, with no build to validate against)."""
+        return cls(settings.shapes_dir, settings.ontology_dir)
 
 
 class ValidationTimeout(Exception):
@@ -63,9 +90,8 @@ class ValidationTimeout(Exception):
 class ValidationBusy(Exception):
     """Every validation slot stayed taken until the deadline."""
 
-    def __init__(self) -> None:
-        super().__init__(f"all {PARALLEL_VALIDATIONS} validation slots are busy; retry "
-                         "in a moment")
+    def __init__(self, slots: int) -> None:
+        super().__init__(f"all {slots} validation slots are busy; retry in a moment")
 
 
 class ValidationFailed(Exception):
@@ -103,7 +129,7 @@ class ContextSource(Protocol):
 
 
 class StoreContext:
-    """Context from the live store, through its one interface (read-only).
+    """Context from a build's store, through the store interface (read-only).
 
     Lookups are batched into SPARQL queries with ``VALUES`` (a few thousand IRIs each):
     one query per batch costs what ~100 single lookups cost, which matters for a 5 MB
@@ -112,12 +138,13 @@ class StoreContext:
     (no ``>``, space or brace can get through), so a query cannot be injected.
     """
 
-    def __init__(self, store: LiveStore) -> None:
-        self.store = store
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.store: Store = snapshot.store
 
     @property
     def build_id(self) -> str | None:
-        return self.store.info.build_id
+        return self.snapshot.build_id
 
     def context(self, subjects: Sequence[str], mentioned: Sequence[str]) -> bytes:
         """The published description of every submitted subject we already publish
@@ -187,7 +214,7 @@ def _named_nodes(iris: Sequence[str]) -> list[ox.NamedNode]:
 
 
 def validate(documents: list[Document], settings: Settings, context: ContextSource | None,
-             timeout_s: float | None = None) -> ValidationReport:
+             rules: Rules, timeout_s: float | None = None) -> ValidationReport:
     """Validate ``documents`` as one submission; the report covers only its own nodes.
 
     Raises SubmissionError (unreadable input), ValidationTimeout, ValidationBusy or
@@ -198,12 +225,13 @@ def validate(documents: list[Document], settings: Settings, context: ContextSour
     for document in documents:
         prescreen(document)
     deadline = started + timeout_s
-    if not _slots.acquire(timeout=timeout_s):
-        raise ValidationBusy()
+    slots = _slots(settings.parallel_validations)
+    if not slots.acquire(timeout=timeout_s):
+        raise ValidationBusy(settings.parallel_validations)
     try:
-        outcome = _run_worker(documents, settings, context, deadline, timeout_s)
+        outcome = _run_worker(documents, settings, context, rules, deadline, timeout_s)
     finally:
-        _slots.release()
+        slots.release()
     build_id = context.build_id if context is not None else None
     return ValidationReport.from_worker(outcome, base=settings.base, build_id=build_id,
                                         standalone=context is None,
@@ -211,7 +239,7 @@ def validate(documents: list[Document], settings: Settings, context: ContextSour
 
 
 def _run_worker(documents: list[Document], settings: Settings, context: ContextSource | None,
-                deadline: float, timeout_s: float) -> dict[str, Any]:
+                rules: Rules, deadline: float, timeout_s: float) -> dict[str, Any]:
     ctx = mp_context()
     parent, child = ctx.Pipe(duplex=True)
     memory_mb = settings.validate_worker_memory_mb
@@ -221,8 +249,8 @@ def _run_worker(documents: list[Document], settings: Settings, context: ContextS
     child.close()
     try:
         job = {"base": settings.base, "context": context is not None,
-               "shapes_dir": str(settings.shapes_dir.resolve()),
-               "ontology_dir": str(settings.ontology_dir.resolve()),
+               "shapes_dir": str(rules.shapes_dir.resolve()),
+               "ontology_dir": str(rules.ontology_dir.resolve()),
                "max_triples": settings.validate_max_triples,
                "documents": [{"name": d.name, "format": d.format.media_type}
                              for d in documents]}

@@ -4,7 +4,7 @@ One fresh process per submission: whatever a hostile document does to the parser
 to pyshacl (stack overflow, runaway time or memory) ends with this process, and no
 state survives from one submission to the next. The process never opens the published
 store: it asks the web process for context over its pipe, so the store is touched only
-by the one interface that owns it (:class:`publisher.store.LiveStore`), read-only.
+by the one interface that owns it (:class:`publisher.store.Store`), read-only.
 
 Messages on the pipe are JSON, never pickle, so even a compromised child cannot make the
 web process execute anything by what it sends back.

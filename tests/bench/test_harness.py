@@ -171,7 +171,8 @@ def test_describe_query_returns_the_description(shipped_store: tuple[Path, str])
     never a triple more: the comparison in bench.deref errs in Oxigraph's favour (the
     labels and descriptions that the document's provenance brings in are what it
     misses)."""
-    from publisher.linked_data.describe import Snapshot, describe
+    from publisher.linked_data.describe import describe
+    from publisher.store.embedded import EmbeddedStore
 
     store_path, base = shipped_store
     iris = entity_iris(store_path, base, 10_000, seed=1)
@@ -180,7 +181,7 @@ def test_describe_query_returns_the_description(shipped_store: tuple[Path, str])
     for iri in iris:
         assert "#" not in iri  # parts are described in their owner's document
         ours = {(str(q.subject), str(q.predicate), str(q.object))
-                for q in describe(Snapshot(store), iri)}
+                for q in describe(EmbeddedStore(store), iri)}
         theirs = {(str(t.subject), str(t.predicate), str(t.object))
                   for t in store.query(describe_query(iri), use_default_graph_as_union=True)}
         assert theirs <= ours, iri
@@ -201,22 +202,20 @@ def test_deref_scenarios_cover_fixed_variants_and_conneg() -> None:
 
 def test_prepared_variants_stay_within_the_byte_budget() -> None:
     """Oldest variants leave first, one at a time, and take their whole answers along."""
-    from datetime import UTC, datetime
+    from publisher.prepared import PreparedDocuments, Representation
 
-    from publisher.linked_data.cache import BuildCache, Representation
-
-    cache = BuildCache("b", datetime.now(UTC), "seed", None, max_prepared_bytes=1000)
+    cache = PreparedDocuments("seed", max_bytes=1000)
 
     def variant(size: int) -> Representation:
         return Representation.prepare(b"x" * size, "text/plain", "t", compressible=False)
 
     for index in range(5):
         cache.remember((f"doc{index}", "ttl"), variant(300))
-        cache.remember_response((f"doc/{index}.ttl", "", ""), object(), (f"doc{index}", "ttl"))
+        cache.remember_answer((f"doc/{index}.ttl", "", ""), object(), (f"doc{index}", "ttl"))
     assert cache.prepared_bytes <= 1000
     assert list(cache.representations) == [("doc2", "ttl"), ("doc3", "ttl"), ("doc4", "ttl")]
-    assert set(cache.responses) == {(f"doc/{i}.ttl", "", "") for i in (2, 3, 4)}
+    assert set(cache.answers) == {(f"doc/{i}.ttl", "", "") for i in (2, 3, 4)}
     assert not cache.has_room_to_prewarm()
     # An answer whose variant is already gone is not kept (it would pin evicted bytes).
-    cache.remember_response(("doc/0.ttl", "", ""), object(), ("doc0", "ttl"))
-    assert ("doc/0.ttl", "", "") not in cache.responses
+    cache.remember_answer(("doc/0.ttl", "", ""), object(), ("doc0", "ttl"))
+    assert ("doc/0.ttl", "", "") not in cache.answers

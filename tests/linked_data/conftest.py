@@ -1,37 +1,32 @@
-"""One real store for the linked-data tests, built once per session from the repository.
+"""One real store per base path for the linked-data tests, built from the repository.
 
-The store is built with the base of a loopback address (``http://127.0.0.1:PORT/``) so
-that the same build serves both the in-process TestClient (pointed at that base URL)
-and a real uvicorn process listening on that port, where links can be crawled.
+The store is built with the base of a loopback address (``http://127.0.0.1:PORT/`` or
+``…/data/``) so that the same build serves both the in-process TestClient (pointed at
+that base URL) and a real ``publisher serve`` process on that port, where links can be
+crawled.
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from publisher.app import create_app
 from publisher.pipeline.build import build
 from publisher.settings import Settings
-
-from .server_app import make_app
+from tests.conftest import free_port, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def make_app(settings: Settings, prewarm: bool = False) -> FastAPI:
+    """The one application; TestClient tests switch background preparation off, so each
+    test sees exactly what it asks for."""
+    return create_app(settings.model_copy(update={"prewarm": prewarm}))
 
 
 @pytest.fixture(scope="session")
@@ -40,9 +35,10 @@ def port() -> int:
 
 
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory: pytest.TempPathFactory, port: int) -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory, port: int, base_path: str) -> Settings:
     store_dir = tmp_path_factory.mktemp("linked-data") / "store"
-    built = Settings(base=f"http://127.0.0.1:{port}/", project_dir=ROOT, store_dir=store_dir)
+    built = Settings(base=f"http://127.0.0.1:{port}{base_path}", project_dir=ROOT,
+                     store_dir=store_dir)
     build(built, progress=lambda _line: None)
     return built
 
@@ -64,32 +60,13 @@ def client(app: FastAPI, base: str) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="module")
-def server(settings: Settings, port: int) -> Iterator[str]:
-    """A real uvicorn process on 127.0.0.1 serving the session's build (one per module)."""
-    env = {**os.environ, "PUBLISHER_BASE": settings.base,
-           "PUBLISHER_STORE_DIR": str(settings.store_dir),
-           "PUBLISHER_PROJECT_DIR": str(settings.project_dir)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory",
-         "tests.linked_data.server_app:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
+def server(settings: Settings, port: int,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``publisher serve`` (background preparation on, as deployed) on the base's port,
+    serving the session's build (one per module); yields the base's URL."""
+    log = tmp_path_factory.mktemp("live-server") / "serve.log"
+    running = start_server(settings, log, ready_path="static/css/site.css", port=port)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "static/css/site.css", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read().decode() if process.stdout else ""
-                    pytest.fail(f"uvicorn did not start:\n{output}")
-                time.sleep(0.1)
-        yield url
+        yield running.root
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(running)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,9 +11,9 @@ from fastapi.testclient import TestClient
 from publisher import formats
 from publisher.pipeline.build import build
 from publisher.settings import Settings
+from tests.conftest import copy_project
 
-from .conftest import ROOT
-from .server_app import make_app
+from .conftest import ROOT, make_app
 
 LAVROV = "/doc/person/sergey-lavrov"
 
@@ -33,9 +32,7 @@ def test_two_workers_render_identical_bytes(settings: Settings) -> None:
 
 
 def test_new_build_changes_etag_and_content(settings: Settings, tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    for folder in ("data", "mappings", "ontology", "shapes"):
-        shutil.copytree(ROOT / folder, project / folder)
+    project = copy_project(tmp_path / "project")
     store_dir = tmp_path / "var" / "store"
     store_dir.parent.mkdir()
     os.symlink(settings.store_dir.resolve(), store_dir)   # start from the session build
@@ -64,13 +61,39 @@ def test_no_store_yet_is_503_not_500(tmp_path: Path, path: str) -> None:
         assert "publisher build" in response.text
 
 
-def test_front_serves_the_same_documents(app, settings: Settings) -> None:
-    from publisher.linked_data import front
+def test_an_empty_folder_as_the_store_is_503_with_a_message(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    settings = Settings(base="http://testserver/", project_dir=ROOT, store_dir=empty)
+    with TestClient(make_app(settings)) as client:
+        for path in ("/", "/doc/person/sergey-lavrov", "/sparql?query=ASK%7B%7D", "/void"):
+            response = client.get(path)
+            assert response.status_code == 503, path
+            assert "not a build made by `publisher build`" in response.text
+            assert response.headers["retry-after"]
+        page = client.get("/", headers={"accept": "text/html"})
+        assert page.status_code == 503 and "<html" in page.text
+        assert client.get("/static/css/site.css").status_code == 200  # the page's style
 
-    with TestClient(front(app), base_url=settings.base.rstrip("/")) as fronted, \
-            TestClient(app, base_url=settings.base.rstrip("/")) as plain:
-        for path in (f"{LAVROV}.ttl", "/id/person/sergey-lavrov", "/"):
-            one = fronted.get(path, follow_redirects=False)
-            two = plain.get(path, follow_redirects=False)
-            assert (one.status_code, one.content) == (two.status_code, two.content)
-        assert fronted.get("/api/openapi.json").status_code == 200   # the rest: FastAPI
+
+def test_two_builds_of_the_same_inputs_serve_identical_bytes(tmp_path: Path) -> None:
+    """Same inputs, same build id, same time, same bytes of every document and dump: a
+    strong ETag never names two different bodies, whichever machine built them."""
+    project = copy_project(tmp_path / "project")
+    answers = []
+    for name in ("first", "second"):
+        settings = Settings(base="http://testserver/", project_dir=project,
+                            store_dir=tmp_path / name / "store")
+        build(settings, progress=lambda _line: None)
+        with TestClient(make_app(settings)) as client:
+            paths = [f"{LAVROV}.{f.extension}" for f in formats.DOCUMENT_FORMATS]
+            paths += ["/doc/event/2025-07-10-lavrov-rubio-kuala-lumpur.ttl", "/", "/void.ttl",
+                      "/void.jsonld", "/ontology.ttl", "/shapes.ttl", "/shapes.html",
+                      "/dumps/", *[f"/dumps/dataset.{ext}.gz" for ext in ("nq", "trig", "ttl")]]
+            answers.append({path: (client.get(path).headers.get("etag"),
+                                   client.get(path).headers.get("last-modified"),
+                                   client.get(path, headers={"accept-encoding": "identity"}
+                                              ).content) for path in paths})
+    first, second = answers
+    for path in first:
+        assert first[path] == second[path], path

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from publisher.linked_data.describe import Snapshot, describe
+from publisher.linked_data.describe import describe
 from publisher.settings import Settings
-from publisher.store import LiveStore
+from publisher.snapshot import open_live
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
@@ -15,8 +15,7 @@ PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
 
 @pytest.fixture(scope="module")
 def lavrov(settings: Settings) -> list[ox.Quad]:
-    snapshot = Snapshot(LiveStore(settings).oxigraph)
-    return describe(snapshot, settings.base + "id/person/sergey-lavrov")
+    return describe(open_live(settings).store, settings.base + "id/person/sergey-lavrov")
 
 
 def test_concise_bounded_description(lavrov: list[ox.Quad], base: str) -> None:
@@ -60,5 +59,5 @@ def test_each_source_graph_is_described_with_its_article(lavrov: list[ox.Quad],
 
 
 def test_unknown_iri_has_no_description(settings: Settings) -> None:
-    snapshot = Snapshot(LiveStore(settings).oxigraph)
+    snapshot = open_live(settings).store
     assert describe(snapshot, settings.base + "id/person/nobody") == []

@@ -21,6 +21,7 @@ from rdflib.namespace import SH
 from publisher.pipeline.mapping import parse_turtle_dir
 from publisher.pipeline.shacl import run_shacl_turbo, to_rdflib_graph
 from publisher.settings import Settings
+from publisher.snapshot import open_live
 
 #: Validations run at once; the service has a slot per core.
 POSTERS = 2
@@ -29,9 +30,8 @@ POSTERS = 2
 def entity_documents(settings: Settings) -> list[str]:
     """Every document under doc/: one per IRI under id/ that the store describes (hash
     IRIs are parts of their owner's document)."""
-    store = ox.Store.read_only(str(settings.store_dir.resolve()))
-    prefix = settings.base + "id/"
-    found = {quad.subject.value.split("#", 1)[0] for quad in store
+    prefix = settings.id_base
+    found = {quad.subject.value.split("#", 1)[0] for quad in open_live(settings).store.quads()
              if isinstance(quad.subject, ox.NamedNode) and quad.subject.value.startswith(prefix)}
     return sorted(iri[len(prefix):] for iri in found)
 
@@ -74,8 +74,11 @@ def test_every_document_conforms_on_its_own(
     assert not failures, f"{len(failures)} documents do not conform:\n" + "\n".join(failures)
 
 
-def test_every_document_conforms_when_posted_to_validate(server: str,
-                                                         documents: list[str]) -> None:
+def test_every_document_conforms_when_posted_to_validate(server: str, documents: list[str],
+                                                         base_path: str) -> None:
+    if base_path != "/":  # minutes of validation, for the same documents: once is enough
+        pytest.skip("every document is posted once, under the root base; the service "
+                    "under a base with a path is tested in tests/validation")
     def post(name: str) -> str | None:
         with httpx.Client(base_url=server, timeout=120) as client:
             body = _fetch(client, name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import html
 import json
 import re
 
@@ -42,10 +43,11 @@ def embedded_jsonld(page: str) -> str:
 # -- 303 from the thing to its description ----------------------------------------------
 
 @pytest.mark.parametrize("accept", [None, "text/turtle", BROWSER, "application/ld+json"])
-def test_thing_answers_303_to_its_description(client: TestClient, accept: str | None) -> None:
+def test_thing_answers_303_to_its_description(client: TestClient, accept: str | None,
+                                              base_path: str) -> None:
     response = client.get(f"/id/{LAVROV}", headers={"accept": accept} if accept else {})
     assert response.status_code == 303
-    assert response.headers["location"] == f"/doc/{LAVROV}"
+    assert response.headers["location"] == f"{base_path}doc/{LAVROV}"
     assert "Accept" in response.headers["vary"]
     assert response.headers["access-control-allow-origin"] == "*"
 
@@ -68,16 +70,16 @@ def test_following_the_redirect_gets_the_chosen_format(client: TestClient, base:
 # -- content negotiation ----------------------------------------------------------------
 
 @pytest.mark.parametrize("fmt", formats.DOCUMENT_FORMATS, ids=lambda f: f.extension)
-def test_negotiated_document(client: TestClient, fmt: formats.Format) -> None:
+def test_negotiated_document(client: TestClient, fmt: formats.Format, base_path: str) -> None:
     response = client.get(f"/doc/{LAVROV}", headers={"accept": fmt.media_type})
     assert response.status_code == 200
     assert response.headers["content-type"].split(";")[0] == fmt.media_type
-    assert response.headers["content-location"] == f"/doc/{LAVROV}.{fmt.extension}"
+    assert response.headers["content-location"] == f"{base_path}doc/{LAVROV}.{fmt.extension}"
     assert response.headers["vary"] == "Accept, Accept-Encoding"
     links = response.headers["link"]
     for other in formats.DOCUMENT_FORMATS:
         if other is not fmt:
-            expected = f'</doc/{LAVROV}.{other.extension}>; rel="alternate"'
+            expected = f'<{base_path}doc/{LAVROV}.{other.extension}>; rel="alternate"'
             assert f'{expected}; type="{other.media_type}"' in links
 
 
@@ -193,8 +195,9 @@ def test_dates_are_readable(client: TestClient) -> None:
 def test_values_are_escaped() -> None:
     import pyoxigraph as ox
 
-    from publisher.linked_data.html import SiteContext, entity_page
+    from publisher.linked_data.html import entity_page
     from publisher.linked_data.views import Labeler
+    from publisher.pages import SiteContext
 
     base = "http://example.org/"
     me = ox.NamedNode(base + "id/x/evil")
@@ -202,7 +205,7 @@ def test_values_are_escaped() -> None:
     note = ox.NamedNode("http://www.w3.org/2004/02/skos/core#note")
     quads = [ox.Quad(me, label, ox.Literal("<script>alert(1)</script>")),
              ox.Quad(me, note, ox.Literal('"><img src=x onerror=alert(1)>'))]
-    site = SiteContext.make(base, "0" * 20, "today")
+    site = SiteContext(base, "/", "0" * 20, "today")
     jsonld = json.dumps({"@id": "</script><script>alert(2)</script>"}).encode()
     page = entity_page(quads, me.value, Labeler(base), site, base + "doc/x/evil", jsonld).decode()
     assert "<script>alert" not in page
@@ -231,6 +234,37 @@ def test_404_suggests_close_matches(client: TestClient, base: str) -> None:
     page = client.get("/id/person/sergey-lavrof", headers={"accept": BROWSER})
     assert page.status_code == 404
     assert f"{base}id/person/sergey-lavrov" in page.text
+
+
+#: Paths that name no IRI at all (a space, a quote, brackets, a backslash, control
+#: characters, a C1 control character): a 404 like any other, never a 500.
+HOSTILE = ["a%20b", "%22", "%3E", "%3C", "%7B", "%7D", "%5C", "%60", "%5E", "%7C", "a%00b",
+           "%0A", "%0D%0A", "%7F", "%C2%8A", "%FF", "%C3%28", "%E2%80%AE", "..%2F..%2Fetc",
+           "%25", "%"]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+@pytest.mark.parametrize("prefix", ["id/person/", "doc/person/", "doc/", "ontology/",
+                                    "shapes/", "dumps/", "static/", "void.", "ontology."])
+def test_no_500_for_paths_that_are_no_iri(client: TestClient, prefix: str,
+                                          hostile: str) -> None:
+    for accept in ("text/turtle", BROWSER):
+        response = client.get(f"/{prefix}{hostile}", headers={"accept": accept})
+        assert response.status_code in (404, 406), (prefix, hostile, response.text)
+    assert client.get(f"/doc/person/{hostile}.ttl").status_code == 404
+
+
+def test_home_page_query_links_open_the_query_page(client: TestClient, base: str) -> None:
+    """Its "run it" links, followed by a browser, show the query page with the query."""
+    page = client.get("/", headers={"accept": BROWSER}).text
+    links = [html.unescape(link) for link in re.findall(r'href="([^"]*sparql\?query=[^"]*)"',
+                                                        page)]
+    assert len(links) >= 3
+    for link in links:
+        response = client.get(link[len(base) - 1:], headers={"accept": BROWSER})
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("text/html")
+        assert 'id="sparql-opened">{' in response.text
 
 
 def test_unrouted_path_gets_the_same_404(client: TestClient) -> None:
@@ -348,10 +382,11 @@ def test_cors_on_documents_exposes_link_headers(client: TestClient) -> None:
 # -- ontology and shapes --------------------------------------------------------------------
 
 @pytest.mark.parametrize("doc", ["ontology", "shapes"])
-def test_vocabulary_documents_negotiate(client: TestClient, base: str, doc: str) -> None:
+def test_vocabulary_documents_negotiate(client: TestClient, base: str, doc: str,
+                                        base_path: str) -> None:
     page = client.get(f"/{doc}", headers={"accept": BROWSER})
     assert page.headers["content-type"].startswith("text/html")
-    assert page.headers["content-location"] == f"/{doc}.html"
+    assert page.headers["content-location"] == f"{base_path}{doc}.html"
     turtle = client.get(f"/{doc}", headers={"accept": "text/turtle"})
     graph = graph_of(turtle.content, "ttl", base)
     assert (rdflib.URIRef(base + doc), rdflib.RDF.type, rdflib.OWL.Ontology) in graph
@@ -360,14 +395,16 @@ def test_vocabulary_documents_negotiate(client: TestClient, base: str, doc: str)
         assert isomorphic(other, graph)
 
 
-def test_ontology_terms_have_anchors_and_slash_redirects(client: TestClient) -> None:
+def test_ontology_terms_have_anchors_and_slash_redirects(client: TestClient,
+                                                         base_path: str) -> None:
     page = client.get("/ontology.html").text
     assert 'id="Meeting"' in page and 'id="participant"' in page
     assert "A gathering of two or more parties" in page
     slash = client.get("/ontology/Meeting")
-    assert slash.status_code == 303 and slash.headers["location"] == "/ontology#Meeting"
+    assert slash.status_code == 303
+    assert slash.headers["location"] == f"{base_path}ontology#Meeting"
     version = client.get("/ontology/1.0.0")
-    assert version.status_code == 303 and version.headers["location"] == "/ontology"
+    assert version.status_code == 303 and version.headers["location"] == f"{base_path}ontology"
 
 
 def test_shapes_page_documents_each_shape(client: TestClient) -> None:
@@ -392,16 +429,17 @@ def test_home_page(client: TestClient, settings, base: str) -> None:
     assert len(graph) > 50
 
 
-def test_home_negotiates_to_the_dataset_description(client: TestClient) -> None:
+def test_home_negotiates_to_the_dataset_description(client: TestClient,
+                                                    base_path: str) -> None:
     response = client.get("/", headers={"accept": "text/turtle"})
     assert response.status_code == 200
-    assert response.headers["content-location"] == "/void.ttl"
+    assert response.headers["content-location"] == f"{base_path}void.ttl"
     assert "void:Dataset" in response.text
 
 
-def test_well_known_void_redirects(client: TestClient) -> None:
+def test_well_known_void_redirects(client: TestClient, base_path: str) -> None:
     response = client.get("/.well-known/void")
-    assert response.status_code == 303 and response.headers["location"] == "/void"
+    assert response.status_code == 303 and response.headers["location"] == f"{base_path}void"
 
 
 @pytest.fixture(scope="module")
@@ -410,11 +448,11 @@ def void_graph(client: TestClient, base: str) -> rdflib.Graph:
 
 
 def test_void_counts_and_vocabularies(void_graph: rdflib.Graph, settings, base: str) -> None:
-    from publisher.store import LiveStore
+    from publisher.snapshot import open_live
 
     VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
     dataset = rdflib.URIRef(base + "void#dataset")
-    stats = LiveStore(settings).info.stats
+    stats = open_live(settings).build.stats
     assert int(void_graph.value(dataset, VOID.triples)) == stats["triples"]
     partitions = {str(void_graph.value(p, VOID["class"])): int(void_graph.value(p, VOID.entities))
                   for p in void_graph.objects(dataset, VOID.classPartition)}
@@ -430,7 +468,7 @@ def test_void_counts_and_vocabularies(void_graph: rdflib.Graph, settings, base: 
 
 def test_dumps_match_their_description(client: TestClient, void_graph: rdflib.Graph,
                                        settings, base: str) -> None:
-    from publisher.store import LiveStore
+    from publisher.snapshot import open_live
 
     DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
     SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
@@ -451,26 +489,26 @@ def test_dumps_match_their_description(client: TestClient, void_graph: rdflib.Gr
     nquads = gzip.decompress(client.get("/dumps/dataset.nq.gz").content)
     dataset = rdflib.Dataset()
     dataset.parse(data=nquads, format="nquads")
-    assert len(list(dataset.quads((None, None, None, None)))) == LiveStore(
-        settings).info.stats["triples"]
+    assert len(list(dataset.quads((None, None, None, None)))) == open_live(
+        settings).build.stats["triples"]
     turtle = gzip.decompress(client.get("/dumps/dataset.ttl.gz").content)
     assert len(rdflib.Graph().parse(data=turtle, format="turtle")) > 1000
 
 
-def test_dumps_page_lists_size_and_checksum(client: TestClient) -> None:
+def test_dumps_page_lists_size_and_checksum(client: TestClient, base_path: str) -> None:
     page = client.get("/dumps/").text
     body = client.get("/dumps/dataset.nq.gz").content
     assert hashlib.sha256(body).hexdigest() in page
     assert f"{len(body):,} bytes" in page
-    assert client.get("/dumps").headers["location"] == "/dumps/"
+    assert client.get("/dumps").headers["location"] == f"{base_path}dumps/"
 
 
 # -- base IRI and the listening address differ ----------------------------------------------
 
-def test_routes_match_the_base_path_whatever_the_host(app, base: str) -> None:
+def test_routes_match_the_base_path_whatever_the_host(app, base: str, base_path: str) -> None:
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as other:
-        response = other.get(f"/id/{LAVROV}")
+        response = other.get(f"{base_path}id/{LAVROV}")
         assert response.status_code == 303
-        assert response.headers["location"] == f"/doc/{LAVROV}"
-        document = other.get(f"/doc/{LAVROV}.ttl")
+        assert response.headers["location"] == f"{base_path}doc/{LAVROV}"
+        document = other.get(f"{base_path}doc/{LAVROV}.ttl")
         assert f"<{base}id/{LAVROV}>" in document.text     # IRIs keep the base

@@ -3,7 +3,8 @@ not depend on the data (the values come from the shipped facts, by hand)."""
 
 from __future__ import annotations
 
-from publisher.linked_data.html import Alternate, SiteContext
+from publisher.linked_data.html import Alternate
+from publisher.pages import SiteContext
 from publisher.pages.figures import (
     MapPlace,
     NetworkEdge,
@@ -27,7 +28,8 @@ from publisher.pages.model import (
 )
 
 BASE = "http://127.0.0.1:8000/"
-SITE = SiteContext.make(BASE, "0123456789abcdef0123", "1 December 2026")
+SITE = SiteContext(BASE, "/", "0123456789abcdef0123", "1 December 2026",
+                   nav=[("Home", BASE), ("Meetings", BASE + "meetings")])
 ALTERNATES = [Alternate("HTML", BASE + "doc/person/sergey-lavrov.html", "text/html"),
               Alternate("Turtle", BASE + "doc/person/sergey-lavrov.ttl", "text/turtle")]
 

@@ -37,3 +37,15 @@ def test_syntax_error_exits_2(built, capfdbinary):
     settings, _ = built
     assert main(["query", "--store-dir", str(settings.store_dir), "SELECT WHERE {"]) == 2
     assert "syntax error" in capfdbinary.readouterr().err.decode()
+
+
+def test_a_query_file_that_is_not_there_is_a_clean_error(built, capfd, tmp_path):
+    settings, _ = built
+    code = main(["query", "--store-dir", str(settings.store_dir), "@queries/nope.rq"])
+    err = capfd.readouterr().err
+    assert code == 2
+    assert "cannot read the query from queries/nope.rq" in err and "Traceback" not in err
+    latin = tmp_path / "latin.rq"
+    latin.write_bytes("SELECT * WHERE { ?s ?p \"caf\xe9\" }".encode("latin-1"))
+    assert main(["query", "--store-dir", str(settings.store_dir), f"@{latin}"]) == 2
+    assert "Traceback" not in capfd.readouterr().err

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
+import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,8 +21,9 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
+from publisher.builds import BUILD_INFO, swap_in
 from publisher.settings import Settings
-from publisher.store import BUILD_INFO, swap_in
+from tests import conftest as shared
 
 from ..peaks import descendants  # noqa: F401 - the tests of this folder import it here
 
@@ -86,13 +85,22 @@ TRIG = """
 """
 
 
-def make_build(root: Path, build_id: str = "test-build-1") -> Settings:
-    """Build a store like ``publisher build`` would and publish it under ``root``."""
-    settings = Settings(store_dir=root / "var" / "store", project_dir=root, base=BASE)
+def make_build(root: Path, build_id: str = "test-build-1", base: str = BASE,
+               small: bool = False) -> Settings:
+    """Build a store like ``publisher build`` would and publish it under ``root``.
+
+    The data's IRIs are under ``BASE`` whatever ``base`` the deployment has: a SPARQL
+    endpoint serves any IRIs; ``base`` decides where its routes are. ``small``: only the
+    few dozen triples of ``TRIG`` (no ontology, no generated graphs), where no query can
+    be expensive.
+    """
+    settings = Settings(store_dir=root / "var" / "store", project_dir=root, base=base)
     build = settings.builds_dir / build_id
     build.mkdir(parents=True)
     store = ox.Store(str(build))
     store.load(TRIG.encode(), ox.RdfFormat.TRIG)
+    if small:
+        return _publish(settings, build, store, build_id, base)
     store.load(path=str(ROOT / "ontology" / "diplomacy.ttl"), format=ox.RdfFormat.TURTLE,
                base_iri=BASE, to_graph=ox.NamedNode(BASE + "ontology"))
     number = ox.NamedNode(EX + "num")
@@ -105,37 +113,43 @@ def make_build(root: Path, build_id: str = "test-build-1") -> Settings:
         ox.Quad(ox.NamedNode(f"{EX}b{i}"), big, ox.Literal(f"{i:06d}" + "x" * BIG_LITERAL),
                 ox.NamedNode(BIG))
         for i in range(N_BIG))
+    return _publish(settings, build, store, build_id, base)
+
+
+def _publish(settings: Settings, build: Path, store: ox.Store, build_id: str,
+             base: str) -> Settings:
     store.flush()
     del store  # close the writable store before anything opens it read-only
     (build / BUILD_INFO).write_text(json.dumps({
-        "build_id": build_id, "built_at": "2026-11-23T00:00:00+00:00", "base": BASE,
+        "build_id": build_id, "built_at": "2026-11-23T00:00:00+00:00", "base": base,
         "stats": {}}), encoding="utf-8")
-    swap_in(settings, build)
-    queries = root / "queries"
-    queries.mkdir(exist_ok=True)
+    queries = build / "queries"  # what serving reads besides the store, as a build keeps it
+    queries.mkdir()
     (queries / "cq1-lavrov-vientiane.rq").write_text(
         "# Whom did Sergey Lavrov meet in Vientiane?\n"
         "PREFIX dip: <ontology#>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
         "SELECT ?name WHERE { ?m dip:participant <id/person/sergey-lavrov>, ?p ;\n"
         "  dip:place <id/place/vientiane> . ?p rdfs:label ?name .\n"
         "  FILTER(?p != <id/person/sergey-lavrov>) }\n", encoding="utf-8")
+    for folder in ("shapes", "ontology"):
+        shutil.copytree(ROOT / folder, build / folder)
+    swap_in(settings, build)
     return settings
 
 
 @pytest.fixture(scope="session")
-def build_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return make_build(tmp_path_factory.mktemp("sparql-project"))
+def build_settings(tmp_path_factory: pytest.TempPathFactory, base_path: str) -> Settings:
+    """The endpoint's build, for a deployment at the root and one under ``/data/``."""
+    return make_build(tmp_path_factory.mktemp("sparql-project"),
+                      base=f"http://localhost:8000{base_path}")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+free_port = shared.free_port  # the tests of this folder import it here
 
 
 @dataclass
 class Server:
-    url: str  # the endpoint, http://127.0.0.1:PORT/sparql
+    url: str  # the endpoint, http://127.0.0.1:PORT{base path}sparql
     process: subprocess.Popen[bytes]
     settings: Settings
     log: Path
@@ -145,54 +159,15 @@ class Server:
         return self.process.pid
 
 
-#: What ``publisher serve`` runs: the lean ``/sparql`` path in front of FastAPI.
-SERVING_APP = "publisher.app:serving_app"
-#: The plain FastAPI application, where ``/sparql`` is one route among the others.
-FASTAPI_APP = "publisher.app:create_app"
-
-
-def start_server(settings: Settings, log: Path, app: str = SERVING_APP,
-                 **overrides: object) -> Server:
-    """uvicorn on a free port of 127.0.0.1, configured by PUBLISHER_* variables."""
-    port = free_port()
-    env = {f"PUBLISHER_{name.upper()}": ",".join(value) if isinstance(value, list)
-           else str(value) for name, value in overrides.items()}
-    environment = {
-        **os.environ,
-        "PUBLISHER_STORE_DIR": str(settings.store_dir),
-        "PUBLISHER_PROJECT_DIR": str(settings.project_dir),
-        "PUBLISHER_BASE": BASE,
-        "PYTHONPATH": str(ROOT),
-        **env,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", app, "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=environment, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}/sparql"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(url, params={"query": "ASK {}"}, timeout=5).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"server did not start:\n{log.read_text()}")
-        time.sleep(0.1)
-    _wait_until_idle(process.pid)
-    return Server(url, process, settings.model_copy(update=overrides), log)
+def start_server(settings: Settings, log: Path, **overrides: object) -> Server:
+    """``publisher serve`` on a free port of 127.0.0.1, with ``overrides`` of settings."""
+    running = shared.start_server(settings, log, **overrides)
+    _wait_until_idle(running.pid)
+    return Server(running.root + "sparql", running.process, running.settings, log)
 
 
 def stop_server(server: Server) -> None:
-    server.process.send_signal(signal.SIGTERM)
-    try:
-        server.process.wait(15)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
+    shared.stop_server(shared.Server(server.url, server.process, server.settings, server.log))
 
 
 @pytest.fixture(scope="session")

@@ -20,9 +20,8 @@ from typing import Any, TypeVar
 import httpx
 import uvicorn
 
-from publisher import sparql
 from publisher.app import create_app
-from publisher.cli import proxy_options
+from publisher.http.server import proxy_options
 from publisher.settings import Settings
 from publisher.sparql.workers import QueryPool
 
@@ -53,8 +52,8 @@ class InProcessServer:
         self.settings = settings
         self.app = create_app(settings)
         port = free_port()
-        self.url = f"http://127.0.0.1:{port}/sparql"
-        config = uvicorn.Config(sparql.front(self.app, self.app), host="127.0.0.1",
+        self.url = f"http://127.0.0.1:{port}{settings.base_path}sparql"
+        config = uvicorn.Config(self.app, host="127.0.0.1",
                                 port=port, log_level="warning", lifespan="on",
                                 **proxy_options(settings))  # type: ignore[arg-type]
         self.server = uvicorn.Server(config)

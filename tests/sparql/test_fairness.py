@@ -172,12 +172,14 @@ def test_long_queries_remembers_the_last_ones() -> None:
 
 def test_publisher_serve_trusts_forwarded_headers_only_from_configured_proxies(
         monkeypatch: pytest.MonkeyPatch, build_settings: Settings) -> None:
-    for name in ("PUBLISHER_BASE", "PUBLISHER_PROJECT_DIR", "PUBLISHER_STORE_DIR",
-                 "PUBLISHER_TRUSTED_PROXIES"):
+    # serve exports every setting for uvicorn's workers; let monkeypatch restore them all.
+    for name in [n for n in os.environ if n.startswith("PUBLISHER_")] + [
+            f"PUBLISHER_{field.upper()}" for field in Settings.model_fields]:
         monkeypatch.delenv(name, raising=False)
     seen: dict[str, object] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
-    serve = ["serve", "--store-dir", str(build_settings.store_dir)]
+    serve = ["serve", "--store-dir", str(build_settings.store_dir),
+             "--base", build_settings.base]
     assert main(serve) == 0
     assert seen["proxy_headers"] is False  # not even from 127.0.0.1, uvicorn's default
     monkeypatch.setenv("PUBLISHER_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")

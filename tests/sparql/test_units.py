@@ -18,18 +18,19 @@ from publisher.formats import (
     TSV,
     TURTLE,
 )
-from publisher.settings import Settings
-from publisher.sparql import workers
-from publisher.sparql.analysis import analyse, refused_services
-from publisher.sparql.cache import AnswerCache
-from publisher.sparql.cli import run_query_cli
-from publisher.sparql.results import (
+from publisher.formats.results import (
     ChunkSink,
     TermCache,
     cut_marker,
     serialize_native,
     write_result,
 )
+from publisher.prepared import ByteBudgetCache
+from publisher.settings import Settings
+from publisher.snapshot import Snapshots
+from publisher.sparql import workers
+from publisher.sparql.analysis import analyse, refused_services
+from publisher.sparql.cli import run_query_cli
 
 # --- analysis ----------------------------------------------------------------------------
 
@@ -303,21 +304,39 @@ def test_cli_exit_codes(cli_settings: Settings) -> None:
 
 # --- answer cache ------------------------------------------------------------------------
 
-def test_answer_cache_is_bounded_and_per_build() -> None:
-    cache = AnswerCache(max_bytes=1600)
-    cache.put("b1", "q1", b"x" * 100)
-    cache.put("b1", "q2", b"y" * 100)
-    assert cache.get("b1", "q1") == b"x" * 100
-    cache.put("b1", "too-big", b"z" * 101)  # more than a sixteenth of the budget
-    assert cache.get("b1", "too-big") is None
+def test_answer_cache_is_bounded() -> None:
+    cache = ByteBudgetCache(max_bytes=1600)
+    cache.put("q1", b"x" * 100)
+    cache.put("q2", b"y" * 100)
+    assert cache.get("q1") == b"x" * 100
+    cache.put("too-big", b"z" * 101)  # more than a sixteenth of the budget
+    assert cache.get("too-big") is None
     for index in range(20):  # q1 was used last, so q2 goes first
-        cache.put("b1", f"fill{index}", b"f" * 100)
-    assert cache.get("b1", "q2") is None
+        cache.put(f"fill{index}", b"f" * 100)
+    assert cache.get("q2") is None
     assert sum(len(body) for body in cache._entries.values()) <= 1600
-    assert cache.get("b2", "fill19") is None  # a new build empties it
-    disabled = AnswerCache(max_bytes=0)
-    disabled.put("b1", "q", b"a")
-    assert disabled.get("b1", "q") is None
+    disabled = ByteBudgetCache(max_bytes=0)
+    disabled.put("q", b"a")
+    assert disabled.get("q") is None
+
+
+def test_answers_belong_to_their_build(build_settings: Settings, tmp_path) -> None:
+    """Each build's Snapshot has its own answers: a new build starts with none."""
+    from publisher.builds import swap_in
+
+    from .conftest import make_build
+
+    settings = make_build(tmp_path, "build-a", base=build_settings.base)
+    snapshots = Snapshots(settings)
+    first = snapshots.current()
+    first.sparql_answers.put("q", b"answer")
+    assert snapshots.current() is first and first.sparql_answers.get("q") == b"answer"
+    other = make_build(tmp_path / "other", "build-b", base=build_settings.base)
+    swap_in(settings, other.builds_dir / "build-b")
+    second = snapshots.current()
+    assert second is not first and second.build_id == "build-b"
+    assert second.sparql_answers.get("q") is None
+    assert first.sparql_answers.get("q") == b"answer"  # a request still on it keeps it
 
 
 # --- parsing caches ----------------------------------------------------------------------
@@ -347,3 +366,22 @@ def test_only_short_queries_keep_their_analysis() -> None:
     long = "ASK { ?s ?p ?o } #" + "x" * analysis.CACHED_QUERY_CHARS
     assert analyse(long) == analyse(long)
     assert analyse(long) is not analyse(long)
+
+
+def test_kept_query_answers_stay_within_their_budget() -> None:
+    """Answers the outermost layer keeps that hold no document (query answers) count
+    against ``sparql_cache_bytes``, oldest out; none at all when it is 0."""
+    from publisher.prepared import PreparedDocuments
+
+    prepared = PreparedDocuments("seed", max_bytes=1000, loose_budget=1600)
+    for index in range(30):
+        prepared.remember_answer(("/sparql", f"q{index}".encode(), None, ""), object(),
+                                 "sparql", 100)
+    assert prepared.loose_bytes <= 1600 and len(prepared.answers) == 16
+    assert ("/sparql", b"q29", None, "") in prepared.answers
+    assert ("/sparql", b"q0", None, "") not in prepared.answers
+    prepared.remember_answer(("/sparql", b"big", None, ""), object(), "sparql", 101)
+    assert ("/sparql", b"big", None, "") not in prepared.answers  # over a sixteenth
+    off = PreparedDocuments("seed", max_bytes=1000, loose_budget=0)
+    off.remember_answer(("/sparql", b"q", None, ""), object(), "sparql", 10)
+    assert not off.answers

@@ -16,10 +16,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from publisher.app import create_app
 from publisher.pipeline.build import build
 from publisher.settings import Settings
-from publisher.store import LiveStore
-from publisher.validation.routes import register
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = Path(__file__).resolve().parent / "examples"
@@ -27,20 +26,22 @@ BASE = "http://testserver/"
 
 
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def base(base_path: str) -> str:
+    """The deployment's base: the TestClient's host, at its root or under ``/data/``."""
+    return f"http://testserver{base_path}"
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory, base: str) -> Settings:
     store_dir = tmp_path_factory.mktemp("validation") / "store"
-    built = Settings(project_dir=ROOT, store_dir=store_dir, base=BASE)
+    built = Settings(project_dir=ROOT, store_dir=store_dir, base=base)
     build(built, progress=lambda _line: None)
     return built
 
 
 def make_app(settings: Settings) -> FastAPI:
-    """Only the validation routes: these tests stay independent of the other features."""
-    app = FastAPI()
-    app.state.settings = settings
-    app.state.store = LiveStore(settings)
-    register(app)
-    return app
+    """The one application, without background preparation of documents."""
+    return create_app(settings.model_copy(update={"prewarm": False}))
 
 
 @pytest.fixture(scope="session")
@@ -49,19 +50,19 @@ def app(settings: Settings) -> FastAPI:
 
 
 @pytest.fixture(scope="session")
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, base_url=BASE.rstrip("/")) as test_client:
+def client(app: FastAPI, base: str) -> Iterator[TestClient]:
+    with TestClient(app, base_url=base.rstrip("/")) as test_client:
         yield test_client
 
 
 @pytest.fixture
-def client_with(settings: Settings):
+def client_with(settings: Settings, base: str):
     """A client whose settings differ (smaller limits): ``client_with(timeout_s=…)``."""
     opened: list[TestClient] = []
 
     def make(**overrides: object) -> TestClient:
         changed = settings.model_copy(update=overrides)
-        test_client = TestClient(make_app(changed), base_url=BASE.rstrip("/"))
+        test_client = TestClient(make_app(changed), base_url=base.rstrip("/"))
         opened.append(test_client)
         return test_client
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from publisher.validation.service import validate
+from publisher.validation.service import Rules, validate
 from publisher.validation.submission import Document, SubmissionTooLarge
 
 from ..peaks import child_peaks
@@ -70,7 +70,9 @@ def test_the_triple_limit_counts_every_document_and_names_it(settings):
     document = example("meeting-conforming.ttl")  # 17 triples
     with pytest.raises(SubmissionTooLarge) as refused:
         validate([Document("a.ttl", ox.RdfFormat.TURTLE, document),
-                  Document("b.ttl", ox.RdfFormat.TURTLE, document)], small, None)
+                  Document("b.ttl", ox.RdfFormat.TURTLE, document)], small, None,
+                 Rules.of_project(small))
     assert refused.value.document == "b.ttl" and "more than 30 triples" in str(refused.value)
-    one = validate([Document("a.ttl", ox.RdfFormat.TURTLE, document)], small, None)
+    one = validate([Document("a.ttl", ox.RdfFormat.TURTLE, document)], small, None,
+                   Rules.of_project(small))
     assert one.stats["triples"] == 17

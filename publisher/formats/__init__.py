@@ -1,14 +1,17 @@
 """The one registry of formats: media type <-> file extension <-> serializer.
 
-Entity documents, SPARQL results, validation reports and dumps all pick their output
-format here, and content negotiation is one function over this registry, so a format
-added once is offered everywhere consistently.
+Entity documents, SPARQL results, validation reports, VoID, the service description and
+dumps all pick their output format here and are written by :func:`serialize` (graphs and
+datasets, :mod:`.rdf`) or :mod:`.results` (SELECT/ASK, streamed with a row cap); HTML is
+rendered by :mod:`publisher.pages`. Content negotiation is one function over this
+registry (:func:`negotiate`), so a format added once is offered everywhere consistently.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
@@ -39,6 +42,10 @@ class Format:
         )
         return f"{self.media_type}; charset=utf-8" if textual else self.media_type
 
+    @property
+    def is_rdf(self) -> bool:
+        return self.rdf is not None
+
 
 HTML = Format("html", "text/html", "html", "HTML")
 TURTLE = Format("turtle", "text/turtle", "ttl", "Turtle", rdf=ox.RdfFormat.TURTLE)
@@ -52,6 +59,12 @@ RDF_XML = Format("rdfxml", "application/rdf+xml", "rdf", "RDF/XML", rdf=ox.RdfFo
 N_QUADS = Format("nquads", "application/n-quads", "nq", "N-Quads", rdf=ox.RdfFormat.N_QUADS,
                  quads=True)
 TRIG = Format("trig", "application/trig", "trig", "TriG", rdf=ox.RdfFormat.TRIG, quads=True)
+
+#: Not RDF: the plain-text and JSON forms of an error, and gzipped files (dumps).
+TEXT = Format("text", "text/plain", "txt", "Text")
+PROBLEM_JSON = Format("problem", "application/problem+json", "json", "Problem details (JSON)",
+                      aliases=("application/json",))
+GZIP = Format("gzip", "application/gzip", "gz", "gzip")
 
 SPARQL_JSON = Format("json", "application/sparql-results+json", "srj", "SPARQL JSON",
                      results=ox.QueryResultsFormat.JSON, aliases=("application/json",))
@@ -98,10 +111,20 @@ def negotiate(accept: str | None, offered: Sequence[Format]) -> Format | None:
     Quality values and specificity are honoured by werkzeug's parser; an absent or empty
     header means ``*/*`` and yields the first offered format (the server's preference).
     Returns None when nothing acceptable is offered, which the caller turns into 406.
+    Memoised: clients send the same few headers, and parsing one costs more than the
+    rest of a prepared answer.
     """
     if not accept or not accept.strip():
         return offered[0] if offered else None
-    parsed = parse_accept_header(accept, MIMEAccept)
+    return _negotiate(accept, tuple(offered))
+
+
+@lru_cache(maxsize=4096)
+def _negotiate(accept: str, offered: tuple[Format, ...]) -> Format | None:
+    try:
+        parsed = parse_accept_header(accept, MIMEAccept)
+    except ValueError:
+        return None
     candidates: dict[str, Format] = {}
     for fmt in offered:
         candidates.setdefault(fmt.media_type, fmt)
@@ -109,6 +132,21 @@ def negotiate(accept: str | None, offered: Sequence[Format]) -> Format | None:
             candidates.setdefault(alias, fmt)
     best = parsed.best_match(list(candidates))
     return None if best is None else candidates[best]
+
+
+def serialize(statements: Iterable[ox.Quad | ox.Triple], fmt: Format, *,
+              prefixes: dict[str, str] | None = None, base: str | None = None,
+              subject_first: str | None = None, in_order: bool = False) -> bytes:
+    """A graph (or a dataset, for N-Quads and TriG) in ``fmt``, deterministically.
+
+    Statements are sorted (``subject_first`` leads) unless ``in_order`` says their order
+    is already the one to read them in; prefixes are those given, or the ones of
+    ``base``'s namespaces that the statements use; blank node labels are kept.
+    """
+    from .rdf import serialize_statements
+
+    return serialize_statements(statements, fmt, prefixes=prefixes, base=base,
+                                subject_first=subject_first, in_order=in_order)
 
 
 def describe_offered(offered: Iterable[Format]) -> str:

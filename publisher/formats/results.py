@@ -1,4 +1,4 @@
-"""Streaming serialization of query results, with a row cap, in every offered format.
+"""Streaming serialization of SPARQL query results, with a row cap, in every format.
 
 pyoxigraph serializes a whole ``QuerySolutions`` in one call, which leaves no place to
 stop after ``max_rows`` rows. SELECT results are therefore written here row by row (the
@@ -23,7 +23,8 @@ from json.encoder import encode_basestring_ascii
 
 import pyoxigraph as ox
 
-from ..formats import CSV, JSON_LD, N_TRIPLES, RDF_XML, SPARQL_JSON, SPARQL_XML, TSV, TURTLE, Format
+from . import CSV, JSON_LD, N_TRIPLES, RDF_XML, SPARQL_JSON, SPARQL_XML, TSV, TURTLE, Format
+from .rdf import STREAM_PREFIXES, write_jsonld
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 CHUNK_BYTES = 64 * 1024
@@ -111,7 +112,10 @@ def write_triples(triples: Iterable[ox.Triple], fmt: Format, sink: ChunkSink,
             yield triple
 
     assert fmt.rdf is not None
-    ox.serialize(capped(), sink, fmt.rdf)
+    if fmt.rdf == ox.RdfFormat.JSON_LD:
+        write_jsonld(capped(), sink.write, STREAM_PREFIXES)  # the registry's one JSON-LD
+    else:
+        ox.serialize(capped(), sink, fmt.rdf)
     return Outcome(state["rows"], bool(state["cut"]))
 
 

@@ -1,0 +1,180 @@
+"""Running the application: uvicorn, with the connection limits a public server needs.
+
+uvicorn closes idle keep-alive connections (``timeout_keep_alive``) and answers 503
+beyond ``limit_concurrency``, but it never times out a connection whose request headers
+are slow or never come: a few thousand silent or one-byte-a-second connections would
+hold a file descriptor each forever. :class:`GuardedHttpToolsProtocol` adds that bound
+(``settings.http_header_timeout_s``, from the connection's start or the end of its
+previous response until its headers are complete) and a cap on the size of a request's
+headers (``settings.http_max_header_bytes``, 431 beyond it). Behind a reverse proxy
+(nginx: ``client_header_timeout``, ``limit_conn``, ``limit_req``) these are a second
+wall; see docs/operations.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from ..settings import Settings, default_settings
+
+APP = "publisher.app:create_app"
+
+
+def _raw_response(status: str, message: str) -> bytes:
+    body = (message + "\n").encode()
+    return (f"HTTP/1.1 {status}\r\ncontent-type: text/plain; charset=utf-8\r\n"
+            f"connection: close\r\ncontent-length: {len(body)}\r\n\r\n").encode() + body
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, plus a header timeout and a header size cap.
+
+    Its limits come from the process's :func:`~publisher.settings.default_settings`
+    (``publisher serve`` puts every setting in the environment of its workers). The
+    timeout costs a request one clock read: a connection notes its deadline, and one
+    sweep per server and period (:class:`_Sweeper`) closes those past it, rather than a
+    timer armed and cancelled per request.
+    """
+
+    def __init__(self, config: Any, server_state: Any, app_state: dict[str, Any],
+                 _loop: asyncio.AbstractEventLoop | None = None) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        settings = default_settings()
+        self.header_timeout = settings.http_header_timeout_s
+        self.max_header_bytes = settings.http_max_header_bytes
+        self.header_deadline: float | None = None
+        self._header_bytes = 0
+        self._tail = b""
+        self._in_headers = True
+        self._state = server_state
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._await_headers()
+        _Sweeper.ensure(self._state, self.loop, self.connections, self.header_timeout)
+
+    def data_received(self, data: bytes) -> None:
+        if self._in_headers:
+            # Only the bytes up to the blank line that ends the headers count: a body
+            # sent in the same write is no header (the end may straddle two writes).
+            window = self._tail + data
+            end = window.find(b"\r\n\r\n")
+            self._header_bytes += len(data) if end < 0 else max(0, end + 4 - len(self._tail))
+            self._tail = window[-3:]
+            if self._header_bytes > self.max_header_bytes:
+                self._refuse("431 Request Header Fields Too Large",
+                             f"the request line and headers exceed this server's limit of "
+                             f"{self.max_header_bytes} bytes")
+                return
+        super().data_received(data)
+
+    def on_message_begin(self) -> None:
+        self._in_headers = True
+        super().on_message_begin()
+
+    def on_headers_complete(self) -> None:
+        self._in_headers = False
+        self._header_bytes = 0
+        self._tail = b""
+        self.header_deadline = None
+        super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        waiting = bool(self.pipeline)
+        super().on_response_complete()
+        if not waiting:
+            self._await_headers()
+
+    def _await_headers(self) -> None:
+        self._in_headers = True
+        self._header_bytes = 0
+        self._tail = b""
+        self.header_deadline = self.loop.time() + self.header_timeout
+
+    def headers_too_slow(self) -> None:
+        """Called by the sweep once the deadline has passed."""
+        self.header_deadline = None
+        if not self._in_headers or self.transport.is_closing():
+            return
+        if self._header_bytes:  # something came: say why the connection ends
+            self._refuse("408 Request Timeout", f"the request headers did not arrive "
+                         f"within {self.header_timeout:g} s")
+        else:
+            self.transport.close()
+
+    def _refuse(self, status: str, message: str) -> None:
+        self.header_deadline = None
+        if not self.transport.is_closing():
+            self.transport.write(_raw_response(status, message))
+            self.transport.close()
+
+
+class _Sweeper:
+    """Closes, every ``period``, the connections of one server past their header deadline."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, connections: set[Any],
+                 period: float) -> None:
+        self.loop = loop
+        self.connections = connections
+        self.period = period
+
+    @classmethod
+    def ensure(cls, state: Any, loop: asyncio.AbstractEventLoop, connections: set[Any],
+               timeout: float) -> None:
+        if getattr(state, "publisher_sweeper", None) is None:
+            sweeper = cls(loop, connections, max(0.05, min(1.0, timeout / 4)))
+            state.publisher_sweeper = sweeper
+            loop.call_later(sweeper.period, sweeper.sweep)
+
+    def sweep(self) -> None:
+        now = self.loop.time()
+        for connection in list(self.connections):
+            deadline = getattr(connection, "header_deadline", None)
+            if deadline is not None and now >= deadline:
+                connection.headers_too_slow()
+        self.loop.call_later(self.period, self.sweep)
+
+
+def environment(settings: Settings) -> dict[str, str]:
+    """Every setting as a ``PUBLISHER_*`` variable, so worker processes read the same."""
+    out = {}
+    for name, value in settings.model_dump().items():
+        if isinstance(value, list):
+            value = ",".join(str(item) for item in value)
+        elif name in ("project_dir",):
+            value = settings.project_dir.resolve()
+        elif name == "store_dir":  # keep the link itself: it moves with every build
+            value = settings.store_dir.absolute()
+        out[f"PUBLISHER_{name.upper()}"] = str(value)
+    return out
+
+
+def proxy_options(settings: Settings) -> dict[str, object]:
+    """uvicorn's handling of ``X-Forwarded-For``, from ``PUBLISHER_TRUSTED_PROXIES``.
+
+    uvicorn would otherwise trust it from 127.0.0.1 by default, so any local process
+    could pick the client address that per-client limits count. With trusted proxies
+    set, the client is the address the nearest untrusted hop reports.
+    """
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(settings.trusted_proxies)}
+
+
+def serve(settings: Settings) -> None:
+    """Run the one application (``create_app``) under uvicorn with the limits above."""
+    import uvicorn
+
+    os.environ.update(environment(settings))
+    default_settings.cache_clear()
+    uvicorn.run(APP, factory=True, host=settings.host, port=settings.port,
+                workers=settings.workers, log_level="info", access_log=settings.access_log,
+                http=GuardedHttpToolsProtocol,
+                timeout_keep_alive=settings.http_keep_alive_s,  # type: ignore[arg-type]
+                limit_concurrency=settings.http_max_connections,
+                h11_max_incomplete_event_size=settings.http_max_header_bytes,
+                server_header=False, **proxy_options(settings))  # type: ignore[arg-type]

@@ -1,0 +1,136 @@
+"""The HTTP face of the linked-data URL space: raw ASGI routes over prepared bytes.
+
+One :class:`LinkedDataRoute` per kind of path (things, documents, vocabularies, the
+dataset description, dumps, static files), each with the resolver of its kind from
+:mod:`.urls`. A route reads the request's Snapshot, resolves the path against it,
+negotiates the format, takes the prepared variant (rendering it once per build, in a
+thread) and answers with the right validators. Its answers are marked keepable, so the
+next identical request is answered by :mod:`publisher.http.snapshot_layer` alone.
+"""
+
+from __future__ import annotations
+
+import anyio.to_thread
+from starlette.types import Receive, Scope, Send
+
+from .. import formats
+from ..formats import Format
+from ..http.compression import ENCODED, choose_coding
+from ..http.errors import HTTPProblem
+from ..http.requests import RequestHeaders
+from ..http.responses import TEXT, Answer, Validators
+from ..settings import Settings
+from ..snapshot import Snapshot, pinned, snapshot_of
+from . import rendering
+from .urls import Document, Missing, Redirect, Resolver, header_path, iri_path
+
+DOCUMENT_CACHE = b"public, max-age=300, stale-while-revalidate=60"
+REDIRECT_CACHE = b"public, max-age=3600"
+STATIC_CACHE = b"public, max-age=86400"
+
+
+class LinkedDataRoute:
+    """One kind of linked-data path (see the module docstring)."""
+
+    def __init__(self, settings: Settings, resolve: Resolver, *,
+                 needs_build: bool = True) -> None:
+        self.settings = settings
+        self.resolve = resolve
+        self.needs_build = needs_build
+
+    def rest(self, scope: Scope) -> str:
+        """The path under the base, as the IRI path it names."""
+        raw = scope.get("raw_path") or scope["path"].encode("utf-8")
+        return iri_path(raw)[len(self.settings.base_path):]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        rest = self.rest(scope)
+        snapshot = pinned(scope) if not self.needs_build else snapshot_of(scope)
+        if snapshot is None:  # a static file while no build is served (the 503 page's CSS)
+            route = self.resolve(snapshot, rest)  # type: ignore[arg-type]
+            if not isinstance(route, Document):
+                raise HTTPProblem(404, f"no static file {rest}")
+            answer = await anyio.to_thread.run_sync(_unprepared, route)
+            await answer.send(scope, send)
+            return
+        prepared = snapshot.prepared
+        route = prepared.routes.get(rest)
+        if route is None:
+            route = self.resolve(snapshot, rest)
+            if not isinstance(route, Missing):
+                prepared.remember_route(rest, route)
+        headers = RequestHeaders(scope["headers"])
+        if isinstance(route, Missing):
+            raise HTTPProblem(
+                404, f"Nothing is published at {self.settings.base}{route.what}. The dataset "
+                     f"mints IRIs as {self.settings.id_base}{{kind}}/{{slug}}; the home page "
+                     "lists them all.", suggestions=route.suggestions)
+        if isinstance(route, Redirect):
+            answer, variant = _redirect(route, headers), "redirect"
+        else:
+            answer, variant = await _document(snapshot, route, headers)
+            scope[ENCODED] = True
+        answer.keep(scope, variant)  # a document's answer leaves with its variant's bytes
+        await answer.send(scope, send, headers)
+
+
+async def _document(snapshot: Snapshot, document: Document,
+                    headers: RequestHeaders) -> tuple[Answer, object]:
+    negotiated = document.fixed is None
+    fmt = document.fixed or formats.negotiate(headers.accept, document.offered)
+    if fmt is None:
+        raise _not_acceptable(document.offered, document)
+    representation = snapshot.prepared.representations.get((document.key, fmt.name))
+    if representation is None:
+        representation = await anyio.to_thread.run_sync(
+            rendering.representation, snapshot, document, fmt)
+    coding = choose_coding(headers.accept_encoding) if headers.accept_encoding else None
+    if coding not in representation.bodies:
+        coding = None
+    out = [
+        (b"content-type", representation.content_type.encode()),
+        (b"etag", representation.etags[coding].encode()),
+        (b"last-modified", snapshot.last_modified.encode()),
+        (b"cache-control", STATIC_CACHE if document.key.startswith("static:")
+         else DOCUMENT_CACHE),
+        (b"vary", b"Accept, Accept-Encoding" if negotiated else b"Accept-Encoding"),
+        (b"x-content-type-options", b"nosniff"),
+    ]
+    if negotiated:
+        out.append((b"content-location", header_path(document.variant_path(fmt)).encode()))
+    if len(document.offered) > 1:
+        out.append((b"link", _links(document, exclude=None if negotiated else fmt)))
+    if coding is not None:
+        out.append((b"content-encoding", coding.encode()))
+    validators = Validators(tuple(representation.etags.values()), snapshot.build.built_at)
+    return (Answer(200, out, representation.bodies[coding], validators),
+            (document.key, fmt.name))
+
+
+def _redirect(redirect: Redirect, headers: RequestHeaders) -> Answer:
+    if redirect.offered and formats.negotiate(headers.accept, redirect.offered) is None:
+        raise _not_acceptable(redirect.offered, None)
+    location = header_path(redirect.location)
+    return Answer(303, [(b"location", location.encode()), (b"content-type", TEXT),
+                        (b"cache-control", REDIRECT_CACHE), (b"vary", b"Accept")],
+                  f"See Other: {location}\n".encode())
+
+
+def _not_acceptable(offered: tuple[Format, ...], document: Document | None) -> HTTPProblem:
+    extra = {"Link": _links(document, exclude=None).decode()} if document else {}
+    return HTTPProblem(406, "Not Acceptable: none of the media types in the Accept header "
+                            "is offered here. Available:\n"
+                       + formats.describe_offered(offered), extra)
+
+
+def _links(document: Document, exclude: Format | None) -> bytes:
+    parts = [f'<{header_path(document.variant_path(fmt))}>; rel="alternate"; '
+             f'type="{fmt.media_type}"' for fmt in document.offered if fmt is not exclude]
+    return ", ".join(parts).encode()
+
+
+def _unprepared(document: Document) -> Answer:
+    fmt = document.offered[0]
+    body = rendering.render(None, document, fmt)  # type: ignore[arg-type]
+    return Answer(200, [(b"content-type", fmt.content_type.encode()),
+                        (b"cache-control", b"no-store")], body)
