@@ -15,7 +15,7 @@ from .kinds import Context, build_page
 from .kinds.browse import home_figures, meetings_page
 from .kinds.common import SourceIndex
 from .kinds.figures import FIGURES
-from .render import render_page
+from .page_html import render_page
 
 INVERSE_LABEL = "ontology#inverseLabel"
 

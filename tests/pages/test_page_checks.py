@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from publisher.pages.model import Row, Section, When
-from publisher.pages.render import render_page
+from publisher.pages.page_html import render_page
 
 from .page_checks import built_inverse_labels, out_of_order
 from .sample import ALTERNATES, SITE, person_page

@@ -6,7 +6,7 @@ import re
 
 from defusedxml import ElementTree
 
-from publisher.pages.render import render_page
+from publisher.pages.page_html import render_page
 
 from .sample import ALTERNATES, SITE, person_page
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from publisher.pages.render import render_page
+from publisher.pages.page_html import render_page
 from publisher.pages.vocabulary import ontology_page, shapes_page
 
 from ..conftest import ROOT

@@ -569,8 +569,9 @@ def test_a_browser_following_a_query_link_sees_a_readable_table(client: httpx.Cl
     assert '<table class="results">' in text and text.count("<tr>") >= 4
     assert "^^" not in text and "XMLSchema#integer" not in text.split("<table")[1].split(
         'title="')[0]                                      # no datatype noise in the cells
-    assert re.search(r'<a href="[^"]+/id/person/[^"]+">[^<]+</a> <code class="short">'
-                     r'id/person/', text)                  # a label, the IRI beside it
+    if server.settings.base == BASE:  # the fixture's IRIs are under the root base only
+        assert re.search(r'<a href="[^"]+/id/person/[^"]+">[^<]+</a> <code class="short">'
+                         r'id/person/', text)              # a label, the IRI beside it
     # Clients are unaffected: the same URL still gives SPARQL JSON to them.
     data = client.get(server.url, params={"query": query},
                       headers={"Accept": "application/sparql-results+json"})
