@@ -7,6 +7,7 @@ import hashlib
 import html
 import json
 import re
+import urllib.parse
 
 import brotli
 import pytest
@@ -255,7 +256,8 @@ def test_no_500_for_paths_that_are_no_iri(client: TestClient, prefix: str,
 
 
 def test_home_page_query_links_open_the_query_page(client: TestClient, base: str) -> None:
-    """Its "run it" links, followed by a browser, show the query page with the query."""
+    """Its "run it" links, followed by a browser, show the query page with the query
+    loaded and its results as a table."""
     page = client.get("/", headers={"accept": BROWSER}).text
     links = [html.unescape(link) for link in re.findall(r'href="([^"]*sparql\?query=[^"]*)"',
                                                         page)]
@@ -264,7 +266,10 @@ def test_home_page_query_links_open_the_query_page(client: TestClient, base: str
         response = client.get(link[len(base) - 1:], headers={"accept": BROWSER})
         assert response.status_code == 200, response.text
         assert response.headers["content-type"].startswith("text/html")
-        assert 'id="sparql-opened">{' in response.text
+        editor = re.search(r'<textarea id="query"[^>]*>(.*?)</textarea>', response.text, re.S)
+        assert html.unescape(editor.group(1)) == urllib.parse.parse_qs(
+            urllib.parse.urlsplit(link).query)["query"][0]
+        assert '<table class="results">' in response.text
 
 
 def test_unrouted_path_gets_the_same_404(client: TestClient) -> None:
