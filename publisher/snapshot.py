@@ -99,13 +99,18 @@ class Snapshots:
 
     :meth:`current` costs one ``readlink`` while the build is unchanged. A new build is
     opened under a lock (once, however many requests arrive together); the previous
-    Snapshot stays valid for requests that pinned it.
+    Snapshot stays valid for requests that pinned it. ``open_store`` makes the store a
+    build's readers use: the embedded store in the build's folder by default; a remote
+    store (a SPARQL endpoint the build was loaded into) is another such function.
     """
 
     def __init__(self, settings: Settings,
-                 on_open: list[Callable[[Snapshot], None]] | None = None) -> None:
+                 on_open: list[Callable[[Snapshot], None]] | None = None,
+                 open_store: Callable[[BuildRecord], Store] | None = None) -> None:
         self.settings = settings
         self.on_open = list(on_open or [])
+        self.open_store = open_store or (
+            lambda build: EmbeddedStore.open_read_only(build.path))
         self._current: Snapshot | None = None
         self._lock = threading.Lock()
 
@@ -132,8 +137,7 @@ class Snapshots:
                     f"the live build {build.build_id[:12]} was made for the base "
                     f"{build.base}, but this server's base is {self.settings.base}: run "
                     "`publisher build` with the same base (PUBLISHER_BASE or --base)")
-            snapshot = Snapshot(self.settings, build, EmbeddedStore.open_read_only(path),
-                                target)
+            snapshot = Snapshot(self.settings, build, self.open_store(build), target)
             self._current = snapshot
         for listener in self.on_open:
             try:
