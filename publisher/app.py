@@ -42,11 +42,11 @@ NO_TELEMETRY: Any = {"tracing": False, "metrics": False, "logs": False}
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The whole service as one ASGI application (see the module docstring)."""
     settings = settings or default_settings()
-    features = routes.Features(UrlSpace(settings), SparqlEndpoint(settings))
     snapshots = Snapshots(settings)
-    if settings.prewarm:
-        snapshots.on_open.append(lambda snapshot: prewarm.start(
-            snapshot, features.urls, lambda s: snapshots.latest is s))
+    urls = UrlSpace(settings)
+    features = routes.Features(urls, SparqlEndpoint(settings), first_document=(
+        (lambda snapshot: prewarm.start(snapshot, urls, lambda s: snapshots.latest is s))
+        if settings.prewarm else None))
 
     @asynccontextmanager
     async def lifespan(application: FastAPI) -> AsyncIterator[None]:

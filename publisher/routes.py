@@ -8,6 +8,7 @@ other, and the README's URL table is checked against it by the tests.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .formats import (
@@ -22,8 +23,9 @@ from .formats import (
 from .http.errors import ERROR_FORMATS
 from .http.routing import Body, Outcome, Parameter, RouteSpec
 from .linked_data.documents import LinkedDataRoute
-from .linked_data.urls import VOCABULARY_FORMATS, VOID_FORMATS, UrlSpace
+from .linked_data.urls import VOCABULARY_FORMATS, VOID_FORMATS, Resolver, UrlSpace
 from .settings import Settings
+from .snapshot import Snapshot
 from .sparql.endpoint import DESCRIPTION_FORMATS, SparqlEndpoint
 from .validation.routes import REPORT_FORMATS, validate_endpoint
 
@@ -65,6 +67,13 @@ class Features:
 
     urls: UrlSpace
     sparql: SparqlEndpoint
+    #: Called once per build, at its first linked-data request (prewarming starts there).
+    first_document: Callable[[Snapshot], object] | None = None
+
+    def linked_data(self, settings: Settings, resolve: Resolver,
+                    needs_build: bool = True) -> LinkedDataRoute:
+        return LinkedDataRoute(settings, resolve, needs_build=needs_build,
+                               first_use=self.first_document)
 
 
 ENTITY_PATH = Parameter("path", "path", "`{kind}/{slug}.{ext}` fixes the format "
@@ -91,14 +100,14 @@ RESULT_FORMAT = Parameter("format", "query", "The result format by name or exten
 
 def table(settings: Settings, features: Features) -> list[RouteSpec]:
     """Every route of the service, in matching order."""
-    return [*_linked_data(settings, features.urls), *_vocabularies(settings, features.urls),
-            *_dataset(settings, features.urls), *_sparql(features.sparql),
+    return [*_linked_data(settings, features), *_vocabularies(settings, features),
+            *_dataset(settings, features), *_sparql(features.sparql),
             *_validation(), *_api()]
 
 
-def _linked_data(settings: Settings, urls: UrlSpace) -> list[RouteSpec]:
+def _linked_data(settings: Settings, features: Features) -> list[RouteSpec]:
     """Home, things (303) and their descriptions."""
-    ld = LinkedDataRoute
+    ld, urls = features.linked_data, features.urls
     path, fixed = THING_PATH, ENTITY_PATH
     document_types = _types(DOCUMENT_FORMATS)
     return [
@@ -153,9 +162,9 @@ def _linked_data(settings: Settings, urls: UrlSpace) -> list[RouteSpec]:
     ]
 
 
-def _vocabularies(settings: Settings, urls: UrlSpace) -> list[RouteSpec]:
+def _vocabularies(settings: Settings, features: Features) -> list[RouteSpec]:
     """The ontology and the shapes: documents, one format each, slash forms of terms."""
-    ld = LinkedDataRoute
+    ld, urls = features.linked_data, features.urls
     vocabulary = _types(VOCABULARY_FORMATS)
     ext, term = EXTENSION, TERM
     return [
@@ -181,9 +190,9 @@ def _vocabularies(settings: Settings, urls: UrlSpace) -> list[RouteSpec]:
     ]
 
 
-def _dataset(settings: Settings, urls: UrlSpace) -> list[RouteSpec]:
+def _dataset(settings: Settings, features: Features) -> list[RouteSpec]:
     """The dataset description, the dumps, the site's static files."""
-    ld = LinkedDataRoute
+    ld, urls = features.linked_data, features.urls
     return [
         RouteSpec("void", ld(settings, urls.vocabulary), ("GET",),
                   "The dataset description (VoID, DCAT)",

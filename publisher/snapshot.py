@@ -11,7 +11,6 @@ while ``publisher build`` swaps a new one in.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -26,7 +25,6 @@ from .store import Store
 from .store.embedded import EmbeddedStore
 
 T = TypeVar("T")
-log = logging.getLogger(__name__)
 
 #: Where the outermost layer puts the request's Snapshot (None: no build to serve).
 SCOPE_KEY = "publisher.snapshot"
@@ -105,10 +103,8 @@ class Snapshots:
     """
 
     def __init__(self, settings: Settings,
-                 on_open: list[Callable[[Snapshot], None]] | None = None,
                  open_store: Callable[[BuildRecord], Store] | None = None) -> None:
         self.settings = settings
-        self.on_open = list(on_open or [])
         self.open_store = open_store or (
             lambda build: EmbeddedStore.open_read_only(build.path))
         self._current: Snapshot | None = None
@@ -139,12 +135,7 @@ class Snapshots:
                     "`publisher build` with the same base (PUBLISHER_BASE or --base)")
             snapshot = Snapshot(self.settings, build, self.open_store(build), target)
             self._current = snapshot
-        for listener in self.on_open:
-            try:
-                listener(snapshot)
-            except Exception:  # noqa: BLE001 - a listener (prewarming) is never fatal
-                log.exception("after opening build %s", snapshot.build_id)
-        return snapshot
+            return snapshot
 
 
 def pinned(scope: Scope) -> Snapshot | None:

@@ -10,6 +10,8 @@ next identical request is answered by :mod:`publisher.http.snapshot_layer` alone
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import anyio.to_thread
 from starlette.types import Receive, Scope, Send
 
@@ -32,11 +34,12 @@ STATIC_CACHE = b"public, max-age=86400"
 class LinkedDataRoute:
     """One kind of linked-data path (see the module docstring)."""
 
-    def __init__(self, settings: Settings, resolve: Resolver, *,
-                 needs_build: bool = True) -> None:
+    def __init__(self, settings: Settings, resolve: Resolver, *, needs_build: bool = True,
+                 first_use: Callable[[Snapshot], object] | None = None) -> None:
         self.settings = settings
         self.resolve = resolve
         self.needs_build = needs_build
+        self.first_use = first_use
 
     def rest(self, scope: Scope) -> str:
         """The path under the base, as the IRI path it names."""
@@ -54,6 +57,9 @@ class LinkedDataRoute:
             await answer.send(scope, send)
             return
         prepared = snapshot.prepared
+        if self.first_use is not None and "first linked-data request" not in prepared.memo:
+            first_use = self.first_use
+            prepared.once("first linked-data request", lambda: first_use(snapshot))
         route = prepared.routes.get(rest)
         if route is None:
             route = self.resolve(snapshot, rest)

@@ -1,7 +1,8 @@
 """Prepare a new build's documents in the background, so requests find their bytes ready.
 
-Started when this process opens a build (:class:`publisher.snapshot.Snapshots` calls
-:func:`start` for each new Snapshot). HTML and Turtle of every document come first (what
+Started by a build's first linked-data request in this process (the application hands
+:func:`start` to the routes as ``first_document``), so a process that only answers
+queries spends nothing on it. HTML and Turtle of every document come first (what
 browsers and most RDF clients ask for), then the other formats; it stops at
 ``PREWARM_SHARE`` of the memory budget, leaving the rest to what clients ask for, and as
 soon as a newer build is being served. A failure only means a render on request.
@@ -54,6 +55,7 @@ def prewarm(snapshot: Snapshot, space: UrlSpace,
         first = (HTML, formats.TURTLE)
         passes = [list(first), [f for f in DOCUMENT_FORMATS if f not in first]]
         complete = True
+        failed = 0
         for wanted in passes:
             for document in targets:
                 if not still_current(snapshot):
@@ -63,11 +65,26 @@ def prewarm(snapshot: Snapshot, space: UrlSpace,
                     break
                 for fmt in document.offered:
                     if fmt in wanted or (wanted is passes[0] and len(document.offered) == 1):
-                        rendering.representation(snapshot, document, fmt)
-        log.info("linked data: %d variants (%.0f MB) of build %s prepared in %.1f s%s",
+                        failed += not _prepare(snapshot, document, fmt, failed == 0)
+        log.info("linked data: %d variants (%.0f MB) of build %s prepared in %.1f s%s%s",
                  len(prepared.representations), prepared.prepared_bytes / 2**20,
                  snapshot.build_id[:12], time.perf_counter() - started,
                  "" if complete else "; stopped at the memory budget, the rest is "
-                 "rendered on request")
+                 "rendered on request",
+                 f"; {failed} could not be prepared (their requests say why)" if failed
+                 else "")
     except Exception:  # noqa: BLE001 - prewarming is an optimisation, never fatal
         log.exception("prewarming the linked-data documents failed")
+
+
+def _prepare(snapshot: Snapshot, document: Document, fmt: formats.Format, tell: bool) -> bool:
+    """Render one variant; a document that cannot be rendered (a build made before its
+    shapes were kept, say) is left to its requests, which answer with the reason."""
+    try:
+        rendering.representation(snapshot, document, fmt)
+    except Exception:  # noqa: BLE001 - one document never stops the others
+        if tell:
+            log.warning("prewarming %s as %s failed", document.key, fmt.media_type,
+                        exc_info=True)
+        return False
+    return True

@@ -9,6 +9,7 @@ in, or a missing IRI with suggestions. Answers are remembered per build.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from collections.abc import Callable
@@ -22,6 +23,13 @@ from ..formats import DOCUMENT_FORMATS, GRAPH_FORMATS, GZIP, HTML, Format
 from ..settings import Settings
 from ..snapshot import Snapshot
 from .describe import RDF_TYPE
+
+#: A 404's suggestions compare the path with at most this many entities of its kind, its
+#: alphabetical neighbours (a miss is never cached, so its cost must stay small, a few
+#: milliseconds, whatever the size of the dataset).
+MAX_SUGGESTION_CANDIDATES = 500
+#: Longer paths get no suggestions (difflib's cost grows with the length too).
+MAX_SUGGESTION_QUERY = 200
 
 #: Formats of the ontology and shapes documents (HTML for people first).
 VOCABULARY_FORMATS: tuple[Format, ...] = DOCUMENT_FORMATS
@@ -247,13 +255,35 @@ class UrlSpace:
         """Suggest entities of the same kind whose name is close to the one asked for
         (a typo: ``person/sergei-lavrov``), never merely similar-looking others."""
         wanted = rest.removeprefix("id/").removeprefix("doc/").rsplit(".", 1)[0]
-        kind, _, slug = wanted.partition("/")
+        if len(wanted) > MAX_SUGGESTION_QUERY:
+            return Missing(rest)
         index = self.entity_paths(snapshot)
-        same_kind = {name.partition("/")[2]: name for name in index
-                     if name.partition("/")[0] == kind}
-        close = difflib.get_close_matches(slug, list(same_kind), n=3, cutoff=0.8)
-        return Missing(rest, tuple((index[same_kind[s]], self.settings.id_base + same_kind[s])
+        kind, _, slug = wanted.partition("/")
+        by_kind = self.paths_by_kind(snapshot)
+        candidates = by_kind.get(kind)
+        if candidates is None:  # a typo in the kind: the nearest kind's entities
+            kinds = difflib.get_close_matches(kind, list(by_kind), n=1)
+            candidates = by_kind[kinds[0]] if kinds else []
+        if len(candidates) > MAX_SUGGESTION_CANDIDATES:  # the alphabetical neighbours
+            at = bisect.bisect_left(candidates, wanted)
+            start = max(0, min(at - MAX_SUGGESTION_CANDIDATES // 2,
+                               len(candidates) - MAX_SUGGESTION_CANDIDATES))
+            candidates = candidates[start:start + MAX_SUGGESTION_CANDIDATES]
+        by_slug = {name.partition("/")[2]: name for name in candidates}
+        close = difflib.get_close_matches(slug, list(by_slug), n=3, cutoff=0.8)
+        return Missing(rest, tuple((index[by_slug[s]], self.settings.id_base + by_slug[s])
                                    for s in close))
+
+    def paths_by_kind(self, snapshot: Snapshot) -> dict[str, list[str]]:
+        """The entity paths grouped by kind (``person/…``), for bounded suggestions."""
+
+        def compute() -> dict[str, list[str]]:
+            grouped: dict[str, list[str]] = {}
+            for name in sorted(self.entity_paths(snapshot)):
+                grouped.setdefault(name.partition("/")[0], []).append(name)
+            return grouped
+
+        return snapshot.once("entity_paths_by_kind", compute)
 
     def entity_paths(self, snapshot: Snapshot) -> dict[str, str]:
         """Path under ``id/`` -> label, for every typed entity of the build."""

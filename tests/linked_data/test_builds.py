@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,46 @@ def test_two_builds_of_the_same_inputs_serve_identical_bytes(tmp_path: Path) -> 
     first, second = answers
     for path in first:
         assert first[path] == second[path], path
+
+
+def test_prewarming_goes_on_past_a_document_it_cannot_render(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document that fails (a build made before shapes were kept in it, say) is left
+    to its requests; every other document is still prepared."""
+    from publisher.linked_data import prewarm, rendering
+    from publisher.linked_data.urls import UrlSpace
+    from publisher.snapshot import Snapshots
+
+    snapshot = Snapshots(settings.model_copy(update={"prewarm": False})).current()
+    render = rendering.representation
+
+    def failing(snap, document, fmt):  # type: ignore[no-untyped-def]
+        if "shapes" in document.key:
+            raise RuntimeError("no shapes in this build")
+        return render(snap, document, fmt)
+
+    monkeypatch.setattr(rendering, "representation", failing)
+    prewarm.prewarm(snapshot, UrlSpace(settings), lambda _: True)
+    keys = {key[0] if isinstance(key, tuple) else key
+            for key in snapshot.prepared.representations}
+    assert any("person/sergey-lavrov" in str(key) for key in keys), keys
+
+
+def test_prewarming_starts_with_the_first_linked_data_request(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that only answers queries spends nothing on preparing documents."""
+    from publisher.linked_data import prewarm
+
+    started: list[str] = []
+    monkeypatch.setattr(prewarm, "prewarm", lambda snapshot, *_: started.append(
+        snapshot.build_id))
+    with TestClient(make_app(settings, prewarm=True),
+                    base_url=settings.base.rstrip("/")) as client:
+        assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+        assert started == []
+        for _ in range(2):
+            assert client.get(LAVROV, headers={"accept": "text/turtle"}).status_code == 200
+        for thread in threading.enumerate():
+            if thread.name.startswith("prewarm-"):
+                thread.join(5)
+        assert len(started) == 1

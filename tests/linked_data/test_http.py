@@ -237,6 +237,20 @@ def test_404_suggests_close_matches(client: TestClient, base: str) -> None:
     assert f"{base}id/person/sergey-lavrov" in page.text
 
 
+def test_404_suggestions_stay_bounded(client: TestClient, base: str,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A miss is never cached, so its cost is bounded: only the alphabetical neighbours
+    of the path among its own kind are compared, and a long path gets no suggestions."""
+    from publisher.linked_data import urls
+
+    monkeypatch.setattr(urls, "MAX_SUGGESTION_CANDIDATES", 2)
+    near = client.get("/id/person/sergey-lavrof", headers={"accept": BROWSER})
+    assert f'href="{base}id/person/sergey-lavrov"' in near.text
+    long = client.get("/id/person/" + "sergey-lavrov" * 20, headers={"accept": BROWSER})
+    assert long.status_code == 404
+    assert f'href="{base}id/person/sergey-lavrov"' not in long.text
+
+
 #: Paths that name no IRI at all (a space, a quote, brackets, a backslash, control
 #: characters, a C1 control character): a 404 like any other, never a 500.
 HOSTILE = ["a%20b", "%22", "%3E", "%3C", "%7B", "%7D", "%5C", "%60", "%5E", "%7C", "a%00b",
