@@ -188,6 +188,7 @@ def test_map_marks_each_place_inside_the_frame() -> None:
     assert drawn["MYS"] == "land highlight" and drawn["LAO"] == "land"
     assert "BRA" not in drawn  # only the countries in the frame are sent
     assert "Natural Earth" in root.find(f"{SVG}desc").text
+    assert "GeoNames" in root.find(f"{SVG}desc").text  # where the dots' coordinates are from
 
 
 def test_map_draws_no_line_across_the_world_at_the_antimeridian() -> None:

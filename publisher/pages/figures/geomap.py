@@ -164,14 +164,15 @@ def map_svg(places: Sequence[MapPlace], heading: str, highlight: Iterable[str] =
                     shorten(place.label, 150, FONT))))
     named = ", ".join(p.label for p in sorted(places, key=lambda p: p.label))
     description = (f"A map of {len(places)} place{'s' if len(places) != 1 else ''}: {named}. "
-                   "Base map: Natural Earth. The same places are listed as text beside "
-                   "this picture.")
+                   "Base map: Natural Earth; coordinates of the places: GeoNames. The same "
+                   "places are listed as text beside this picture.")
     body = [element("rect", {"class": "sea", "width": WIDTH, "height": height}),
             _graticule(frame, height),
             element("g", {"class": "countries"}, *land),
             element("g", {"class": "places"}, *markers),
             element("text", {"class": "credit", "x": WIDTH - 6, "y": height - 6,
-                             "aria-hidden": "true"}, "Base map: Natural Earth")]
+                             "aria-hidden": "true"},
+                    "Base map: Natural Earth · places: GeoNames")]
     return figure("map", figure_id, WIDTH, height, heading, description, STYLE, body)
 
 
