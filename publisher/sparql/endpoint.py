@@ -16,7 +16,7 @@ from typing import Any
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from .. import formats, pages
+from .. import formats, namespaces, pages
 from ..formats import GRAPH_FORMATS, HTML, Format, by_extension, describe_offered, negotiate
 from ..formats.results import cut_marker
 from ..http.errors import HTTPProblem
@@ -221,6 +221,9 @@ class SparqlEndpoint:
         examples = snapshot.once("sparql-examples", lambda: load_examples(
             snapshot.build.queries_dir, self.settings.base))
         endpoint = self.settings.sparql_endpoint
+        if results.get("error"):
+            results["problem"] = query_page.query_problem(
+                results.pop("error"), query or "", namespaces.prefixes(self.settings.base))
         body = pages.render(
             "sparql.html", pages.site_context(self.settings, snapshot), current_nav="SPARQL",
             endpoint=endpoint, endpoint_path=endpoint,

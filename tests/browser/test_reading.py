@@ -123,3 +123,20 @@ def test_sparql_page_runs_an_example_and_shows_a_table(browser: Browser, site: s
     browser.driver.find_element("css selector", "form.query button[type=submit]").click()
     browser.wait_for("return document.querySelector('table.results tbody tr') !== null", 60)
     assert browser.requests_leaving_loopback() == []
+
+
+def test_sparql_page_tells_a_mistake_and_offers_the_fix(browser: Browser, site: str) -> None:
+    """A query without its PREFIX lines: the problem in words, the line marked, a link
+    that runs the query with the declarations; readable on a phone."""
+    from urllib.parse import quote
+
+    query = "SELECT ?name WHERE { ?p a foaf:Person ; rdfs:label ?name } LIMIT 3"
+    browser.open(site + "sparql?query=" + quote(query), "phone")
+    message = browser.texts("section.results p.problem")[0]
+    assert "foaf:, rdfs: are used without a PREFIX declaration" in message
+    assert browser.texts("section.results pre.excerpt")
+    assert not browser.overflows_horizontally()
+    assert not [v for v in browser.axe() if v.impact in ("serious", "critical")]
+    browser.driver.find_element("css selector", "section.results a.fixed").click()
+    browser.wait_for("return document.querySelector('table.results tbody tr') !== null", 60)
+    assert len(browser.texts("table.results tbody tr")) == 3

@@ -579,3 +579,20 @@ def test_a_browser_following_a_query_link_sees_a_readable_table(client: httpx.Cl
     broken = client.get(server.url, params={"query": "SELECT nonsense"},
                         headers={"Accept": BROWSER_ACCEPT})
     assert broken.status_code == 400                      # a syntax error is still a 400
+
+
+def test_a_syntax_error_on_the_query_page_is_told_for_a_person(client: httpx.Client,
+                                                               server: Server) -> None:
+    """A prefix used without its declaration: the page names it, shows the line, and gives
+    the declaration to add with a link that runs the query with it; no character classes."""
+    query = "SELECT ?name WHERE {\n  ?p a foaf:Person ; rdfs:label ?name }\nLIMIT 2"
+    page = client.get(server.url, params={"query": query}, headers={"Accept": BROWSER_ACCEPT})
+    assert page.status_code == 400
+    text = html.unescape(page.text)
+    assert "The prefixes foaf:, rdfs: are used without a PREFIX declaration" in text
+    assert "PREFIX foaf: <http://xmlns.com/foaf/0.1/>" in text
+    assert "\\u{" not in text                                  # Oxigraph's expectations
+    fixed = re.search(r'<a class="fixed" href="[^"?]+\?([^"]+)"', page.text).group(1)
+    rerun = client.get(server.url + "?" + html.unescape(fixed),
+                       headers={"Accept": BROWSER_ACCEPT})
+    assert rerun.status_code == 200 and '<table class="results">' in rerun.text
