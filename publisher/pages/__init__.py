@@ -71,6 +71,13 @@ class SiteContext:
     def css(self) -> str:
         return self.base_path + "static/css/site.css"
 
+    @property
+    def licence_name(self) -> str | None:
+        """The licence by its name (CC BY 4.0), its IRI when it has none we know."""
+        from .dataset_page import KNOWN_NAMES
+
+        return KNOWN_NAMES.get(self.licence, self.licence) if self.licence else None
+
 
 def site_context(settings: Settings, snapshot: Snapshot | None) -> SiteContext:
     """The layout's context for a page of ``snapshot`` (None: no build served yet)."""

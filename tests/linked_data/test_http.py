@@ -185,6 +185,7 @@ def test_html_page_reads_like_a_page(client: TestClient, base: str) -> None:
         assert f"{base}doc/{LAVROV}.{fmt.extension}" in page
     assert '<meta name="viewport"' in page
     assert "<script src" not in page                                # no JavaScript needed
+    assert 'rel="license">Creative Commons Attribution 4.0 (CC BY 4.0)</a>' in page
 
 
 def test_dates_are_readable(client: TestClient) -> None:
