@@ -55,6 +55,8 @@ class When:
     part: ClassVar[str] = "when"
     start: PartialDate | str
     end: PartialDate | str | None = None
+    #: A word before the date, part of the same phrase ("since", "until", "as of").
+    word: str | None = None
 
     @property
     def first(self) -> PartialDate:

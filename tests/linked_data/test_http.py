@@ -192,6 +192,9 @@ def test_dates_are_readable(client: TestClient) -> None:
     page = client.get("/doc/event/2025-07-10-lavrov-rubio-kuala-lumpur.html").text
     assert "10 July 2025" in page
     assert "10 July 2025, 18:00 (UTC+08:00)" in page
+    country = client.get("/doc/country/MYS.html").text   # "until 7 July 2025", one phrase
+    assert re.search(r'until <time datetime="2025-07-07">7 July 2025</time>', country)
+    assert "until</span>," not in country
 
 
 def test_values_are_escaped() -> None:

@@ -294,7 +294,7 @@ def when_cell(event: Event) -> list:
     if event.when:
         return [event.when]
     if event.end:
-        return [Text("until"), When(event.end)]
+        return [When(event.end, word="until")]
     return [Text("date not given")]
 
 
@@ -344,11 +344,11 @@ def span_cell(start: PartialDate | None, end: PartialDate | None,
     if start and end:
         return [When(start, end)]
     if start:
-        return [Text("since"), When(start)]
+        return [When(start, word="since")]
     if end:
-        return [Text("until"), When(end)]
+        return [When(end, word="until")]
     if as_of:
-        return [Text("as of"), When(as_of)]
+        return [When(as_of, word="as of")]
     return []
 
 
