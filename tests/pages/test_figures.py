@@ -230,3 +230,20 @@ def test_separate_groups_sit_side_by_side_not_squeezed() -> None:
     big, small = [x[k] for k in ("p:a", "p:b", "p:c")], [x["p:x"], x["p:y"]]
     assert max(big) < min(small) or max(small) < min(big)
     assert max(big) - min(big) > 100  # the larger group keeps room to spread
+
+
+def test_a_meeting_without_a_date_is_still_an_edge_dashed_and_unlabelled() -> None:
+    nodes = [NetworkNode("p:a", "A", "person"), NetworkNode("p:b", "B", "person"),
+             NetworkNode("p:c", "C", "person")]
+    edges = [NetworkEdge("p:a", "p:b", "ev:1", "Talks", "2024-07-25"),
+             NetworkEdge("p:a", "p:c", "ev:2", "Meeting", None)]
+    root = parse(str(network_svg(nodes, edges, "Who met whom", focus="p:a")))
+    drawn = {p.get("data-event"): p.get("class") for p in root.iter(f"{SVG}path")
+             if p.get("data-event")}
+    assert drawn == {"ev:1": "edge", "ev:2": "edge undated"}
+    labels = [t.text for g in root.iter(f"{SVG}g") if g.get("class") == "edge-labels"
+              for t in g]
+    assert labels == ["25 July 2024"]
+    assert "date not given" in "".join(root.itertext())
+    data = network_json(nodes, edges)
+    assert [e["when"] for e in data["edges"]] == ["25 July 2024", "date not given"]

@@ -30,6 +30,8 @@ SEED = 20240725
 STYLE = """
 svg.network { font-family: system-ui, "DejaVu Sans", sans-serif; font-size: 12.5px; }
 svg.network .edge { fill: none; stroke: #7c8aa3; stroke-width: 1.4; }
+svg.network .edge.undated { stroke-dasharray: 5 4; }
+svg.network .legend text { fill: #4a5264; font-size: 11px; }
 svg.network .edge-label { fill: #3d4557; font-size: 10.5px; text-anchor: middle;
   paint-order: stroke; stroke: #ffffff; stroke-width: 3px; stroke-linejoin: round; }
 svg.network .node circle { fill: #1f5fa8; stroke: #ffffff; stroke-width: 2; }
@@ -61,21 +63,29 @@ class NetworkEdge:
     target: str
     event: str
     event_label: str
-    start: PartialDate | str
+    #: None for a meeting whose source gives no date: still an edge (who met whom is
+    #: known), drawn dashed and without a date label.
+    start: PartialDate | str | None
     end: PartialDate | str | None = None
 
     @property
     def when(self) -> str:
+        if self.start is None:
+            end = parse_date(self.end)
+            return f"until {format_span(end)}" if end else "date not given"
         return format_span(parse_date(self.start), parse_date(self.end))
 
     @property
     def sort_key(self) -> tuple:
-        return (*parse_date(self.start).sort_key, self.event, self.source, self.target)
+        """Dated meetings in date order, then the undated ones."""
+        start = parse_date(self.start) or parse_date(self.end)
+        dated = (0, *start.sort_key) if start else (1,)
+        return (dated, self.event, self.source, self.target)
 
     def to_json(self) -> dict[str, object]:
-        end = parse_date(self.end)
+        start, end = parse_date(self.start), parse_date(self.end)
         return {"source": self.source, "target": self.target, "event": self.event,
-                "eventLabel": self.event_label, "start": parse_date(self.start).iso,
+                "eventLabel": self.event_label, "start": start.iso if start else None,
                 "end": end.iso if end else None, "when": self.when}
 
 
@@ -159,10 +169,13 @@ def network_svg(nodes: Sequence[NetworkNode], edges: Sequence[NetworkEdge], head
             bow = (index - (len(meetings) - 1) / 2) * BOW
             path, mx, my = _curve(place[a], place[b], bow)
             words = f"{label_of[a]} and {label_of[b]}: {edge.event_label}, {edge.when}"
-            drawn_edges.append(element("path", {"class": "edge", "d": path,
-                                                "data-event": edge.event}, title(words)))
-            edge_labels.append(element("text", {"class": "edge-label", "x": mx, "y": my + 3.5},
-                                       edge.when))
+            dated = edge.start is not None
+            drawn_edges.append(element("path", {"class": "edge" if dated else "edge undated",
+                                                "d": path, "data-event": edge.event},
+                                       title(words)))
+            if dated:
+                edge_labels.append(element("text", {"class": "edge-label", "x": mx,
+                                                    "y": my + 3.5}, edge.when))
     drawn_nodes = []
     for node in sorted(nodes, key=lambda n: n.iri):
         x, y = place[node.iri]
@@ -177,13 +190,20 @@ def network_svg(nodes: Sequence[NetworkNode], edges: Sequence[NetworkEdge], head
             element("circle", {"cx": x, "cy": y, "r": radius}),
             element("text", {"x": x, "y": y - radius - 5}, label)))
     people = len(nodes)
+    undated = sum(1 for e in edges if e.start is None)
     description = (f"{people} {'parties' if people != 1 else 'party'} joined by "
                    f"{len(edges)} meeting{'s' if len(edges) != 1 else ''}, one line per "
-                   "meeting, each labelled with its date. The same meetings are listed as "
-                   "text beside this picture.")
+                   "meeting, each labelled with its date"
+                   + (f" ({undated} without a date given, drawn dashed)" if undated else "")
+                   + ". The same meetings are listed as text beside this picture.")
     body = [element("g", {"class": "edges"}, *drawn_edges),
             element("g", {"class": "edge-labels", "aria-hidden": "true"}, *edge_labels),
             element("g", {"class": "nodes"}, *drawn_nodes)]
+    if undated:
+        body.append(element(
+            "g", {"class": "legend", "aria-hidden": "true"},
+            element("path", {"class": "edge undated", "d": f"M8 {height - 10}h26"}),
+            element("text", {"x": 40, "y": height - 6}, "date not given")))
     return figure("network", figure_id, WIDTH, height, heading, description, STYLE, body)
 
 

@@ -48,8 +48,6 @@ def network(ctx: Context, found: Iterable[Event], kinds: dict[str, str],
     nodes: dict[str, NetworkNode] = {}
     edges: list[NetworkEdge] = []
     for event in found:
-        if not event.start:
-            continue
         parties = []
         for participant in event.participants:
             chosen = participant.represents if by == "represents" else [participant.agent]
