@@ -19,6 +19,8 @@ PAGES = {
     "source": "doc/graph/004-russian-mfa-lavrov-asean-2024",
     "article": "doc/article/russian-mfa-lavrov-asean-vientiane-kuala-lumpur-2024",
     "topic": "doc/topic/strategic-partnership",
+    "meetings": "meetings",
+    "reference": "doc/graph/reference",
     "ontology": "ontology",
     "shapes": "shapes",
     "void": "void",

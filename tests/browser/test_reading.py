@@ -140,3 +140,24 @@ def test_sparql_page_tells_a_mistake_and_offers_the_fix(browser: Browser, site: 
     browser.driver.find_element("css selector", "section.results a.fixed").click()
     browser.wait_for("return document.querySelector('table.results tbody tr') !== null", 60)
     assert len(browser.texts("table.results tbody tr")) == 3
+
+
+def test_keyboard_first_tab_shows_the_skip_link_and_focus_is_visible(browser: Browser,
+                                                                      site: str) -> None:
+    """The first Tab lands on a visible "Skip to content" link that moves focus to the
+    main content; a focused link draws an outline (WCAG 2.4.1, 2.4.7)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    for width in ("desktop", "phone"):
+        browser.open(site + LAVROV, width)
+        ActionChains(browser.driver).send_keys(Keys.TAB).perform()
+        skip = browser.js("""const a = document.activeElement, r = a.getBoundingClientRect(),
+            s = getComputedStyle(a);
+            return {text: a.textContent, top: r.top, height: r.height,
+                    outline: parseFloat(s.outlineWidth), style: s.outlineStyle}""")
+        assert skip["text"] == "Skip to content"
+        assert skip["top"] >= 0 and skip["height"] >= 24          # on screen, a real target
+        assert skip["outline"] >= 2 and skip["style"] != "none"   # focus is visible
+        ActionChains(browser.driver).send_keys(Keys.ENTER).perform()
+        assert browser.js("return document.activeElement.id") == "main"
