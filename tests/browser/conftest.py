@@ -32,7 +32,9 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+#: Package scope, not session: Chromium and the server are children of pytest, and tests
+#: elsewhere (tests/validation/test_memory.py) measure the memory of every child process.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     lacking = missing()
     if lacking:
@@ -47,7 +49,7 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a running ``publisher serve`` over a fresh build of the facts."""
     port = _free_port()
@@ -83,7 +85,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             server.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     chosen = os.environ.get("PUBLISHER_SCREENSHOTS")
     return Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
