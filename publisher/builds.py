@@ -1,7 +1,8 @@
 """Build records and the live link: what a build says about itself, and which one is live.
 
 A build is a folder under ``settings.builds_dir`` holding the store, the shapes, the
-ontology and the competency questions as they were when it was built, and ``build.json``
+ontology and the competency questions as they were when it was built, its search index
+(``search.sqlite``), what its retired IRIs answer (``retired.json``), and ``build.json``
 (its id, time, base and statistics). The live build is the one the ``settings.store_dir``
 symlink points at; ``publisher build`` moves the link atomically. Only
 :mod:`publisher.snapshot` asks which build is live (per request, through
@@ -25,6 +26,8 @@ BUILD_INFO = "build.json"
 SHAPES_FOLDER = "shapes"
 ONTOLOGY_FOLDER = "ontology"
 QUERIES_FOLDER = "queries"
+#: What each retired entity IRI of the build answers (301 or 410), written by the build.
+RETIRED_FILE = "retired.json"
 
 
 class StoreUnavailable(RuntimeError):
@@ -80,6 +83,10 @@ class BuildRecord:
     @property
     def queries_dir(self) -> Path:
         return self.path / QUERIES_FOLDER
+
+    @property
+    def retired_file(self) -> Path:
+        return self.path / RETIRED_FILE
 
 
 def live_target(settings: Settings) -> str | None:

@@ -24,6 +24,15 @@ from .http.errors import ERROR_FORMATS
 from .http.routing import Body, Outcome, Parameter, RouteSpec
 from .linked_data.documents import LinkedDataRoute
 from .linked_data.urls import VOCABULARY_FORMATS, VOID_FORMATS, Resolver, UrlSpace
+from .reconcile.routes import (
+    FORM,
+    SUGGEST_KINDS,
+    preview_endpoint,
+    propose_properties_endpoint,
+    reconcile_endpoint,
+    suggest_endpoint,
+)
+from .search.routes import SEARCH_FORMATS, search_endpoint
 from .settings import Settings
 from .snapshot import Snapshot
 from .sparql.endpoint import DESCRIPTION_FORMATS, SparqlEndpoint
@@ -102,7 +111,7 @@ def table(settings: Settings, features: Features) -> list[RouteSpec]:
     """Every route of the service, in matching order."""
     return [*_linked_data(settings, features), *_vocabularies(settings, features),
             *_dataset(settings, features), *_sparql(features.sparql),
-            *_validation(), *_api()]
+            *_validation(), *_search(), *_reconcile(), *_api()]
 
 
 def _linked_data(settings: Settings, features: Features) -> list[RouteSpec]:
@@ -235,11 +244,12 @@ def _dataset(settings: Settings, features: Features) -> list[RouteSpec]:
                   responses=(Outcome(200, "The icon.", ("image/x-icon",)),
                              *DOCUMENT_ANSWERS)),
         RouteSpec("static/{path:path}", ld(settings, urls.static, needs_build=False),
-                  ("GET",), "The site's stylesheet and images", tag="pages",
+                  ("GET",), "The site's stylesheet, images and search-box script", tag="pages",
                   parameters=(Parameter("path", "path", "A file.", required=True,
                                         example="css/site.css"), *CONDITIONAL),
                   responses=(Outcome(200, "The file.", ("text/css", "image/svg+xml",
-                                                       "image/png", "image/x-icon")),
+                                                       "image/png", "image/x-icon",
+                                                       "text/javascript")),
                              *DOCUMENT_ANSWERS, *_errors(404))),
     ]
 
@@ -283,6 +293,85 @@ def _validation() -> list[RouteSpec]:
                   (Outcome(200, "The report, the page, or a usage text.",
                            (*_types(REPORT_FORMATS), "text/plain")),
                    *_errors(400, 406, 413, 415, 422, 503))),
+    ]
+
+
+SEARCH_PARAMETERS = (
+    Parameter("q", "query", "The text: a name or part of one, case and accents aside; the "
+              "last word may be unfinished. Empty: everything (of the type), most linked "
+              "first.", example="lavrov"),
+    Parameter("type", "query", "A class (`Country`, `foaf:Person`, `Meeting`, a full IRI "
+              "or a class's name), sub-classes included; repeatable or comma-separated.",
+              repeated=True, example="foaf:Person"),
+    Parameter("limit", "query", "Results per page (1 to PUBLISHER_SEARCH_MAX_LIMIT).",
+              example="10"),
+    Parameter("offset", "query", "Where the page starts (0 first).", example="0"),
+    Parameter("page", "query", "The page number (1 first), instead of `offset`."),
+)
+
+
+def _search() -> list[RouteSpec]:
+    """Label search: ranked, paged, JSON for machines and a page for people."""
+    answers = (Outcome(200, "One page of matches: exact names first, then names starting "
+                            "with the text, then names with every word.",
+                       _types(SEARCH_FORMATS)), *_errors(400, 406, 503))
+    return [
+        RouteSpec("search", search_endpoint, ("GET",), "Search entities by name",
+                  "Labels and other names (`skos:altLabel`, acronyms, codes), ranked "
+                  "(exact, prefix, words; then by how many statements link the entity), "
+                  "filtered by class, paged. JSON by default, the results page for "
+                  "browsers.", "search", (*SEARCH_PARAMETERS, ACCEPT), responses=answers),
+        RouteSpec("search.json", search_endpoint, ("GET",), "Search entities by name (JSON)",
+                  tag="search", parameters=SEARCH_PARAMETERS,
+                  responses=(Outcome(200, "One page of matches.", ("application/json",)),
+                             *_errors(400, 406, 503))),
+    ]
+
+
+def _reconcile() -> list[RouteSpec]:
+    """The W3C Reconciliation Service API 0.2, as OpenRefine speaks it."""
+    json_type = ("application/json",)
+    queries = Parameter("queries", "query", "A reconciliation batch: a JSON object of "
+                        "0.2 queries keyed by your own ids.",
+                        example='{"q0": {"query": "Lavrov", "type": "foaf:Person"}}')
+    extend = Parameter("extend", "query", "A data-extension request: JSON with `ids` and "
+                       "`properties`.",
+                       example='{"ids": ["country/MYS"], "properties": [{"id": "iso3166Alpha2"}]}')
+    errors = _errors(400, 413, 414, 415, 503)
+    return [
+        RouteSpec("reconcile", reconcile_endpoint, ("GET", "POST"),
+                  "Reconciliation service (W3C 0.2)",
+                  "Without parameters: the service manifest. With `queries`: candidates "
+                  "for each query, scored, `match: true` for one unambiguous candidate. "
+                  "With `extend`: property values of matched entities. Parameters in the "
+                  "query string or a form body.", "reconcile", (queries, extend),
+                  (Body(FORM, "The parameters as a form.", (queries, extend)),),
+                  (Outcome(200, "The manifest, the candidates or the values.", json_type),
+                   *errors)),
+        RouteSpec("reconcile/suggest/{kind}", suggest_endpoint, ("GET",),
+                  "Suggest services: entities, types, properties",
+                  "Autocomplete over the search index, in its ranking.", "reconcile",
+                  (Parameter("kind", "path", "What to suggest.", required=True,
+                             enum=SUGGEST_KINDS),
+                   Parameter("prefix", "query", "The text typed so far.", required=True,
+                             example="lav"),
+                   Parameter("cursor", "query", "How many to skip (paging).", example="0"),
+                   Parameter("limit", "query", "How many to return."),
+                   Parameter("type", "query", "Entities of these classes only "
+                             "(comma-separated).")),
+                  responses=(Outcome(200, "Suggestions.", json_type), *_errors(400, 404, 503))),
+        RouteSpec("reconcile/propose_properties", propose_properties_endpoint, ("GET",),
+                  "Properties to fetch for a type (data extension)", tag="reconcile",
+                  parameters=(Parameter("type", "query", "A class.", example="Country"),
+                              Parameter("limit", "query", "How many.")),
+                  responses=(Outcome(200, "Properties, the most used first.", json_type),
+                             *_errors(400, 503))),
+        RouteSpec("reconcile/preview", preview_endpoint, ("GET",),
+                  "Preview card of an entity", tag="reconcile",
+                  parameters=(Parameter("id", "query", "The entity's id.", required=True,
+                                        example="person/sergey-lavrov"),),
+                  responses=(Outcome(200, "A small HTML card.", ("text/html",)),
+                             *_errors(400, 404, 503))),
     ]
 
 

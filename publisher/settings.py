@@ -122,6 +122,24 @@ class Settings(BaseSettings):
         description="Validations running at once (each a CPU-bound process); more wait "
         "until their deadline, then get 503.")
 
+    search_default_limit: int = Field(
+        20, ge=1, description="Results per page of `search` when `limit` is not given.")
+    search_max_limit: int = Field(
+        100, ge=1, description="Largest `limit` of `search` and of the suggest services.")
+    search_max_query_chars: int = Field(
+        500, ge=1, description="Longest search, suggest or reconciliation query text.")
+    reconcile_batch_size: int = Field(
+        50, ge=1, description="Queries in one reconciliation batch (the manifest's "
+        "`batchSize`); more is 413.")
+    reconcile_max_limit: int = Field(
+        100, ge=1, description="Largest `limit` of one reconciliation query (candidates "
+        "returned); larger ones are lowered to it.")
+    reconcile_extend_ids: int = Field(
+        100, ge=1, description="Entity ids in one data-extension request; more is 413.")
+    reconcile_max_body_bytes: int = Field(
+        1_000_000, ge=1024, description="Largest reconciliation request (POST body or GET "
+        "query string); more is 413 (or 414).")
+
     max_prepared_bytes: int = Field(
         512 * 2**20, ge=0, description="Bytes of prepared documents (every format and "
         "compression) one web process keeps per build; the oldest leave first.")

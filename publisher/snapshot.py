@@ -20,7 +20,9 @@ from starlette.types import Scope
 
 from .builds import BuildRecord, StoreUnavailable, live_target, resolve_live_build
 from .prepared import RENDERER_VERSION, ByteBudgetCache, PreparedDocuments, variant_tag
+from .search.index import INDEX_FILE, IndexUnavailable, SearchIndex
 from .settings import Settings
+from .stable_uris import Gone, Moved, read_outcomes
 from .store import Store
 from .store.embedded import EmbeddedStore
 
@@ -79,6 +81,32 @@ class Snapshot:
         """The ontology graph as loaded into the build."""
         return self.once("ontology", lambda: list(self.store.quads(
             None, None, None, ox.NamedNode(self.settings.ontology_iri))))
+
+    def search_index(self) -> SearchIndex:
+        """The build's own search index (written by the build into its folder, never
+        rebuilt here); StoreUnavailable (503) for a build that has none."""
+
+        def open_index() -> SearchIndex:
+            try:
+                return SearchIndex(self.build.path / INDEX_FILE, self.build_id)
+            except IndexUnavailable as error:
+                raise StoreUnavailable(f"build {self.build_id[:12]} has no usable search "
+                                       f"index ({error}); run `publisher build` again") from None
+
+        return self.once("search index", open_index)
+
+    def retired(self) -> dict[str, Moved | Gone]:
+        """What each IRI the build retired answers, by path under the base (``id/…``)."""
+
+        def read() -> dict[str, Moved | Gone]:
+            try:
+                return read_outcomes(self.build.retired_file)
+            except (OSError, ValueError, KeyError, TypeError) as error:
+                raise StoreUnavailable(f"build {self.build_id[:12]} has an unreadable "
+                                       f"{self.build.retired_file.name} ({error}); run "
+                                       "`publisher build` again") from None
+
+        return self.once("retired", read)
 
     def licence(self) -> str | None:
         """The data licence the ontology declares (``dcterms:license``), if any."""

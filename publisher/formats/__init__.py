@@ -65,6 +65,8 @@ TEXT = Format("text", "text/plain", "txt", "Text")
 PROBLEM_JSON = Format("problem", "application/problem+json", "json", "Problem details (JSON)",
                       aliases=("application/json",))
 GZIP = Format("gzip", "application/gzip", "gz", "gzip")
+#: Plain JSON: search results and the reconciliation service's answers.
+JSON = Format("plain-json", "application/json", "json", "JSON")
 
 SPARQL_JSON = Format("json", "application/sparql-results+json", "srj", "SPARQL JSON",
                      results=ox.QueryResultsFormat.JSON, aliases=("application/json",))

@@ -15,16 +15,25 @@ from collections.abc import Callable
 import anyio.to_thread
 from starlette.types import Receive, Scope, Send
 
-from .. import formats
-from ..formats import Format
+from .. import formats, pages
+from ..formats import HTML, Format
 from ..http.compression import ENCODED, choose_coding
-from ..http.errors import HTTPProblem
+from ..http.errors import ERROR_FORMATS, HTTPProblem
 from ..http.requests import RequestHeaders
 from ..http.responses import TEXT, Answer, Validators
 from ..settings import Settings
 from ..snapshot import Snapshot, pinned, snapshot_of
 from . import rendering
-from .urls import Document, Missing, Redirect, Resolver, header_path, iri_path
+from .urls import (
+    Document,
+    Missing,
+    Moved,
+    Redirect,
+    Resolver,
+    Withdrawn,
+    header_path,
+    iri_path,
+)
 
 DOCUMENT_CACHE = b"public, max-age=300, stale-while-revalidate=60"
 REDIRECT_CACHE = b"public, max-age=3600"
@@ -71,7 +80,12 @@ class LinkedDataRoute:
                 404, f"Nothing is published at {self.settings.base}{route.what}. The dataset "
                      f"mints IRIs as {self.settings.id_base}{{kind}}/{{slug}}; the home page "
                      "lists them all.", suggestions=route.suggestions)
-        if isinstance(route, Redirect):
+        if isinstance(route, Withdrawn):
+            await _withdrawn(snapshot, route, headers).send(scope, send, headers)
+            return
+        if isinstance(route, Moved):
+            answer, variant = _moved(route), "moved"
+        elif isinstance(route, Redirect):
             answer, variant = _redirect(route, headers), "redirect"
         else:
             answer, variant = await _document(snapshot, route, headers)
@@ -120,6 +134,25 @@ def _redirect(redirect: Redirect, headers: RequestHeaders) -> Answer:
     return Answer(303, [(b"location", location.encode()), (b"content-type", TEXT),
                         (b"cache-control", REDIRECT_CACHE), (b"vary", b"Accept")],
                   f"See Other: {location}\n".encode())
+
+
+def _moved(moved: Moved) -> Answer:
+    location = header_path(moved.location)
+    return Answer(301, [(b"location", location.encode()), (b"content-type", TEXT),
+                        (b"cache-control", REDIRECT_CACHE)],
+                  f"Moved Permanently: {location}\n".encode())
+
+
+def _withdrawn(snapshot: Snapshot, gone: Withdrawn, headers: RequestHeaders) -> Answer:
+    """410 Gone: a page saying what the IRI was for people, the same words for others."""
+    message = (f"{gone.iri} ({gone.label}) was published here and has been withdrawn. "
+               f"{gone.note}").strip()
+    if formats.negotiate(headers.accept, ERROR_FORMATS) is not HTML:
+        raise HTTPProblem(410, message)
+    body = pages.render("gone.html", rendering.site(snapshot), retired=gone, iri=gone.iri)
+    return Answer.of(410, body, HTML.content_type, {
+        "Cache-Control": "public, max-age=60", "Vary": "Accept",
+        "X-Content-Type-Options": "nosniff"})
 
 
 def _not_acceptable(offered: tuple[Format, ...], document: Document | None) -> HTTPProblem:

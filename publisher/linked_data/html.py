@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from ..formats import DOCUMENT_FORMATS, Format
+from ..identifiers import OWL_SAME_AS, identifiers
 from ..namespaces import STANDARD, compact
 from ..pages import SiteContext, render
 from .views import (
@@ -54,7 +55,14 @@ def entity_page(quads: Sequence[ox.Quad], iri: str, labeler: Labeler, site: Site
     label_triples = [t for t in statements.by_subject.get(node, [])
                      if t.predicate.value == STANDARD["rdfs"] + "label"]
     title_sources = builder._cite(label_triples[0]) if label_triples else []
-    rows = builder.rows(node, exclude=HEADER_PREDICATES | set(LEAD_PREDICATES))
+    vocab = site.base + "ontology#"
+    # Links to other datasets and codes get their own section, as on Wikidata.
+    shown_apart = {OWL_SAME_AS, vocab + "iso3166Alpha2", vocab + "iso3166Alpha3"}
+    own = statements.by_subject.get(node, [])
+    found = identifiers(((t.predicate.value, t.object.value) for t in own
+                         if t.predicate.value in shown_apart), vocab)
+    rows = builder.rows(node, exclude=HEADER_PREDICATES | set(LEAD_PREDICATES) | (
+        shown_apart if found else set()))
     incoming = builder.incoming(node)
     others = []
     if secondary:
@@ -68,6 +76,7 @@ def entity_page(quads: Sequence[ox.Quad], iri: str, labeler: Labeler, site: Site
         iri=iri, curie=compact(iri, site.base), title=labeler.label(iri),
         title_sources=title_sources, types=types_of(statements, node, labeler),
         alt_labels=alt_labels, lead=lead, rows=rows, incoming=incoming, others=others,
+        identifiers=found,
         sources=builder.source_list(), alternates=alternates(doc_iri, offered, None),
         doc_iri=doc_iri, jsonld=jsonld, triple_count=len({q.triple for q in quads}),
     )

@@ -22,6 +22,8 @@ from .. import formats, pages
 from ..formats import DOCUMENT_FORMATS, GRAPH_FORMATS, GZIP, HTML, Format
 from ..settings import Settings
 from ..snapshot import Snapshot
+from ..stable_uris import Gone
+from ..stable_uris import Moved as MovedOutcome
 from .describe import RDF_TYPE
 
 #: A 404's suggestions compare the path with at most this many entities of its kind, its
@@ -40,7 +42,7 @@ FIGURE_JSON = Format("figure-json", "application/json", "json", "JSON")
 #: The pictures a page may have, each also served as JSON beside it.
 FIGURES = ("timeline", "network", "map")
 STATIC_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png",
-                ".ico": "image/x-icon"}
+                ".ico": "image/x-icon", ".js": "text/javascript"}
 #: Characters of a path segment that a header value (Location, Link) keeps as they are.
 PATH_SAFE = "/:@!$&'()*+,;=-._~%#"
 
@@ -78,7 +80,23 @@ class Missing:
     suggestions: tuple[tuple[str, str], ...] = ()
 
 
-Route = Redirect | Document | Missing
+@dataclass(frozen=True)
+class Moved:
+    """A retired IRI renamed in the data (``dcterms:isReplacedBy``): 301 to ``location``."""
+
+    location: str
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    """A retired IRI removed from the data (``owl:deprecated``): 410 Gone, with what it was."""
+
+    iri: str
+    label: str
+    note: str
+
+
+Route = Redirect | Document | Missing | Moved | Withdrawn
 Resolver = Callable[[Snapshot, str], Route]
 
 
@@ -141,6 +159,9 @@ class UrlSpace:
     def thing(self, snapshot: Snapshot, rest: str) -> Route:
         """``id/{kind}/{slug}``: 303 to its description when the IRI is used at all."""
         tail = rest.partition("/")[2]
+        retired = self.retired(snapshot, tail, "id/", "")
+        if retired is not None:  # the data may still say things about it: not an entity
+            return retired
         if tail and snapshot.store.exists(self.base + rest):
             return Redirect(f"{self.base_path}doc/{tail}", DOCUMENT_FORMATS)
         return self.missing(snapshot, rest)
@@ -160,6 +181,10 @@ class UrlSpace:
             if fmt is not None:
                 candidates.append((stem, fmt))
         candidates.append((tail, None))
+        for name, fmt in candidates:
+            found = self.retired(snapshot, name, "doc/", f".{fmt.extension}" if fmt else "")
+            if found is not None:
+                return found
         for name, fmt in candidates:
             if name and snapshot.store.exists(self.settings.id_base + name):
                 paths = tuple(f"{self.base_path}doc/{name}.{f.extension}"
@@ -249,6 +274,20 @@ class UrlSpace:
             return Missing(rest)
         return Document(f"figure:{owner}:{name}", (FIGURE_JSON,), (self.base_path + rest,),
                         FIGURE_JSON)
+
+    # -- what is no longer there --------------------------------------------------------
+    def retired(self, snapshot: Snapshot, name: str, prefix: str,
+                suffix: str) -> Moved | Withdrawn | None:
+        """A published IRI the data retired (``name`` is ``{kind}/{slug}``): the same kind
+        of path for its successor (``id/`` or ``doc/``, the same extension), or Gone."""
+        outcome = snapshot.retired().get(f"id/{name}") if name else None
+        if isinstance(outcome, MovedOutcome):
+            successor = outcome.path.removeprefix("id/")
+            return Moved(f"{self.base_path}{prefix}{successor}{suffix}")
+        if isinstance(outcome, Gone):
+            record = outcome.retired
+            return Withdrawn(self.base + record.path, record.label, record.note)
+        return None
 
     # -- what is not there --------------------------------------------------------------
     def missing(self, snapshot: Snapshot, rest: str) -> Missing:

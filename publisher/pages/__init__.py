@@ -31,7 +31,8 @@ STATIC_DIR = PACKAGE_DIR / "static"
 #: The site's sections, as (label, path under the base).
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("Home", ""), ("Meetings", "meetings"), ("Ontology", "ontology"), ("Shapes", "shapes"),
-    ("Dataset", "void"), ("Dumps", "dumps/"), ("SPARQL", "sparql"), ("Validate", "validate"))
+    ("Dataset", "void"), ("Dumps", "dumps/"), ("Search", "search"), ("SPARQL", "sparql"),
+    ("Validate", "validate"))
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from markupsafe import Markup
 
@@ -195,8 +195,9 @@ class Page:
     sections: list[Section] = field(default_factory=list)
     #: Bookkeeping, shown collapsed: IRI, date precision and status, statement count.
     about: list[Summary] = field(default_factory=list)
-    #: The same thing elsewhere (``owl:sameAs``, ``skos:exactMatch``): issue 15's slot.
-    identifiers: list[Link] = field(default_factory=list)
+    #: The same thing elsewhere (``owl:sameAs``) and a country's ISO codes
+    #: (:class:`publisher.identifiers.Identifier` rows).
+    identifiers: list[Any] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
     #: The template of the page's kind (``person.html`` …); ``page.html`` is generic.
     template: str = "page.html"

@@ -34,7 +34,9 @@ from .. import __version__
 from ..builds import ONTOLOGY_FOLDER, QUERIES_FOLDER, SHAPES_FOLDER
 from ..namespaces import compact
 from ..settings import Settings
+from ..stable_uris import PUBLISHED_FILE
 from ..store.embedded import EmbeddedStore
+from .country_codes import country_code_quads
 from .fact_check import FactChecker
 from .fact_schema import (
     COMPLEMENT,
@@ -44,6 +46,7 @@ from .fact_schema import (
     ontology_classes,
 )
 from .facts import FactFileError, ReadLimits, parse_yaml
+from .findability import IndexFailed, SearchIndexing, check_stable_iris
 from .inputs import InputError, digest_input, find_inputs, read_input
 from .load import LoadFailed, Loading, publish
 from .locate import Locator
@@ -109,8 +112,11 @@ def input_folders(settings: Settings) -> tuple[Path, ...]:
 
 
 def input_files(settings: Settings) -> list[Path]:
+    """What the build reads. The list of published IRIs is not an input (the build
+    writes it, and it changes no output), so updating it keeps the build id."""
+    published = settings.data_dir / PUBLISHED_FILE
     return sorted(p for folder in input_folders(settings) if folder.is_dir()
-                  for p in find_inputs(folder, settings.project_dir))
+                  for p in find_inputs(folder, settings.project_dir) if p != published)
 
 
 def inputs_time(settings: Settings) -> datetime:
@@ -120,6 +126,9 @@ def inputs_time(settings: Settings) -> datetime:
     unchanged (every checkout of a commit agrees on it), else the newest file time.
     """
     folders = [str(f) for f in input_folders(settings) if f.is_dir()]
+    published = settings.data_dir / PUBLISHED_FILE
+    if settings.data_dir.is_dir():  # written by builds, read by none: not an input
+        folders.append(f":(exclude){published.resolve()}")
     committed = _commit_time(settings.project_dir, folders)
     if committed is not None:
         return committed
@@ -221,6 +230,10 @@ def prepare(settings: Settings) -> Prepared:
     except (MappingError, InputError, ContextNotSupported, UnicodeDecodeError) as error:
         raise BuildFailed("mapping", [str(error)]) from error
     dataset = derive(settings, mapped)
+    codes, conflicts = country_code_quads(dataset, settings.base)
+    if conflicts:
+        raise BuildFailed("country codes", [str(conflict) for conflict in conflicts])
+    dataset.bulk_extend(codes)  # ISO 3166 codes from pycountry, not typed by hand
     derived_count = len(dataset)
     dataset.bulk_extend(ontology)
     return Prepared(mapped, derived_count, ontology, shapes, dataset)
@@ -377,6 +390,9 @@ def _build(settings: Settings, progress: Progress,
         progress(f"  {len(prepared.mapped)} files, "
                  f"{sum(len(m.fact_file.records) for m in prepared.mapped)} records, "
                  f"{prepared.derived_count} quads")
+    stable = check_stable_iris(settings, prepared.dataset)
+    if stable.problems:
+        raise BuildFailed("stable IRIs", stable.problems)
     identifier = build_id(settings)
     built_at = inputs_time(settings)  # the inputs' time: equal inputs, equal bytes
     name = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{identifier[:12]}"
@@ -384,6 +400,7 @@ def _build(settings: Settings, progress: Progress,
         loading = Loading(settings, name, prepared.dataset)
     except LoadFailed as error:
         raise BuildFailed("load", [str(error)], environment=True) from error
+    indexing = SearchIndexing(settings, name, prepared.dataset, identifier)
     try:
         with _stage("validate", timings, progress):
             violations, warnings = validate(settings, prepared)
@@ -395,13 +412,22 @@ def _build(settings: Settings, progress: Progress,
         timings["load"] = loading.wait()
         progress(f"  load: {timings['load']:.2f} s, alongside validation "
                  f"({time.perf_counter() - waiting:.2f} s more after it)")
+        timings["search index"] = indexing.wait()
+        progress(f"  search index: {timings['search index']:.2f} s, alongside validation")
         stats = statistics(settings, prepared.dataset)
         stats["sources"] = [summary.as_dict() for summary in prepared.summary]
         keep_serving_inputs(settings, loading.partial)
+        indexing.place(loading.partial)
+        stable.write_outcomes(loading.partial)
     except LoadFailed as error:
+        indexing.discard()
         raise BuildFailed("load", [str(error)], environment=True) from error
+    except IndexFailed as error:
+        loading.discard()
+        raise BuildFailed("search index", [str(error)], environment=True) from error
     except BaseException:
         loading.discard()
+        indexing.discard()
         raise
     info = {"build_id": identifier, "built_at": built_at.isoformat(),
             "base": settings.base, "stats": stats, "timings": timings}
@@ -409,5 +435,9 @@ def _build(settings: Settings, progress: Progress,
         path = publish(settings, loading.partial, info, before_publish)
     except LoadFailed as error:
         raise BuildFailed("publish", [str(error)], environment=True) from error
+    added = stable.record(settings)
+    if added:
+        progress(f"  {len(added)} new entity IRI{'' if len(added) == 1 else 's'} added to "
+                 f"{settings.data_dir.name}/{PUBLISHED_FILE}: commit it with the data")
     timings["total"] = round(time.perf_counter() - total, 3)
     return BuildResult(identifier, path, stats, timings, warnings)

@@ -184,7 +184,12 @@ def test_html_page_reads_like_a_page(client: TestClient, base: str) -> None:
     for fmt in formats.DOCUMENT_FORMATS:
         assert f"{base}doc/{LAVROV}.{fmt.extension}" in page
     assert '<meta name="viewport"' in page
-    assert "<script src" not in page                                # no JavaScript needed
+    # No JavaScript needed: the one script only adds suggestions to the search box,
+    # which is a plain GET form without it.
+    assert [src.rsplit("/", 1)[-1] for src in re.findall(r'<script src="([^"]+)"', page)] \
+        == ["search.js"]
+    assert re.search(r'<form class="search-box" role="search" action="[^"]+search" '
+                     r'method="get"', page)
     assert 'rel="license">Creative Commons Attribution 4.0 (CC BY 4.0)</a>' in page
 
 

@@ -295,7 +295,8 @@ def test_cli_build_exit_codes(project_copy, capsys) -> None:
             "--store-dir", str(project_copy / "var" / "store")]
     assert main(args) == 0
     assert "triples per graph" in capsys.readouterr().out
-    _edit(project_copy, "data/reference/countries.yaml", "iso2: MY,", "iso2: MYY,")
+    _edit(project_copy, "data/reference/countries.yaml", "label: Malaysia, iso2: MY,",
+          "iso2: MY,")  # a country without its name
     assert main(args) == 1
     err = capsys.readouterr().err
     assert "BUILD FAILED at validation" in err and "data/reference/countries.yaml:" in err

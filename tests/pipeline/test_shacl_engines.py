@@ -46,8 +46,9 @@ CASES = {
     "precision does not match": [(SOURCE_004, 'month: "2024-05"\n    dateStatus: stated',
                                   'month: "2024-05"\n    datePrecision: day\n'
                                   '    dateStatus: stated')],
-    "bad ISO code and place as participant": [
-        ("data/reference/countries.yaml", "iso3: MYS", "iso3: MY5"),
+    "bad sameAs and place as participant": [
+        ("data/reference/countries.yaml", '"http://www.wikidata.org/entity/Q833"]}',
+         '"http://dbpedia.org/resource/Malaysia"]}'),
         (SOURCE_000, "agent: person/mohamad-hasan,", "agent: place/kuala-lumpur,"),
     ],
     "two sources disagree": [(HEALTH, "    inSeries: organization/brics\n    place",

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
+from ...identifiers import Identifier
+from ...identifiers import identifiers as identifier_rows
 from ..dates import PartialDate
 from ..model import Link, Page, Row, Section, Summary, Text, When
 from .common import RDF_TYPE, Context, iri_ref
@@ -22,7 +24,7 @@ DATE_TYPES = {XSD + "date", XSD + "gYearMonth", XSD + "gYear", XSD + "dateTime"}
 HEADER = {RDF_TYPE, RDFS + "label", SKOS + "prefLabel", RDFS + "comment", SKOS + "definition",
           "http://purl.org/dc/terms/source"}  # the source: in every row's references
 #: Identifiers elsewhere: the page's identifiers section (issue 15 designs it).
-IDENTIFIERS = {OWL + "sameAs", SKOS + "exactMatch", SKOS + "closeMatch"}
+IDENTIFIERS = {OWL + "sameAs"}
 #: Bookkeeping: how a value was established, rather than a fact about the world.
 BOOKKEEPING_LOCAL = {"datePrecision", "dateStatus", "sequenceNumber", "publicationDateStatus",
                      "publicationDatePrecision", "sourceFile", "curatedFrom"}
@@ -134,10 +136,13 @@ def _anchor(predicate: str) -> str:
                            .rsplit("#", 1)[-1]).strip("-").lower()
 
 
-def identifiers(ctx: Context, iri: str) -> list[Link]:
-    rows = ctx.select(f"""SELECT DISTINCT ?o WHERE {{ {iri_ref(iri)}
-        owl:sameAs|skos:exactMatch|skos:closeMatch ?o FILTER(isIRI(?o)) }} ORDER BY ?o""")
-    return [Link(r["o"].value, r["o"].value, external=True) for r in rows]
+def identifiers(ctx: Context, iri: str) -> list[Identifier]:
+    """The same thing in other datasets, and a country's ISO codes: one row per scheme and
+    value (Wikidata ``Q833``, GeoNames, ISO 3166-1), as issue 15 designed them."""
+    codes = (ctx.vocab + "iso3166Alpha2", ctx.vocab + "iso3166Alpha3")
+    rows = ctx.select(f"""SELECT DISTINCT ?p ?o WHERE {{ {iri_ref(iri)} ?p ?o
+        FILTER(?p IN (owl:sameAs, <{codes[0]}>, <{codes[1]}>)) }} ORDER BY ?p ?o""")
+    return identifier_rows(((r["p"].value, r["o"].value) for r in rows), ctx.vocab)
 
 
 def generic_page(ctx: Context, iri: str, page: Page) -> Page:

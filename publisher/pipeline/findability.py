@@ -1,0 +1,116 @@
+"""What the build adds so entities can be found and their IRIs trusted.
+
+- The **search index** of the build (:mod:`publisher.search`), written by a thread of
+  its own from the prepared dataset while SHACL validation runs, then placed in the
+  build folder (``search.sqlite``) beside the store, with the same build id.
+- The **stable-IRI check** (:mod:`publisher.stable_uris`): before validation, every IRI
+  in ``data/published-iris.txt`` must still be an entity or be retired in the data; the
+  build writes what each retired IRI answers (``retired.json``) into the build folder
+  and, once published, adds its new entities to the list.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .. import stable_uris
+from ..builds import RETIRED_FILE
+from ..search import INDEX_FILE, build_search_index
+from ..settings import Settings
+
+__all__ = ["RETIRED_FILE", "IndexFailed", "SearchIndexing", "StableIris", "check_stable_iris"]
+
+
+class IndexFailed(Exception):
+    """Writing the search index failed; the message says how."""
+
+
+class SearchIndexing:
+    """The search index being written beside a build, by a thread of this process.
+
+    The dataset is only read (pyoxigraph releases the GIL while a query runs), so the
+    index is written while validation and the store's load run; :meth:`place` moves it
+    into the finished build folder.
+    """
+
+    def __init__(self, settings: Settings, name: str, dataset: ox.Store,
+                 build_id: str) -> None:
+        self.path = settings.builds_dir / f"{name}.{INDEX_FILE}.partial"
+        self.started = time.perf_counter()
+        self._finished = self.started
+        self._failure: str | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(settings, dataset, build_id), name="build-search-index",
+            daemon=True)
+        self._thread.start()
+
+    def _run(self, settings: Settings, dataset: ox.Store, build_id: str) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            build_search_index(dataset, self.path, build_id, settings.base,
+                               settings.ontology_iri)
+        except Exception as error:  # reported by wait()
+            self._failure = f"writing the search index {self.path}: {type(error).__name__}: " \
+                            f"{error}"
+        finally:
+            self._finished = time.perf_counter()
+
+    def wait(self) -> float:
+        """Block until the index is written: the seconds it took, or IndexFailed."""
+        self._thread.join()
+        if self._failure is not None:
+            self.discard()
+            raise IndexFailed(self._failure)
+        return round(self._finished - self.started, 3)
+
+    def place(self, build: Path) -> None:
+        os.replace(self.path, build / INDEX_FILE)
+
+    def discard(self) -> None:
+        self._thread.join()
+        self.path.unlink(missing_ok=True)
+        self.path.with_name(self.path.name + ".partial").unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class StableIris:
+    """This build's entities, its retired IRIs and what the published list lacks."""
+
+    listed: list[str]
+    entities: set[str]
+    retired: dict[str, stable_uris.Retired]
+    problems: list[str]
+
+    @property
+    def live(self) -> set[str]:
+        return self.entities - set(self.retired)
+
+    def write_outcomes(self, build: Path) -> None:
+        stable_uris.write_outcomes(build / RETIRED_FILE,
+                                   stable_uris.outcomes(self.retired, self.entities))
+
+    def record(self, settings: Settings) -> list[str]:
+        """Add this build's new entities to the published list; the paths added."""
+        new, added = stable_uris.updated(self.listed, self.live)
+        if added:
+            stable_uris.write_published(published_list(settings), new)
+        return added
+
+
+def published_list(settings: Settings) -> Path:
+    return settings.data_dir / stable_uris.PUBLISHED_FILE
+
+
+def check_stable_iris(settings: Settings, dataset: ox.Store) -> StableIris:
+    """Compare the dataset with the published list (problems are the build's to report)."""
+    retired = stable_uris.retirements(dataset, settings.base)
+    entities = stable_uris.entity_paths(dataset, settings.base)
+    listed = stable_uris.read_published(published_list(settings))
+    return StableIris(listed, entities, retired,
+                      stable_uris.check(listed, entities, retired))

@@ -1,0 +1,115 @@
+"""The build's search index, ISO codes from pycountry, and the stable-IRI check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from publisher import stable_uris
+from publisher.pipeline.build import BuildFailed, build, build_id
+from publisher.search import INDEX_FILE, SearchIndex
+from publisher.settings import Settings
+
+from .conftest import BASE, select
+
+
+def _settings(project: Path) -> Settings:
+    return Settings(project_dir=project, store_dir=project / "var" / "store", base=BASE)
+
+
+def _quiet(_line: str) -> None:
+    pass
+
+
+def test_the_build_folder_holds_the_search_index_of_the_same_build(built) -> None:
+    settings, result = built
+    index = SearchIndex(result.path / INDEX_FILE, result.build_id)  # refuses another build
+    assert index.search("Lavrov").items[0].key == BASE + "id/person/sergey-lavrov"
+    outcomes = stable_uris.read_outcomes(result.path / "retired.json")
+    assert outcomes["id/membership/brics-partner-mys"] == stable_uris.Moved(
+        "id/partnership/brics-mys-partner-country")
+    assert "search index" in result.timings
+
+
+def test_iso_codes_come_from_pycountry(store) -> None:
+    rows = select(store, """
+        PREFIX dip: <ontology#>
+        SELECT ?a2 ?a3 WHERE { <id/country/TUR> dip:iso3166Alpha2 ?a2 ; dip:iso3166Alpha3 ?a3 }""")
+    assert rows == [("TR", "TUR")]
+
+
+def test_a_typed_code_that_contradicts_iso_3166_stops_the_build(project_copy: Path) -> None:
+    countries = project_copy / "data" / "reference" / "countries.yaml"
+    text = countries.read_text(encoding="utf-8")
+    countries.write_text(text.replace("label: Malaysia, iso2: MY", "label: Malaysia, iso2: ML"),
+                         encoding="utf-8")
+    with pytest.raises(BuildFailed) as failed:
+        build(_settings(project_copy), progress=_quiet)
+    assert failed.value.stage == "country codes"
+    assert "country/MYS: iso3166Alpha2 is 'ML'" in failed.value.problems[0]
+
+
+def test_a_published_iri_that_disappears_stops_the_build(project_copy: Path) -> None:
+    settings = _settings(project_copy)
+    first = build(settings, progress=_quiet)
+    people = project_copy / "data" / "reference" / "people.yaml"
+    lines = people.read_text(encoding="utf-8").splitlines(keepends=True)
+    people.write_text("".join(line for line in lines
+                              if "id: person/vafa-guliyeva," not in line), encoding="utf-8")
+    for source in (project_copy / "data" / "sources").glob("*.yaml"):
+        text = source.read_text(encoding="utf-8")
+        source.write_text(text.replace("person/vafa-guliyeva", "person/elnur-mammadov"),
+                          encoding="utf-8")
+    with pytest.raises(BuildFailed) as failed:
+        build(settings, progress=_quiet)
+    assert failed.value.stage == "stable IRIs"
+    assert failed.value.problems[0].startswith("id/person/vafa-guliyeva was published")
+    assert settings.store_dir.resolve() == first.path  # the live store is untouched
+
+    (project_copy / "data" / "reference" / "retired-here.yaml").write_text(
+        "id: graph/reference\nfacts:\n  - {id: person/vafa-guliyeva, deprecated: true,"
+        " label: Vafa Guliyeva, note: \"A journalist's credit, removed in a test.\"}\n",
+        encoding="utf-8")
+    second = build(settings, progress=_quiet)
+    outcome = json.loads((second.path / "retired.json").read_text(encoding="utf-8"))
+    assert outcome["id/person/vafa-guliyeva"]["gone"]["label"] == "Vafa Guliyeva"
+
+
+def test_new_entities_are_added_to_the_published_list_without_changing_the_build_id(
+        project_copy: Path) -> None:
+    settings = _settings(project_copy)
+    listed = project_copy / "data" / stable_uris.PUBLISHED_FILE
+    before = stable_uris.read_published(listed)
+    identifier = build_id(settings)
+    (project_copy / "data" / "reference" / "new-city.yaml").write_text(
+        "id: graph/reference\nfacts:\n  - {id: place/penang-test, type: City,"
+        " label: George Town, locatedIn: country/MYS}\n", encoding="utf-8")
+    lines: list[str] = []
+    build(settings, progress=lines.append)
+    after = stable_uris.read_published(listed)
+    assert sorted(set(after) - set(before)) == ["id/place/penang-test"]
+    assert any("1 new entity IRI added" in line for line in lines)
+    listed.write_text(listed.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    (project_copy / "data" / "reference" / "new-city.yaml").unlink()
+    assert build_id(settings) == identifier  # the list is not an input
+
+
+def test_the_published_list_does_not_change_the_build_time(project_copy: Path) -> None:
+    """A build adds IRIs to the published list; that file is no input, so a committed
+    project whose list was just updated still builds at its commit's time."""
+    import subprocess
+
+    from publisher.pipeline.build import inputs_time
+
+    git = ["git", "-c", "user.email=test@example.org", "-c", "user.name=test"]
+    subprocess.run([*git, "init", "-q"], cwd=project_copy, check=True)
+    subprocess.run([*git, "add", "."], cwd=project_copy, check=True)
+    subprocess.run([*git, "commit", "-qm", "inputs"], cwd=project_copy, check=True)
+    settings = _settings(project_copy)
+    committed = inputs_time(settings)
+    listed = project_copy / "data" / stable_uris.PUBLISHED_FILE
+    listed.write_text(listed.read_text(encoding="utf-8") + "id/person/new-one\n",
+                      encoding="utf-8")
+    assert inputs_time(settings) == committed
