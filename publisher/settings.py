@@ -110,8 +110,8 @@ class Settings(BaseSettings):
     )
     shacl_engine: Literal["turbo", "pyshacl"] = Field(
         "turbo",
-        description="SHACL engine of the build: pyshacl-turbo (Rust, ~50x faster here) or "
-        "pyshacl (the reference); the validation service always uses pyshacl.",
+        description="SHACL engine of the build and the validation service: pyshacl-turbo "
+        "(Rust, ~50x faster here) or pyshacl (the reference).",
     )
 
     validate_max_body_bytes: int = Field(

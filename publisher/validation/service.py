@@ -252,6 +252,7 @@ def _run_worker(documents: list[Document], settings: Settings, context: ContextS
                "shapes_dir": str(rules.shapes_dir.resolve()),
                "ontology_dir": str(rules.ontology_dir.resolve()),
                "max_triples": settings.validate_max_triples,
+               "engine": settings.shacl_engine,
                "documents": [{"name": d.name, "format": d.format.media_type}
                              for d in documents]}
         parent.send_bytes(json.dumps(job).encode("utf-8"))
