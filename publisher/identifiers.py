@@ -1,6 +1,7 @@
 """The "identifiers" of an entity as a page shows them (as Wikidata does): scheme, id, link.
 
-Read from the entity's own statements: ``owl:sameAs`` to Wikidata and DBpedia, the ISO
+Read from the entity's own statements: ``owl:sameAs`` to Wikidata, DBpedia and GeoNames
+(the gazetteer a place's coordinates come from), the ISO
 3166-1 codes of a country. Each becomes a row a reader can follow to the other dataset,
 with the identifier written the way that dataset writes it (``Q833``, ``MY``).
 """
@@ -14,6 +15,7 @@ from urllib.parse import quote, unquote
 OWL_SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 DBPEDIA_RESOURCE = "http://dbpedia.org/resource/"
+GEONAMES_FEATURE = "https://sws.geonames.org/"
 
 
 @dataclass(frozen=True, order=True)
@@ -38,11 +40,16 @@ def identifiers(statements: Iterable[tuple[str, str]], vocab: str) -> list[Ident
             name = unquote(value[len(DBPEDIA_RESOURCE):])
             found.add(Identifier("DBpedia", name.replace("_", " "),
                                  f"https://dbpedia.org/page/{quote(name, safe='')}", value))
+        elif predicate == OWL_SAME_AS and value.startswith(GEONAMES_FEATURE):
+            geonames_id = value[len(GEONAMES_FEATURE):].strip("/")
+            found.add(Identifier("GeoNames", geonames_id,
+                                 f"https://www.geonames.org/{quote(geonames_id)}/", value))
         elif predicate == OWL_SAME_AS:
             found.add(Identifier("Same as", value, value, value))
         elif predicate == vocab + "iso3166Alpha2":
             found.add(Identifier("ISO 3166-1 alpha-2", value, iso_page))
         elif predicate == vocab + "iso3166Alpha3":
             found.add(Identifier("ISO 3166-1 alpha-3", value, iso_page))
-    order = {"Wikidata": 0, "DBpedia": 1, "ISO 3166-1 alpha-2": 2, "ISO 3166-1 alpha-3": 3}
+    order = {"Wikidata": 0, "DBpedia": 1, "GeoNames": 2, "ISO 3166-1 alpha-2": 3,
+             "ISO 3166-1 alpha-3": 4}
     return sorted(found, key=lambda i: (order.get(i.scheme, 9), i.value))

@@ -37,7 +37,7 @@ from .reconcile.routes import (
 from .search.routes import SEARCH_FORMATS, search_endpoint
 from .settings import Settings
 from .snapshot import Snapshot
-from .sparql.endpoint import DESCRIPTION_FORMATS, SparqlEndpoint, YasguiAsset
+from .sparql.endpoint import DESCRIPTION_FORMATS, SparqlEndpoint
 from .validation.routes import REPORT_FORMATS, validate_endpoint
 
 
@@ -146,11 +146,32 @@ def _linked_data(settings: Settings, features: Features) -> list[RouteSpec]:
                   "The description of a thing",
                   "Its Concise Bounded Description, incoming links, labels of everything "
                   "it links to, and the provenance of each fact. Negotiated by Accept "
-                  "(Vary, Content-Location) or fixed by the extension.", "linked data",
+                  "(Vary, Content-Location) or fixed by the extension. "
+                  "`doc/{kind}/{slug}/timeline.json` (`network.json`, `map.json`): the "
+                  "data of a picture of its page.", "linked data",
                   (fixed, ACCEPT, *CONDITIONAL),
-                  responses=(Outcome(200, "The description.", document_types,
+                  responses=(Outcome(200, "The description.", (*document_types,
+                                                               "application/json"),
                                      ("ETag", "Last-Modified", "Link")),
                              *DOCUMENT_ANSWERS, *_errors(404, 406, 503))),
+        RouteSpec("meetings", ld(settings, urls.meetings), ("GET",),
+                  "Every meeting and other event, in date order",
+                  "Side meetings under the event they were held beside, a timeline of all.",
+                  "pages", CONDITIONAL,
+                  responses=(Outcome(200, "The page.", ("text/html",)), *DOCUMENT_ANSWERS,
+                             *_errors(503))),
+        RouteSpec("meetings/timeline.json", ld(settings, urls.meetings), ("GET",),
+                  "The data of the meetings page's timeline", tag="pages",
+                  parameters=CONDITIONAL,
+                  responses=(Outcome(200, "The events as drawn.", ("application/json",)),
+                             *DOCUMENT_ANSWERS, *_errors(503))),
+        RouteSpec("figures/{name}", ld(settings, urls.figures), ("GET",),
+                  "The data of a picture of the home page", tag="pages",
+                  parameters=(Parameter("name", "path", "The picture.", required=True,
+                                        enum=("timeline.json", "network.json", "map.json")),
+                              *CONDITIONAL),
+                  responses=(Outcome(200, "The data drawn.", ("application/json",)),
+                             *DOCUMENT_ANSWERS, *_errors(404, 503))),
     ]
 
 
@@ -221,6 +242,11 @@ def _dataset(settings: Settings, features: Features) -> list[RouteSpec]:
                                               "dataset.ttl.gz")), *CONDITIONAL),
                   responses=(Outcome(200, "The gzipped file.", (GZIP.media_type,)),
                              *DOCUMENT_ANSWERS, *_errors(404, 503))),
+        RouteSpec("favicon.ico", ld(settings, urls.favicon, needs_build=False), ("GET",),
+                  "The site's icon, where browsers look for it", tag="pages",
+                  parameters=CONDITIONAL,
+                  responses=(Outcome(200, "The icon.", ("image/x-icon",)),
+                             *DOCUMENT_ANSWERS)),
         RouteSpec("static/{path:path}", ld(settings, urls.static, needs_build=False),
                   ("GET",), "The site's stylesheet, images and search-box script", tag="pages",
                   parameters=(Parameter("path", "path", "A file.", required=True,
@@ -254,12 +280,6 @@ def _sparql(endpoint: SparqlEndpoint) -> list[RouteSpec]:
                            (*results, *_types(DESCRIPTION_FORMATS)), ("ETag",)),
                    Outcome(304, "Not modified (GET with a matching If-None-Match)."),
                    *sparql_errors)),
-        RouteSpec("sparql/yasgui/{name}", YasguiAsset(), ("GET",),
-                  "The query page's script and stylesheet (YASGUI, shipped)", tag="sparql",
-                  parameters=(Parameter("name", "path", "The asset.", required=True,
-                                        enum=("yasgui.min.js", "yasgui.min.css")),),
-                  responses=(Outcome(200, "The asset.", ("text/javascript", "text/css")),
-                             *_errors(404))),
     ]
 
 

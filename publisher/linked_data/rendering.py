@@ -8,12 +8,15 @@ once from the request's :class:`~publisher.snapshot.Snapshot`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 
 import pyoxigraph as ox
 
 from .. import formats, pages
-from ..formats import HTML, Format
+from ..formats import DOCUMENT_FORMATS, HTML, Format
+from ..pages import dataset_page, vocabulary
+from ..pages import entity as entity_page
 from ..prepared import Representation, variant_tag
 from ..snapshot import Snapshot
 from . import dataset, html
@@ -46,6 +49,8 @@ def render(snapshot: Snapshot, document: Document, fmt: Format) -> bytes:
         "void": lambda: _void(snapshot, fmt),
         "home": lambda: _home(snapshot) if fmt is HTML else _void(snapshot, fmt),
         "dumps": lambda: _dumps_page(snapshot),
+        "meetings": lambda: _meetings(snapshot),
+        "figure": lambda: _figure(snapshot, name),
         "dump": lambda: next(d.body for d in dumps(snapshot) if d.name == name),
         "static": lambda: (pages.STATIC_DIR / name).read_bytes(),
     }
@@ -103,29 +108,55 @@ def _rdf_or_html(snapshot: Snapshot, quads: Sequence[ox.Quad], fmt: Format, subj
     return formats.serialize(quads, fmt, base=base, subject_first=subject)
 
 
+def page_context(snapshot: Snapshot) -> entity_page.Context:
+    """A fresh context for one page (it numbers the page's sources), sharing the build's
+    labels, inverse labels and source index."""
+    settings = snapshot.settings
+    inverse = snapshot.once("inverse-labels", lambda: entity_page.inverse_labels(
+        snapshot.ontology(), settings.base))
+    sources = snapshot.once("source-index", lambda: entity_page.source_index(
+        snapshot.store.query, settings.base))
+    return entity_page.Context(snapshot.store.query, settings.base, labeler(snapshot).label,
+                               inverse, sources)
+
+
 def _entity(snapshot: Snapshot, name: str, fmt: Format) -> bytes:
     settings = snapshot.settings
     iri = settings.id_base + name
     quads = snapshot.prepared.description(name, lambda: describe(snapshot.store, iri,
                                                                   settings.id_base))
     doc_iri = settings.doc_base + name
-    return _rdf_or_html(snapshot, quads, fmt, iri, lambda jsonld: html.entity_page(
-        quads, iri, labeler(snapshot), site(snapshot), doc_iri, jsonld))
+    return _rdf_or_html(snapshot, quads, fmt, iri, lambda jsonld: entity_page.entity_html(
+        page_context(snapshot), iri, doc_iri, site(snapshot),
+        html.alternates(doc_iri, DOCUMENT_FORMATS, None), jsonld))
 
 
 def _vocabulary(snapshot: Snapshot, stem: str, quads: list[ox.Quad], fmt: Format) -> bytes:
     iri = snapshot.settings.base + stem
-    return _rdf_or_html(snapshot, quads, fmt, iri, lambda jsonld: html.vocabulary_page(
-        quads, iri, labeler(snapshot), site(snapshot), jsonld, VOCABULARY_FORMATS))
+    return _rdf_or_html(snapshot, quads, fmt, iri, lambda jsonld: entity_page.render_page(
+        _vocabulary_page(snapshot, stem, quads, iri), site(snapshot),
+        html.alternates(iri, VOCABULARY_FORMATS, None), jsonld))
+
+
+def _vocabulary_page(snapshot: Snapshot, stem: str, quads: list[ox.Quad], iri: str):
+    label = labeler(snapshot).label
+    if stem == "shapes":
+        return vocabulary.shapes_page(quads, iri, iri, label)
+    counts = {row["c"].value: int(row["n"].value) for row in snapshot.store.query(
+        "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a/<http://www.w3.org/2000/01/"
+        "rdf-schema#subClassOf>* ?c } GROUP BY ?c")}
+    return vocabulary.ontology_page(quads, iri, iri, label, counts,
+                                    snapshot.settings.base + entity_page.INVERSE_LABEL)
 
 
 def _void(snapshot: Snapshot, fmt: Format) -> bytes:
     base = snapshot.settings.base
     quads = void(snapshot)
-    dataset_iri = dataset.dataset_iri(base)
-    return _rdf_or_html(snapshot, quads, fmt, dataset_iri, lambda jsonld: html.entity_page(
-        quads, dataset_iri, labeler(snapshot), site(snapshot), base + "void", jsonld,
-        secondary=True, offered=VOID_FORMATS))
+    iri = dataset.dataset_iri(base)
+    return _rdf_or_html(snapshot, quads, fmt, iri, lambda jsonld: entity_page.render_page(
+        dataset_page.void_page(summary(snapshot), dumps(snapshot), base, iri, base + "void",
+                               labeler(snapshot).label, dataset.TITLE, dataset.DESCRIPTION),
+        site(snapshot), html.alternates(base + "void", VOID_FORMATS, None), jsonld))
 
 
 def _home(snapshot: Snapshot) -> bytes:
@@ -136,7 +167,45 @@ def _home(snapshot: Snapshot) -> bytes:
         "home.html", site(snapshot), summary=summary(snapshot), label=labeler(snapshot).label,
         title=dataset.TITLE, description=dataset.DESCRIPTION, dumps=dumps(snapshot),
         queries=dataset.example_queries(base), jsonld=jsonld,
-        alternates=html.alternates(base + "void", VOID_FORMATS[1:], None))
+        alternates=html.alternates(base + "void", VOID_FORMATS[1:], None),
+        figures=_home_figures(snapshot), current_nav="Home")
+
+
+def _home_figures(snapshot: Snapshot):
+    return snapshot.once("home-figures", lambda: entity_page.home_figures(
+        page_context(snapshot), snapshot.settings.base))
+
+
+def _meetings(snapshot: Snapshot) -> bytes:
+    page = entity_page.meetings_page(page_context(snapshot),
+                                     snapshot.settings.base + "meetings")
+    return entity_page.render_page(page, site(snapshot), current_nav="Meetings")
+
+
+def figures_of(snapshot: Snapshot, owner: str) -> dict[str, dict]:
+    """The data of the pictures of a page (``home``, ``meetings``, ``entity/{name}``)."""
+
+    def compute() -> dict[str, dict]:
+        base = snapshot.settings.base
+        if owner == "home":
+            figures = _home_figures(snapshot)
+        elif owner == "meetings":
+            figures = entity_page.meetings_page(page_context(snapshot),
+                                                base + "meetings").figures
+        else:
+            thing = owner.removeprefix("entity/")
+            figures = entity_page.build_page(page_context(snapshot), f"{base}id/{thing}",
+                                             f"{base}doc/{thing}").figures
+        return {f.id: f.data for f in figures if f.data is not None}
+
+    return snapshot.once(f"figures:{owner}", compute)
+
+
+def _figure(snapshot: Snapshot, name: str) -> bytes:
+    """The data of one picture, as its page draws it."""
+    owner, _, figure = name.rpartition(":")
+    return json.dumps(figures_of(snapshot, owner)[figure], ensure_ascii=False,
+                      sort_keys=True, indent=1).encode("utf-8")
 
 
 def _dumps_page(snapshot: Snapshot) -> bytes:

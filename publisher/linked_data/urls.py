@@ -37,6 +37,10 @@ MAX_SUGGESTION_QUERY = 200
 VOCABULARY_FORMATS: tuple[Format, ...] = DOCUMENT_FORMATS
 #: Formats of the dataset description (and of the home page, for machines).
 VOID_FORMATS: tuple[Format, ...] = (HTML, *GRAPH_FORMATS)
+#: The data behind a page's pictures (timeline, network, map).
+FIGURE_JSON = Format("figure-json", "application/json", "json", "JSON")
+#: The pictures a page may have, each also served as JSON beside it.
+FIGURES = ("timeline", "network", "map")
 STATIC_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png",
                 ".ico": "image/x-icon", ".js": "text/javascript"}
 #: Characters of a path segment that a header value (Location, Link) keeps as they are.
@@ -163,8 +167,13 @@ class UrlSpace:
         return self.missing(snapshot, rest)
 
     def document(self, snapshot: Snapshot, rest: str) -> Route:
-        """``doc/{kind}/{slug}`` (negotiated) or ``doc/{kind}/{slug}.{ext}`` (fixed)."""
+        """``doc/{kind}/{slug}`` (negotiated) or ``doc/{kind}/{slug}.{ext}`` (fixed);
+        ``doc/{kind}/{slug}/{picture}.json``: the data of one of its page's pictures."""
         tail = rest.partition("/")[2]
+        owner, _, last = tail.rpartition("/")
+        if last.endswith(".json") and last.removesuffix(".json") in FIGURES and \
+                owner and snapshot.store.exists(self.settings.id_base + owner):
+            return self.figure(snapshot, f"entity/{owner}", last.removesuffix(".json"), rest)
         stem, dot, ext = tail.rpartition(".")
         candidates: list[tuple[str, Format | None]] = []
         if dot and "/" not in ext:
@@ -233,6 +242,39 @@ class UrlSpace:
         return Document(f"static:{tail}", (fmt,), (self.base_path + rest,), fmt,
                         compressible=kind.startswith(("text/", "image/svg")))
 
+    def favicon(self, snapshot: Snapshot | None, rest: str) -> Route:
+        """``favicon.ico``, where browsers look for it."""
+        found = self.static(snapshot, "static/favicon.ico")
+        if not isinstance(found, Document):
+            return Missing(rest)
+        return Document(found.key, found.offered, (self.base_path + rest,), found.fixed,
+                        compressible=False)
+
+    def meetings(self, snapshot: Snapshot, rest: str) -> Route:
+        """``meetings``: every event in date order; ``meetings/timeline.json``: its data."""
+        if rest == "meetings":
+            return Document("meetings", (HTML,), (self.base_path + rest,), HTML)
+        if rest == "meetings/timeline.json":
+            return self.figure(snapshot, "meetings", "timeline", rest)
+        return Missing(rest)
+
+    def figures(self, snapshot: Snapshot, rest: str) -> Route:
+        """``figures/{picture}.json``: the data of one of the home page's pictures."""
+        name = rest.partition("/")[2]
+        if not name.endswith(".json"):
+            return Missing(rest)
+        return self.figure(snapshot, "home", name.removesuffix(".json"), rest)
+
+    def figure(self, snapshot: Snapshot, owner: str, name: str, rest: str) -> Route:
+        """A picture's data, when the page (``home``, ``meetings``, ``entity/{name}``)
+        has that picture."""
+        from .rendering import figures_of
+
+        if name not in figures_of(snapshot, owner):
+            return Missing(rest)
+        return Document(f"figure:{owner}:{name}", (FIGURE_JSON,), (self.base_path + rest,),
+                        FIGURE_JSON)
+
     # -- what is no longer there --------------------------------------------------------
     def retired(self, snapshot: Snapshot, name: str, prefix: str,
                 suffix: str) -> Moved | Withdrawn | None:
@@ -249,24 +291,27 @@ class UrlSpace:
 
     # -- what is not there --------------------------------------------------------------
     def missing(self, snapshot: Snapshot, rest: str) -> Missing:
-        """Suggest entities whose path is close to the one asked for."""
+        """Suggest entities of the same kind whose name is close to the one asked for
+        (a typo: ``person/sergei-lavrov``), never merely similar-looking others."""
         wanted = rest.removeprefix("id/").removeprefix("doc/").rsplit(".", 1)[0]
         if len(wanted) > MAX_SUGGESTION_QUERY:
             return Missing(rest)
         index = self.entity_paths(snapshot)
-        kind = wanted.partition("/")[0]
-        candidates = self.paths_by_kind(snapshot).get(kind)
-        if candidates is None:  # an unknown kind: only the kinds are compared
-            kinds = difflib.get_close_matches(kind, list(self.paths_by_kind(snapshot)), n=1)
-            candidates = self.paths_by_kind(snapshot)[kinds[0]] if kinds else []
+        kind, _, slug = wanted.partition("/")
+        by_kind = self.paths_by_kind(snapshot)
+        candidates = by_kind.get(kind)
+        if candidates is None:  # a typo in the kind: the nearest kind's entities
+            kinds = difflib.get_close_matches(kind, list(by_kind), n=1)
+            candidates = by_kind[kinds[0]] if kinds else []
         if len(candidates) > MAX_SUGGESTION_CANDIDATES:  # the alphabetical neighbours
             at = bisect.bisect_left(candidates, wanted)
             start = max(0, min(at - MAX_SUGGESTION_CANDIDATES // 2,
                                len(candidates) - MAX_SUGGESTION_CANDIDATES))
             candidates = candidates[start:start + MAX_SUGGESTION_CANDIDATES]
-        close = difflib.get_close_matches(wanted, candidates, n=5, cutoff=0.6)
-        return Missing(rest, tuple((index[name], self.settings.id_base + name)
-                                   for name in close))
+        by_slug = {name.partition("/")[2]: name for name in candidates}
+        close = difflib.get_close_matches(slug, list(by_slug), n=3, cutoff=0.8)
+        return Missing(rest, tuple((index[by_slug[s]], self.settings.id_base + by_slug[s])
+                                   for s in close))
 
     def paths_by_kind(self, snapshot: Snapshot) -> dict[str, list[str]]:
         """The entity paths grouped by kind (``person/…``), for bounded suggestions."""

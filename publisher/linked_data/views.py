@@ -70,6 +70,14 @@ KNOWN_LABELS: dict[str, str] = {
     TIME + "inXSDDate": "date",
     TIME + "inXSDgYear": "year",
     TIME + "inXSDgYearMonth": "month",
+    "http://www.w3.org/ns/oa#Annotation": "evidence (annotation)",
+    "http://www.w3.org/ns/oa#SpecificResource": "passage of a source",
+    "http://www.w3.org/ns/oa#TextQuoteSelector": "quoted words",
+    "http://www.w3.org/ns/oa#hasBody": "evidence for",
+    "http://www.w3.org/ns/oa#hasTarget": "passage",
+    "http://www.w3.org/ns/oa#exact": "words",
+    "http://www.w3.org/2003/01/geo/wgs84_pos#lat": "latitude",
+    "http://www.w3.org/2003/01/geo/wgs84_pos#long": "longitude",
 }
 
 #: The value of an OWL-Time instant, shown for the instant itself.

@@ -1,8 +1,10 @@
 """Every HTML page: one Jinja environment, one base layout, one navigation.
 
 Pages are for people: they lay out view objects built from the RDF (never facts of
-their own). Autoescaping is on for every template, so data values and submissions can
-never inject markup; ``script_json`` makes JSON safe inside ``<script>``.
+their own): per-kind page objects (:mod:`.kinds`, :mod:`.model`), dates in words
+(:mod:`.dates`) and pictures drawn on the server as SVG (:mod:`.figures`). Autoescaping
+is on for every template, so data values and submissions can never inject markup;
+``script_json`` makes JSON safe inside ``<script>``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from ..settings import Settings
+from .dates import time_html
 
 if TYPE_CHECKING:
     from ..snapshot import Snapshot
@@ -27,8 +30,9 @@ TEMPLATES_DIR = PACKAGE_DIR / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
 #: The site's sections, as (label, path under the base).
 NAVIGATION: tuple[tuple[str, str], ...] = (
-    ("Home", ""), ("Ontology", "ontology"), ("Shapes", "shapes"), ("Dataset", "void"),
-    ("Dumps", "dumps/"), ("Search", "search"), ("SPARQL", "sparql"), ("Validate", "validate"))
+    ("Home", ""), ("Meetings", "meetings"), ("Ontology", "ontology"), ("Shapes", "shapes"),
+    ("Dataset", "void"), ("Dumps", "dumps/"), ("Search", "search"), ("SPARQL", "sparql"),
+    ("Validate", "validate"))
 
 
 @lru_cache(maxsize=1)
@@ -40,6 +44,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["script_json"] = script_json
+    env.globals["when"] = time_html
     return env
 
 
@@ -66,6 +71,13 @@ class SiteContext:
     @property
     def css(self) -> str:
         return self.base_path + "static/css/site.css"
+
+    @property
+    def licence_name(self) -> str | None:
+        """The licence by its name (CC BY 4.0), its IRI when it has none we know."""
+        from .dataset_page import KNOWN_NAMES
+
+        return KNOWN_NAMES.get(self.licence, self.licence) if self.licence else None
 
 
 def site_context(settings: Settings, snapshot: Snapshot | None) -> SiteContext:

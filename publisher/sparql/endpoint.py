@@ -11,20 +11,18 @@ building Request and Response objects would cost as much again.
 from __future__ import annotations
 
 import asyncio
-import json
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from .. import formats, pages
+from .. import formats, namespaces, pages
 from ..formats import GRAPH_FORMATS, HTML, Format, by_extension, describe_offered, negotiate
 from ..formats.results import cut_marker
 from ..http.errors import HTTPProblem
 from ..http.requests import RequestHeaders, query_params
 from ..http.responses import Answer, Validators, etag_matches
+from ..pages import query_page
 from ..settings import Settings
 from ..snapshot import Snapshot, snapshot_of
 from . import service_description
@@ -43,9 +41,6 @@ from .workers import (
     stream_rest,
 )
 
-YASGUI_VERSION = "4.6.2"
-ASSETS = {"yasgui.min.js": "text/javascript; charset=utf-8",
-          "yasgui.min.css": "text/css; charset=utf-8"}
 #: What a GET without a query offers: the SD for machines (Turtle first), the page for people.
 DESCRIPTION_FORMATS: tuple[Format, ...] = (GRAPH_FORMATS[0], HTML, *GRAPH_FORMATS[1:])
 _CONTENT_TYPES = {fmt.name: (b"content-type", fmt.content_type.encode())
@@ -135,8 +130,9 @@ class SparqlEndpoint:
         if refusal is not None:
             raise HTTPProblem(400 if info.nesting > MAX_NESTING else 403, refusal)
         fmt = choose_format(info, query_request.format, request_headers.accept)
-        if fmt is HTML:  # a browser following a link: the query page, with the query
-            await self.page(snapshot, query_request.query).send(scope, send)
+        if fmt is HTML:  # a browser following a link: the page, the query and its results
+            answer = await self.results_page(snapshot, scope, query_request, info)
+            await answer.send(scope, send)
             return
         headers = [(b"vary", b"Accept, Accept-Encoding")]
         tag = None
@@ -247,22 +243,59 @@ class SparqlEndpoint:
             answer.keep(scope, "service-description")
         return answer
 
-    def page(self, snapshot: Snapshot, query: str | None) -> Answer:
-        """The query page (YASGUI), in the site's layout; ``query`` opens in its first tab."""
-        base = self.settings.base
+    def page(self, snapshot: Snapshot, query: str | None, status: int = 200,
+             **results: Any) -> Answer:
+        """The query page, in the site's layout: ``query`` in the editor (else the first
+        example), ``results`` (a table, an error, a graph's text) below it."""
         examples = snapshot.once("sparql-examples", lambda: load_examples(
-            snapshot.build.queries_dir, base))
-        opened = ({"name": "Query", "question": "The query of the link you followed",
-                   "query": query} if query is not None else None)
+            snapshot.build.queries_dir, self.settings.base))
+        endpoint = self.settings.sparql_endpoint
+        if results.get("error"):
+            results["problem"] = query_page.query_problem(
+                results.pop("error"), query or "", namespaces.prefixes(self.settings.base))
         body = pages.render(
-            "sparql.html", pages.site_context(self.settings, snapshot),
-            endpoint=self.settings.sparql_endpoint,
+            "sparql.html", pages.site_context(self.settings, snapshot), current_nav="SPARQL",
+            endpoint=endpoint, endpoint_path=endpoint,
             limits=service_description.limits_text(self.settings),
-            examples=examples, examples_json=json.dumps([vars(e) for e in examples]),
-            opened_json=json.dumps(opened), query=query,
-            assets=self.settings.base_path + "sparql/yasgui", yasgui_version=YASGUI_VERSION)
-        return Answer.of(200, body, HTML.content_type, {"Vary": "Accept",
-                                                        "Cache-Control": "no-cache"})
+            **query_page.page_context(examples, query), **results)
+        return Answer.of(status, body, HTML.content_type,
+                         {"Vary": "Accept", "Cache-Control": "no-cache" if query is None
+                          else "no-store"})
+
+    async def results_page(self, snapshot: Snapshot, scope: Scope,
+                           query_request: QueryRequest, info: Any) -> Answer:
+        """A browser following a query link: the page with the query and its results.
+
+        The query runs in a worker like any other, bounded the same way, as SPARQL JSON
+        (Turtle for CONSTRUCT/DESCRIBE) of at most :data:`query_page.HTML_ROWS` rows; the
+        labels of the IRIs in it come from the same build. A failure is the page with the
+        message and the status any client would get.
+        """
+        settings = self.settings
+        fmt = choose_format(info, "ttl" if info.returns_graph else "json", None)
+        job = {"query": query_request.query, "store": snapshot.store.location,
+               "format": fmt.name, "max_rows": query_page.HTML_ROWS,
+               "base_iri": settings.sparql_endpoint, **query_request.dataset(info).as_job()}
+        deadline = asyncio.get_running_loop().time() + settings.sparql_timeout_s
+        try:
+            execution = await self.ensure_pool().execute(job, deadline, client_key(scope))
+            outcome = await collect(execution, timeout_s=settings.sparql_timeout_s,
+                                    max_rows=query_page.HTML_ROWS, prefix_bytes=64 * 2**20)
+        except (ClientLimited, PoolBusy, PoolClosed) as error:
+            outcome = Failure(503, f"{error}: try again in a moment")
+        if isinstance(outcome, Failure):
+            return self.page(snapshot, query_request.query, outcome.status,
+                             error=outcome.message)
+        if not isinstance(outcome, Complete):  # beyond the buffer: say so, never cut silently
+            return self.page(snapshot, query_request.query, 422,
+                             error="the result is too large to show here")
+        if info.returns_graph:
+            return self.page(snapshot, query_request.query, graph_text=outcome.body.decode(
+                "utf-8", "replace"), graph_count="" if outcome.rows is None else outcome.rows)
+        table = query_page.results_from_json(
+            outcome.body, lambda iris: query_page.labels_for(snapshot.store.query, iris),
+            settings.base)
+        return self.page(snapshot, query_request.query, results=table)
 
 
 def _outcome(problem: HTTPProblem) -> str:
@@ -274,21 +307,3 @@ def _outcome(problem: HTTPProblem) -> str:
     if problem.status in (502, 503) and "SPARQL store" in problem.message:
         return "store_unavailable"
     return "failed"
-
-
-class YasguiAsset:
-    """``sparql/yasgui/{name}``: YASGUI's script and stylesheet, shipped in the package."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        name = scope["path_params"]["name"]
-        if name not in ASSETS:
-            raise HTTPProblem(404, f"no asset {name!r}: this page ships "
-                                   f"{', '.join(sorted(ASSETS))}")
-        answer = Answer.of(200, _asset(name), ASSETS[name],
-                           {"Cache-Control": "public, max-age=86400"})
-        await answer.send(scope, send)
-
-
-@lru_cache(maxsize=len(ASSETS))
-def _asset(name: str) -> bytes:
-    return resources.files("publisher").joinpath("static", "yasgui", name).read_bytes()

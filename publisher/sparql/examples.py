@@ -70,16 +70,19 @@ EXAMPLES: tuple[Example, ...] = (
     Example(
         "Who met whom",
         "Which meetings took place, when and where, and who took part?",
-        """SELECT ?event ?label ?date ?placeLabel
+        """SELECT ?event ?label ?date ?end ?placeLabel
        (GROUP_CONCAT(DISTINCT ?participantLabel; separator=", ") AS ?participants)
 WHERE {
   ?event a/rdfs:subClassOf* dip:Meeting ;
          rdfs:label ?label .
-  OPTIONAL { ?event dip:date ?date }
+  OPTIONAL { ?event dip:date ?day }
+  OPTIONAL { ?event dip:startDate ?start }
+  OPTIONAL { ?event dip:endDate ?end }
+  BIND (COALESCE(?day, ?start) AS ?date)
   OPTIONAL { ?event dip:place/rdfs:label ?placeLabel }
   OPTIONAL { ?event dip:participant/rdfs:label ?participantLabel }
 }
-GROUP BY ?event ?label ?date ?placeLabel
+GROUP BY ?event ?label ?date ?end ?placeLabel
 ORDER BY ?date
 """,
     ),

@@ -160,5 +160,7 @@ def test_mutated_queries_never_get_a_5xx_or_a_traceback(endpoint: Server) -> Non
     log = endpoint.log.read_text()
     assert "Traceback" not in log and "Exception in ASGI application" not in log
     assert sum(statuses.values()) == CASES
-    assert statuses.get(200, 0) > CASES // 20 and statuses.get(400, 0) > CASES // 4
+    # A browser's GET (Accept: text/html first) runs the query too and gets its status,
+    # so broken queries sent that way are 400s as well: fewer 200s than for data clients.
+    assert statuses.get(200, 0) > CASES // 25 and statuses.get(400, 0) > CASES // 4
     print(f"SPARQL fuzz: {CASES} cases, statuses {dict(sorted(statuses.items()))}")

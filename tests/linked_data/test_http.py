@@ -7,6 +7,7 @@ import hashlib
 import html
 import json
 import re
+import urllib.parse
 
 import brotli
 import pytest
@@ -174,12 +175,12 @@ def test_jsonld_has_a_readable_compacted_context(client: TestClient, base: str) 
 def test_html_page_reads_like_a_page(client: TestClient, base: str) -> None:
     page = client.get(f"/doc/{LAVROV}.html").text
     assert "<h1>Sergey Lavrov" in page
-    assert ">nationality</a>" in page                       # property label, not IRI
+    assert "<dt>Nationality</dt>" in page                   # words, not IRIs
     assert f'href="{base}id/country/RUS"' in page and ">Russia</a>" in page
     assert "Meeting of Sergey Lavrov and Marco Rubio, Kuala Lumpur, 10 July 2025" in page
-    assert ">Minister of Foreign Affairs of Russia</a>" in page   # capacity, incoming
-    assert "Linked from" in page and "Sources" in page
-    assert "Lavrov Rubio Meeting In Kl Being Finalised" in page    # the source article
+    assert "Minister of Foreign Affairs of Russia</a>" in page    # his post, at the top
+    assert "Meetings and other events" in page and "reference" in page
+    assert "Lavrov Rubio Meeting In Kl Being Finalised" in page    # a source, by headline
     for fmt in formats.DOCUMENT_FORMATS:
         assert f"{base}doc/{LAVROV}.{fmt.extension}" in page
     assert '<meta name="viewport"' in page
@@ -189,12 +190,16 @@ def test_html_page_reads_like_a_page(client: TestClient, base: str) -> None:
         == ["search.js"]
     assert re.search(r'<form class="search-box" role="search" action="[^"]+search" '
                      r'method="get"', page)
+    assert 'rel="license">Creative Commons Attribution 4.0 (CC BY 4.0)</a>' in page
 
 
 def test_dates_are_readable(client: TestClient) -> None:
     page = client.get("/doc/event/2025-07-10-lavrov-rubio-kuala-lumpur.html").text
     assert "10 July 2025" in page
     assert "10 July 2025, 18:00 (UTC+08:00)" in page
+    country = client.get("/doc/country/MYS.html").text   # "until 7 July 2025", one phrase
+    assert re.search(r'until <time datetime="2025-07-07">7 July 2025</time>', country)
+    assert "until</span>," not in country
 
 
 def test_values_are_escaped() -> None:
@@ -274,7 +279,8 @@ def test_no_500_for_paths_that_are_no_iri(client: TestClient, prefix: str,
 
 
 def test_home_page_query_links_open_the_query_page(client: TestClient, base: str) -> None:
-    """Its "run it" links, followed by a browser, show the query page with the query."""
+    """Its "run it" links, followed by a browser, show the query page with the query
+    loaded and its results as a table."""
     page = client.get("/", headers={"accept": BROWSER}).text
     links = [html.unescape(link) for link in re.findall(r'href="([^"]*sparql\?query=[^"]*)"',
                                                         page)]
@@ -283,7 +289,10 @@ def test_home_page_query_links_open_the_query_page(client: TestClient, base: str
         response = client.get(link[len(base) - 1:], headers={"accept": BROWSER})
         assert response.status_code == 200, response.text
         assert response.headers["content-type"].startswith("text/html")
-        assert 'id="sparql-opened">{' in response.text
+        editor = re.search(r'<textarea id="query"[^>]*>(.*?)</textarea>', response.text, re.S)
+        assert html.unescape(editor.group(1)) == urllib.parse.parse_qs(
+            urllib.parse.urlsplit(link).query)["query"][0]
+        assert '<table class="results">' in response.text
 
 
 def test_unrouted_path_gets_the_same_404(client: TestClient) -> None:
@@ -439,7 +448,7 @@ def test_home_page(client: TestClient, settings, base: str) -> None:
     assert page.status_code == 200
     text = page.text
     assert "Diplomacy facts" in text
-    assert "Entities by class" in text and ">person</a>" in text
+    assert "Entities by class" in text and "What “person” means</a>" in text
     assert f'href="{base}sparql' in text and f'href="{base}validate"' in text
     assert f'href="{base}void"' in text and f'href="{base}dumps/"' in text
     assert "Example queries" in text and "SELECT" in text

@@ -69,3 +69,13 @@ def test_identifiers_rows_for_links_and_codes() -> None:
         Identifier("ISO 3166-1 alpha-2", "MY", "https://www.iso.org/obp/ui/#iso:code:3166:MY"),
         Identifier("ISO 3166-1 alpha-3", "MYS", "https://www.iso.org/obp/ui/#iso:code:3166:MY"),
     ]
+
+
+def test_a_geonames_link_is_a_geonames_row() -> None:
+    """A place's coordinates come from its GeoNames feature (data/reference/places.yaml)."""
+    rows = identifiers([
+        ("http://www.w3.org/2002/07/owl#sameAs", "https://sws.geonames.org/1735161/"),
+        ("http://www.w3.org/2002/07/owl#sameAs", "http://www.wikidata.org/entity/Q1865"),
+    ], VOCAB)
+    assert rows[1] == Identifier("GeoNames", "1735161", "https://www.geonames.org/1735161/",
+                                 "https://sws.geonames.org/1735161/")

@@ -1,0 +1,140 @@
+"""A person: posts with their dates at the top, then meetings in date order (with the
+counterparts, the place and the capacity), statements, topics and the people met."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..model import Page, Row, Section, Summary, Text, When
+from .common import (
+    Context,
+    date_or_none,
+    event_rows,
+    events,
+    interval,
+    iri_ref,
+    span_cell,
+    when_cell,
+)
+from .figures import figures_for
+from .generic import incoming
+
+#: Incoming links this page shows in its own sections.
+SHOWN = ("participant", "agent", "holder", "speaker")
+
+
+def build(ctx: Context, iri: str, page: Page) -> Page:
+    me = iri_ref(iri)
+    posts(ctx, iri, page)
+    nationality = ctx.select(f"SELECT DISTINCT ?c WHERE {{ {me} dip:nationality ?c }}")
+    if nationality:
+        page.summary.append(Summary("Nationality", [ctx.link(r["c"].value, "country")
+                                                    for r in nationality], sep=", "))
+    taken = [r["e"].value for r in ctx.select(
+        f"SELECT DISTINCT ?e WHERE {{ ?e dip:participant {me} }}")]
+    found = events(ctx, taken)
+    page.figures = figures_for(ctx, list(found.values()), iri, page.title, page.doc_iri)
+
+    capacities = {e.iri: next((tuple(p.capacity) for p in e.participants if p.agent == iri),
+                              ()) for e in found.values()}
+    usual = {c for c in capacities.values()}
+    same = usual.pop() if len(usual) == 1 else None
+
+    def cells(event) -> list[list]:
+        others = [ctx.link(p.agent) for p in event.participants if p.agent != iri]
+        row = [when_cell(event), [ctx.link(event.iri, "event")], others,
+               [ctx.link(place, "place") for place in event.places]]
+        if same is None:
+            row.append([ctx.link(c, "post") for c in capacities[event.iri]])
+        return row
+
+    if found:
+        intro = None
+        if same:
+            intro = "In each of them as " + ", ".join(ctx.label(c) for c in same) + "."
+        page.sections.append(Section(
+            "events", "Meetings and other events", event_rows(ctx, found, cells),
+            columns=("Date", "Event", "With", "Where") + (("As",) if same is None else ()),
+            intro=intro))
+    statements(ctx, iri, page)
+    met = Counter(p.agent for e in found.values() for p in e.participants if p.agent != iri)
+    if met:
+        rows = [Row([[ctx.link(agent)], [Text(f"{n} event{'s' if n != 1 else ''}")]])
+                for agent, n in sorted(met.items(), key=lambda kv: (-kv[1],
+                                                                     ctx.label(kv[0])))]
+        page.sections.append(Section("met", "Met", rows, layout="list"))
+    topics(ctx, iri, page)
+    page.sections.extend(incoming(ctx, iri, skip={ctx.vocab + p for p in SHOWN}))
+    return page
+
+
+def posts(ctx: Context, iri: str, page: Page) -> None:
+    tenures = ctx.select(f"""SELECT DISTINCT ?t ?post WHERE {{ ?t dip:holder {iri_ref(iri)} ;
+        dip:post ?post }}""")
+    if not tenures:
+        return
+    spans = interval(ctx, [r["t"].value for r in tenures])
+    references = ctx.references([r["t"].value for r in tenures])
+    rows, summary = [], []
+    for row in sorted(tenures, key=lambda r: _tenure_key(spans[r["t"].value])):
+        tenure, post = row["t"].value, row["post"].value
+        start, end, as_of = spans[tenure]
+        held = end is None
+        rows.append(Row([span_cell(start, end, as_of) or [Text("dates not given")],
+                         [ctx.link(post, "post")]], references.get(tenure, []),
+                        tag="current" if held else None))
+        if held:
+            summary.append(Summary("Post", [ctx.link(post, "post"),
+                                            *span_cell(start, None, as_of)],
+                                   references.get(tenure, [])))
+    page.summary[:0] = summary
+    page.sections.append(Section("posts", "Posts", rows, columns=("When", "Post")))
+
+
+def _tenure_key(span) -> tuple:
+    start, end, as_of = span
+    first = start or as_of or end
+    return (first is None, first.sort_key if first else ())
+
+
+def statements(ctx: Context, iri: str, page: Page) -> None:
+    said = ctx.select(f"""SELECT DISTINCT ?s WHERE {{ ?s dip:speaker {iri_ref(iri)} }}""")
+    if not said:
+        return
+    records = [r["s"].value for r in said]
+    details = ctx.select(f"""SELECT ?s (SAMPLE(?d) AS ?date) (SAMPLE(?sum) AS ?summary)
+        (SAMPLE(?q) AS ?quote) (SAMPLE(?o) AS ?occasion) WHERE {{
+        VALUES ?s {{ {' '.join(iri_ref(r) for r in records)} }}
+        OPTIONAL {{ ?s dip:date ?d }} OPTIONAL {{ ?s dip:summary ?sum }}
+        OPTIONAL {{ ?s dip:quotation ?q }} OPTIONAL {{ ?s dip:occasion ?o }} }} GROUP BY ?s""")
+    references = ctx.references(records)
+    rows = []
+
+    def key(row):
+        date = date_or_none(row["date"].value) if "date" in row else None
+        return (date is None, date.sort_key if date else (), ctx.label(row["s"].value))
+
+    for row in sorted(details, key=key):
+        record = row["s"].value
+        date = date_or_none(row["date"].value) if "date" in row else None
+        words = [ctx.link(record, "statement")]
+        if "quote" in row:
+            words.append(Text(f"“{row['quote'].value}”"))
+        rows.append(Row([[When(date)] if date else [Text("date not given")], words,
+                         [ctx.link(row["occasion"].value, "event")] if "occasion" in row
+                         else []], references.get(record, [])))
+    page.sections.append(Section("statements", "Statements", rows,
+                                 columns=("Date", "Statement", "At")))
+
+
+def topics(ctx: Context, iri: str, page: Page) -> None:
+    rows = ctx.select(f"""SELECT ?topic (COUNT(DISTINCT ?x) AS ?n) WHERE {{
+        {{ ?x dip:participant {iri_ref(iri)} }} UNION {{ ?x dip:speaker {iri_ref(iri)} }}
+        ?x dip:topic ?topic }} GROUP BY ?topic""")
+    if not rows:
+        return
+    ordered = sorted(rows, key=lambda r: (-int(r["n"].value), ctx.label(r["topic"].value)))
+    page.sections.append(Section("topics", "Topics", [
+        Row([[ctx.link(r["topic"].value, "topic")],
+             [Text(f"({r['n'].value})")]]) for r in ordered], layout="list",
+        intro="With the number of events and statements on each."))
