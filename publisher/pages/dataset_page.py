@@ -53,13 +53,13 @@ def void_page(summary: Any, dumps: Sequence[Any], base: str, iri: str, doc_iri: 
         page.summary.append(Summary("Licence", [Link(
             KNOWN_NAMES.get(summary.licence, summary.licence), summary.licence,
             external=True)]))
-    classes = sorted(summary.classes, key=lambda c: (-c.count, label(c.iri).lower()))
+    classes = sorted(summary.classes, key=lambda c: (-c.count, label(c.iri).lower(), c.iri))
     page.sections.append(Section("classes", "What it describes", [
         Row([[Link(label(c.iri), c.iri)], [Text(f"{c.count:,}")]]) for c in classes],
         columns=("Class", "How many")))
     page.sections.append(Section("graphs", "Sources", [
         Row([[Link(label(graph), graph, "source")], [Text(f"{count:,}")]])
-        for graph, count in sorted(summary.graphs, key=lambda g: label(g[0]).lower())],
+        for graph, count in sorted(summary.graphs, key=lambda g: (label(g[0]).lower(), g[0]))],
         columns=("Graph of a source's facts", "Statements")))
     page.sections.append(Section("dumps", "Dumps", [
         Row([[Link(d.name, f"{base}dumps/{d.name}")], [Text(d.title)],
@@ -67,6 +67,6 @@ def void_page(summary: Any, dumps: Sequence[Any], base: str, iri: str, doc_iri: 
         columns=("File", "Content", "Size", "SHA-256")))
     page.sections.append(Section("vocabularies", "Vocabularies used", [
         Row([[Link(KNOWN_NAMES.get(v, label(v)), v, external=not v.startswith(base))]])
-        for v in sorted(summary.vocabularies, key=lambda v: KNOWN_NAMES.get(v, v).lower())],
+        for v in sorted(summary.vocabularies, key=lambda v: (KNOWN_NAMES.get(v, v).lower(), v))],
         layout="list"))
     return page

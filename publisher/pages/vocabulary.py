@@ -53,7 +53,8 @@ def _text(graph: rdflib.Graph, subject: rdflib.term.Node, predicate) -> str | No
 
 def _links(graph: rdflib.Graph, subject, predicate, label: Labeler) -> list[Link]:
     return sorted((Link(label(str(o)), str(o)) for o in graph.objects(subject, predicate)
-                   if isinstance(o, rdflib.URIRef)), key=lambda link: link.label.lower())
+                   if isinstance(o, rdflib.URIRef)),
+                  key=lambda link: (link.label.lower(), link.href))
 
 
 def ontology_page(quads: Iterable[ox.Quad], iri: str, doc_iri: str, label: Labeler,

@@ -56,7 +56,7 @@ def header(ctx: Context, iri: str, doc_iri: str) -> Page:
         FILTER NOT EXISTS {{ {iri_ref(iri)} a ?sub . ?sub rdfs:subClassOf+ ?t
                              FILTER(?sub != ?t) }} }}""")
     kinds = sorted((Link(ctx.label(r["t"].value), r["t"].value) for r in types),
-                   key=lambda link: link.label)
+                   key=lambda link: (link.label, link.href))
     lead = ctx.select(f"""SELECT ?text WHERE {{ {iri_ref(iri)}
         skos:definition|rdfs:comment|dip:summary ?text }} ORDER BY ?text LIMIT 1""")
     page = Page(title=ctx.label(iri), iri=iri, doc_iri=doc_iri, kinds=kinds,

@@ -74,10 +74,20 @@ class Context:
         return self.base + "ontology#"
 
     def select(self, sparql: str) -> list[dict[str, ox.Term]]:
-        """Rows of a SELECT over the union of all graphs, as dicts by variable name."""
+        """Rows of a SELECT over the union of all graphs, as dicts by variable name.
+
+        Without an ORDER BY the rows come in the engine's order (SPARQL leaves it open):
+        the embedded store, an Oxigraph server and Virtuoso differ, and pages that keep
+        the first of several values or list rows as they come would differ with them. So
+        such rows are put in one canonical order (every value, in the variables' order),
+        and a page is the same bytes for the same build whatever the store."""
         solutions = self.query(PREFIXES.format(vocab=self.vocab) + sparql)
         names = [v.value for v in solutions.variables]
-        return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
+        rows = [{n: s[n] for n in names if s[n] is not None} for s in solutions]
+        if "ORDER BY" not in sparql.upper():
+            rows.sort(key=lambda row: tuple(
+                (0, str(row[n])) if n in row else (1, "") for n in names))
+        return rows
 
     def link(self, iri: str, kind: str | None = None) -> Link:
         internal = iri.startswith(self.base)
@@ -265,7 +275,7 @@ SELECT DISTINCT ?e ?record ?agent ?capacity ?represents ?role WHERE {{
             if key in row and row[key].value not in target:
                 target.append(row[key].value)
     for event in found.values():
-        event.types.sort(key=lambda t: ctx.label(t))
+        event.types.sort(key=lambda t: (ctx.label(t), t))
     return found
 
 

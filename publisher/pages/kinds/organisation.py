@@ -134,7 +134,8 @@ def memberships_of(ctx: Context, iri: str, page: Page) -> None:
     references = ctx.references([r["m"].value for r in rows])
     for chair, anchor, heading in ((False, "memberships", "Memberships"),
                                    (True, "chairmanships", "Chairmanships")):
-        group = [r for r in rows if (r["chair"].value == "true") == chair]
+        # Virtuoso gives EXISTS as the integer 1/0, Oxigraph as a boolean
+        group = [r for r in rows if (r["chair"].value in ("true", "1")) == chair]
         if not group:
             continue
         group.sort(key=lambda r: (ctx.label(r["org"].value).lower(), _first(spans[r["m"].value])))
