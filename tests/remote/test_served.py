@@ -233,9 +233,10 @@ def _split_page(body: bytes) -> tuple[bytes, bytes]:
 
 
 #: Known bugs, open: pages whose words differ over Virtuoso (found when the per-kind pages
-#: met the remote stores). The topic page's "events about it" query
-#: (``a/rdfs:subClassOf* dip:DiplomaticEvent`` with ``FILTER NOT EXISTS``) classifies
-#: statements as events on Virtuoso; a person's statement shows another of its quotes.
+#: met the remote stores). On Virtuoso the topic page's "events about it" query
+#: (``?e dip:topic T ; a/rdfs:subClassOf* dip:DiplomaticEvent``) also returns the topic's
+#: statements (spelling the path as a UNION with ``subClassOf+`` did not change that;
+#: cause not found); a person's statement shows another of its quotes.
 VIRTUOSO_KNOWN_PAGE_DIFFERENCES = {
     "doc:topic/aerospace-industry:html": "Virtuoso: topic page counts statements as events",
     "doc:person/amran-mohamed-zin:html": "Virtuoso: a statement's quote chosen in engine order",
