@@ -21,9 +21,9 @@ import time
 from collections.abc import Callable
 from typing import IO, Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .metrics import first_segment_route
+from .metrics import Sent, first_segment_route
 
 
 class JsonLinesWriter:
@@ -112,17 +112,9 @@ class AccessLogMiddleware:
             return
         arrived = time.time()
         started = time.perf_counter()
-        state = {"status": 500, "bytes": 0}
-
-        async def logging_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                state["status"] = message["status"]
-            elif message["type"] == "http.response.body":
-                state["bytes"] += len(message.get("body", b""))
-            await send(message)
-
+        sent = Sent()
         try:
-            await self.app(scope, receive, logging_send)
+            await self.app(scope, receive, sent.watching(send))
         finally:
             client = scope.get("client")
             self.writer.write({
@@ -131,8 +123,8 @@ class AccessLogMiddleware:
                 "method": scope["method"],
                 "path": scope.get("path", ""),
                 "query_bytes": len(scope.get("query_string", b"")),
-                "status": state["status"],
-                "bytes": state["bytes"],
+                "status": sent.status,
+                "bytes": sent.bytes,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 3),
                 "route": self.route_of(scope),
                 "build": self.build_of(scope),

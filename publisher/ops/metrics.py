@@ -144,6 +144,27 @@ KNOWN_SEGMENTS = frozenset({"id", "doc", "sparql", "validate", "void", ".well-kn
                             "health", "ready", "metrics", "api"})
 
 
+class Sent:
+    """What a response sent: its status (500 until a start is seen, so an exception that
+    escapes the app counts as one) and its body bytes. Shared by the metrics and the
+    access log, which both watch the same messages."""
+
+    __slots__ = ("status", "bytes")
+
+    def __init__(self) -> None:
+        self.status = 500
+        self.bytes = 0
+
+    def watching(self, send: Send) -> Send:
+        async def watched(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.status = message["status"]
+            elif message["type"] == "http.response.body":
+                self.bytes += len(message.get("body", b""))
+            await send(message)
+        return watched
+
+
 class MetricsMiddleware:
     """Counts every HTTP request: route, method, status, latency to the last byte, bytes.
 
@@ -162,20 +183,12 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        state = {"status": 500, "bytes": 0}
-
-        async def counting_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                state["status"] = message["status"]
-            elif message["type"] == "http.response.body":
-                state["bytes"] += len(message.get("body", b""))
-            await send(message)
-
+        sent = Sent()
         try:
-            await self.app(scope, receive, counting_send)
+            await self.app(scope, receive, sent.watching(send))
         finally:
             route = self.route_of(scope)
             m = self.metrics
-            m.requests.labels(route, scope["method"], str(state["status"])).inc()
+            m.requests.labels(route, scope["method"], str(sent.status)).inc()
             m.latency.labels(route).observe(time.perf_counter() - started)
-            m.response_bytes.labels(route).inc(state["bytes"])
+            m.response_bytes.labels(route).inc(sent.bytes)
