@@ -42,6 +42,8 @@ KNOWN_LABELS: dict[str, str] = {
     STANDARD["owl"] + "sameAs": "same as",
     STANDARD["dcterms"] + "source": "source",
     STANDARD["dcterms"] + "created": "created",
+    STANDARD["dcterms"] + "isReplacedBy": "replaced by",
+    STANDARD["skos"] + "notation": "notation",
     STANDARD["dcterms"] + "license": "licence",
     STANDARD["prov"] + "wasDerivedFrom": "derived from",
     STANDARD["prov"] + "wasAttributedTo": "attributed to",

@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from ..linked_data.views import KNOWN_LABELS
 from ..namespaces import STANDARD
 from .terms import short_id
 
 RDF = STANDARD["rdf"]
 RDFS = STANDARD["rdfs"]
 SKOS = STANDARD["skos"]
-OWL = STANDARD["owl"]
 DCTERMS = STANDARD["dcterms"]
 SCHEMA = STANDARD["schema"]
 FOAF = STANDARD["foaf"]
@@ -50,42 +50,6 @@ BOOKKEEPING: tuple[str, ...] = (
     STANDARD["prov"] + "wasAttributedTo",
 )
 
-#: Labels of reused-vocabulary properties and classes that the ontology does not restate.
-KNOWN_NAMES: dict[str, str] = {
-    RDF + "type": "type",
-    RDFS + "label": "name",
-    RDFS + "comment": "comment",
-    SKOS + "prefLabel": "preferred name",
-    SKOS + "altLabel": "also known as",
-    SKOS + "notation": "notation",
-    SKOS + "note": "note",
-    SKOS + "definition": "definition",
-    SKOS + "inScheme": "in scheme",
-    SKOS + "Concept": "concept",
-    SKOS + "ConceptScheme": "concept scheme",
-    OWL + "sameAs": "same as",
-    DCTERMS + "source": "source",
-    DCTERMS + "created": "created",
-    DCTERMS + "isReplacedBy": "replaced by",
-    STANDARD["prov"] + "wasDerivedFrom": "derived from",
-    STANDARD["prov"] + "wasAttributedTo": "attributed to",
-    SCHEMA + "headline": "headline",
-    SCHEMA + "url": "web address",
-    SCHEMA + "publisher": "publisher",
-    SCHEMA + "author": "author",
-    SCHEMA + "datePublished": "published",
-    SCHEMA + "locationCreated": "dateline",
-    SCHEMA + "NewsArticle": "news article",
-    FOAF + "Person": "person",
-    STANDARD["org"] + "Post": "post",
-    STANDARD["org"] + "Membership": "membership",
-    STANDARD["org"] + "member": "member",
-    STANDARD["org"] + "organization": "organisation",
-    STANDARD["org"] + "role": "role",
-    STANDARD["org"] + "memberDuring": "member during",
-    STANDARD["org"] + "postIn": "post in",
-    STANDARD["org"] + "subOrganizationOf": "part of organisation",
-}
 
 
 @dataclass(frozen=True)
@@ -268,7 +232,7 @@ def _term_names(store: ox.Store, prologue: str, ontology: str) -> dict[str, tupl
             }} }} ORDER BY ?t ?label ?comment"""):
         comment = row["comment"].value if row["comment"] is not None else ""
         found.setdefault(row["t"].value, (row["label"].value, comment))
-    return {**{iri: (name, "") for iri, name in KNOWN_NAMES.items()}, **found}
+    return {**{iri: (name, "") for iri, name in KNOWN_LABELS.items()}, **found}
 
 
 def _alt_predicates(store: ox.Store, prologue: str, ontology: str) -> list[str]:
