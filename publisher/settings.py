@@ -76,8 +76,8 @@ class Settings(BaseSettings):
         True, description="uvicorn's per-request log line; about a third of the web "
         "process's time under load (bench/), so off behind a proxy that logs already.")
     prewarm: bool = Field(
-        True, description="Prepare every document of a new build in the background, so "
-        "the first request for it finds its bytes ready.")
+        True, description="Read a new build's document pack once in the background, so "
+        "its pages are in the page cache (shared by every process) before they are asked for.")
     http_header_timeout_s: float = Field(
         10.0, gt=0, description="A connection whose request headers are not complete this "
         "long after it opened (or after its previous response) is closed.")
@@ -135,6 +135,10 @@ class Settings(BaseSettings):
         default_factory=lambda: os.cpu_count() or 1, ge=1,
         description="Processes that read and map fact files in parallel during a build.",
     )
+    build_document_pack: bool = Field(
+        True, description="Write every entity document in every RDF format, compressed, "
+        "into the build (`documents.sqlite`), so that serving reads them instead of "
+        "rendering them; false: a faster build, documents rendered on request.")
     build_cache: bool = Field(
         True, description="Remember each fact file's mapping and each SHACL run by the hash "
         "of everything they depend on (beside the store, in `<store>.cache`), so a rebuild "

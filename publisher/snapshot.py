@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from starlette.types import Scope
 
 from .builds import BuildRecord, StoreUnavailable, live_target, resolve_live_build
+from .linked_data.pack import DocumentPack, open_pack
 from .prepared import RENDERER_VERSION, ByteBudgetCache, PreparedDocuments, variant_tag
 from .search.index import INDEX_FILE, IndexUnavailable, SearchIndex
 from .settings import Settings
@@ -62,6 +63,16 @@ class Snapshot:
     def once(self, name: str, compute: Callable[[], T]) -> T:
         """A value derived from this build, computed at most once in this process."""
         return self.prepared.once(name, compute)
+
+    def document_pack(self) -> DocumentPack | None:
+        """The build's document pack (its documents prepared by the build), or None: a
+        build made before packs, or by other renderer code (documents render on request).
+        Opened once per build, so a swap never serves another build's bytes."""
+        try:
+            return self.prepared.memo["document pack"]
+        except KeyError:
+            return self.once("document pack", lambda: open_pack(
+                self.build.path, self.prepared.seed))
 
     def shapes(self) -> list[ox.Quad]:
         """The SHACL shapes the build was validated with, in the graph ``<base>shapes``."""

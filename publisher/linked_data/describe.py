@@ -58,11 +58,15 @@ class _QuadSet:
 
     def __init__(self) -> None:
         self._quads: dict[ox.Quad, None] = {}
+        #: (subject, predicate, object) of each quad, read once: a term read from a quad
+        #: is a new object each time, and the context loop reads them repeatedly.
+        self.terms: list[tuple[ox.Term, ox.NamedNode, ox.Term]] = []
 
     def add(self, quad: ox.Quad) -> bool:
         if quad in self._quads:
             return False
         self._quads[quad] = None
+        self.terms.append((quad.subject, quad.predicate, quad.object))
         return True
 
     def extend(self, quads: Iterable[ox.Quad]) -> None:
@@ -131,12 +135,12 @@ def _incoming_through_blank(store: Store, blank: Subject, out: _QuadSet,
             _incoming_through_blank(store, quad.subject, out, quad.graph_name, depth + 1)
 
 
-def _referenced(quads: Iterable[ox.Quad], exclude: ox.NamedNode | None) -> list[ox.NamedNode]:
+def _referenced(quads: Iterable[tuple[ox.Term, ox.NamedNode, ox.Term]], exclude: ox.NamedNode | None) -> list[ox.NamedNode]:
     """IRIs in subject or object position (not predicates: they are labelled from the
     vocabulary, not from the data)."""
     found: dict[ox.NamedNode, None] = {}
-    for quad in quads:
-        for term in (quad.subject, quad.object):
+    for subject, _, object_ in quads:
+        for term in (subject, object_):
             if isinstance(term, ox.NamedNode) and term != exclude:
                 found[term] = None
     return list(found)
@@ -169,13 +173,13 @@ def _add_context(store: Store, out: _QuadSet, namespace: str, expanded: set) -> 
     resources that merely link here (incoming links) are not typed and are not followed.
     """
     while True:
-        typed = {q.subject for q in out if q.predicate == RDF_TYPE}
-        described = typed | {q.object for q in out if q.subject in typed
-                             and _is_part(q.object, q.subject)}
-        fresh = {q.object for q in out if q.subject in described
-                 and isinstance(q.object, ox.NamedNode) and q.object not in expanded
-                 and q.object.value.startswith(namespace) and q.object not in typed
-                 and not _is_part(q.object, q.subject)}
+        terms = out.terms
+        typed = {s for s, p, _ in terms if p == RDF_TYPE}
+        described = typed | {o for s, _, o in terms if s in typed and _is_part(o, s)}
+        fresh = {o for s, _, o in terms if s in described
+                 and isinstance(o, ox.NamedNode) and o not in expanded
+                 and o.value.startswith(namespace) and o not in typed
+                 and not _is_part(o, s)}
         if not fresh:
             return
         for iri in sorted(fresh, key=lambda n: n.value):
@@ -212,7 +216,7 @@ def describe(store: Store, iri: str, id_base: str | None = None) -> list[ox.Quad
         before = len(out)
         _add_context(store, out, namespace, expanded)
         _add_provenance(store, out, done)
-        fresh = [iri for iri in _referenced(out, node) if iri not in labelled]
+        fresh = [iri for iri in _referenced(out.terms, node) if iri not in labelled]
         labelled.update(fresh)
         _add_labels(store, fresh, out)
         if len(out) == before:

@@ -100,16 +100,23 @@ async def _document(snapshot: Snapshot, document: Document,
     fmt = document.fixed or formats.negotiate(headers.accept, document.offered)
     if fmt is None:
         raise _not_acceptable(document.offered, document)
+    wanted = choose_coding(headers.accept_encoding) if headers.accept_encoding else None
     representation = snapshot.prepared.representations.get((document.key, fmt.name))
-    if representation is None:
-        representation = await anyio.to_thread.run_sync(
-            rendering.representation, snapshot, document, fmt)
-    coding = choose_coding(headers.accept_encoding) if headers.accept_encoding else None
-    if coding not in representation.bodies:
-        coding = None
+    pack = snapshot.document_pack() if representation is None else None
+    packed = pack.lookup(document.key, fmt.name, wanted) if pack is not None else None
+    if packed is not None:  # prepared by the build: one index seek, nothing kept here
+        content_type, etags, coding, body = (packed.content_type, packed.etags,
+                                             packed.coding, packed.body)
+    else:
+        if representation is None:
+            representation = await anyio.to_thread.run_sync(
+                rendering.representation, snapshot, document, fmt)
+        coding = wanted if wanted in representation.bodies else None
+        content_type, etags, body = (representation.content_type, representation.etags,
+                                     representation.bodies[coding])
     out = [
-        (b"content-type", representation.content_type.encode()),
-        (b"etag", representation.etags[coding].encode()),
+        (b"content-type", content_type.encode()),
+        (b"etag", etags[coding].encode()),
         (b"last-modified", snapshot.last_modified.encode()),
         (b"cache-control", STATIC_CACHE if document.key.startswith("static:")
          else DOCUMENT_CACHE),
@@ -122,8 +129,8 @@ async def _document(snapshot: Snapshot, document: Document,
         out.append((b"link", _links(document, exclude=None if negotiated else fmt)))
     if coding is not None:
         out.append((b"content-encoding", coding.encode()))
-    validators = Validators(tuple(representation.etags.values()), snapshot.build.built_at)
-    return (Answer(200, out, representation.bodies[coding], validators),
+    validators = Validators(tuple(etags.values()), snapshot.build.built_at)
+    return (Answer(200, out, body, validators),
             (document.key, fmt.name))
 
 

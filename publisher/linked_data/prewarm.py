@@ -1,11 +1,12 @@
-"""Prepare a new build's documents in the background, so requests find their bytes ready.
+"""Warm the operating system's page cache with a new build's document pack.
 
-Started by a build's first linked-data request in this process (the application hands
-:func:`start` to the routes as ``first_document``), so a process that only answers
-queries spends nothing on it. HTML and Turtle of every document come first (what
-browsers and most RDF clients ask for), then the other formats; it stops at
-``PREWARM_SHARE`` of the memory budget, leaving the rest to what clients ask for, and as
-soon as a newer build is being served. A failure only means a render on request.
+Documents are prepared by the build (:mod:`publisher.linked_data.pack`); nothing is
+rendered ahead into this process's memory any more. What is left to warm is the disk:
+at a build's first linked-data request in this process (the application hands
+:func:`start` to the routes as ``first_document``), a background thread reads the pack
+once through a small reused buffer, so later requests find its pages in the page cache,
+which every worker and replica on the machine shares. It stops as soon as a newer build
+is being served. A failure only means a read from disk on request.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import threading
 import time
 from collections.abc import Callable
 
-from .. import formats
-from ..formats import DOCUMENT_FORMATS, HTML
 from ..snapshot import Snapshot
-from . import rendering
-from .urls import Document, UrlSpace
+from .pack import PACK_FILE
+from .urls import UrlSpace
 
 log = logging.getLogger(__name__)
+
+#: Bytes read at a time (one buffer, reused: the heap does not grow with the pack).
+CHUNK = 1 << 20
 
 
 def start(snapshot: Snapshot, space: UrlSpace,
@@ -32,59 +34,23 @@ def start(snapshot: Snapshot, space: UrlSpace,
     return thread
 
 
-def documents(snapshot: Snapshot, space: UrlSpace) -> list[Document]:
-    """Every document of the build: home, vocabularies, dataset, dumps page, entities."""
-    found = [space.home(snapshot, ""), space.vocabulary(snapshot, "ontology"),
-             space.vocabulary(snapshot, "shapes"), space.vocabulary(snapshot, "void"),
-             space.dumps_listing(snapshot, "dumps/")]
-    names = list(space.entity_paths(snapshot))
-    id_base = snapshot.settings.id_base
-    names += [graph[len(id_base):] for graph, _ in rendering.summary(snapshot).graphs
-              if graph.startswith(id_base)]
-    for name in names:
-        found.append(space.document(snapshot, f"doc/{name}"))
-    return [document for document in found if isinstance(document, Document)]
-
-
 def prewarm(snapshot: Snapshot, space: UrlSpace,
             still_current: Callable[[Snapshot], bool]) -> None:
     started = time.perf_counter()
-    prepared = snapshot.prepared
+    path = snapshot.build.path / PACK_FILE
+    if snapshot.document_pack() is None:
+        return  # no pack this process can use: documents render on request
+    buffer = bytearray(CHUNK)
+    read = 0
     try:
-        targets = documents(snapshot, space)
-        first = (HTML, formats.TURTLE)
-        passes = [list(first), [f for f in DOCUMENT_FORMATS if f not in first]]
-        complete = True
-        failed = 0
-        for wanted in passes:
-            for document in targets:
-                if not still_current(snapshot):
-                    return  # a newer build took over
-                if not prepared.has_room_to_prewarm():
-                    complete = False
+        with open(path, "rb", buffering=0) as pack:
+            while still_current(snapshot):
+                count = pack.readinto(buffer)
+                if not count:
                     break
-                for fmt in document.offered:
-                    if fmt in wanted or (wanted is passes[0] and len(document.offered) == 1):
-                        failed += not _prepare(snapshot, document, fmt, failed == 0)
-        log.info("linked data: %d variants (%.0f MB) of build %s prepared in %.1f s%s%s",
-                 len(prepared.representations), prepared.prepared_bytes / 2**20,
-                 snapshot.build_id[:12], time.perf_counter() - started,
-                 "" if complete else "; stopped at the memory budget, the rest is "
-                 "rendered on request",
-                 f"; {failed} could not be prepared (their requests say why)" if failed
-                 else "")
-    except Exception:  # noqa: BLE001 - prewarming is an optimisation, never fatal
-        log.exception("prewarming the linked-data documents failed")
-
-
-def _prepare(snapshot: Snapshot, document: Document, fmt: formats.Format, tell: bool) -> bool:
-    """Render one variant; a document that cannot be rendered (a build made before its
-    shapes were kept, say) is left to its requests, which answer with the reason."""
-    try:
-        rendering.representation(snapshot, document, fmt)
-    except Exception:  # noqa: BLE001 - one document never stops the others
-        if tell:
-            log.warning("prewarming %s as %s failed", document.key, fmt.media_type,
-                        exc_info=True)
-        return False
-    return True
+                read += count
+        log.info("linked data: document pack of build %s (%.0f MB) read into the page "
+                 "cache in %.1f s", snapshot.build_id[:12], read / 2**20,
+                 time.perf_counter() - started)
+    except OSError:
+        log.warning("reading the document pack %s ahead failed", path, exc_info=True)

@@ -28,11 +28,17 @@ RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 
 
 def representation(snapshot: Snapshot, document: Document, fmt: Format) -> Representation:
-    """The prepared variant, rendering it now if this build has not yet."""
+    """The prepared variant: from the build's document pack, else rendered now (and
+    kept in this process's bounded cache)."""
     prepared = snapshot.prepared
     key = (document.key, fmt.name)
     found = prepared.representations.get(key)
     if found is None:
+        pack = snapshot.document_pack()
+        if pack is not None:
+            found = pack.representation(document.key, fmt.name)
+            if found is not None:
+                return found
         body = render(snapshot, document, fmt)
         tag = variant_tag(prepared.seed, document.key, fmt.name)
         found = Representation.prepare(body, fmt.content_type, tag, document.compressible)
@@ -99,13 +105,17 @@ def site(snapshot: Snapshot) -> pages.SiteContext:
 
 # -- renderers ------------------------------------------------------------------------------
 
+def rdf_document(quads: Sequence[ox.Quad], fmt: Format, base: str, subject: str) -> bytes:
+    """A description in an RDF format: what the build's document pack holds too."""
+    return formats.serialize(quads, fmt, base=base, subject_first=subject)
+
+
 def _rdf_or_html(snapshot: Snapshot, quads: Sequence[ox.Quad], fmt: Format, subject: str,
                  page: Callable[[bytes], bytes]) -> bytes:
     base = snapshot.settings.base
     if fmt is HTML:
-        return page(formats.serialize(quads, formats.JSON_LD, base=base,
-                                      subject_first=subject))
-    return formats.serialize(quads, fmt, base=base, subject_first=subject)
+        return page(rdf_document(quads, formats.JSON_LD, base, subject))
+    return rdf_document(quads, fmt, base, subject)
 
 
 def page_context(snapshot: Snapshot) -> entity_page.Context:

@@ -32,13 +32,14 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from .. import __version__
-from ..builds import ONTOLOGY_FOLDER, QUERIES_FOLDER, SHAPES_FOLDER
+from ..builds import ONTOLOGY_FOLDER, QUERIES_FOLDER, SHAPES_FOLDER, BuildRecord
 from ..namespaces import compact
 from ..settings import Settings
 from ..stable_uris import PUBLISHED_FILE
 from ..store.embedded import EmbeddedStore
 from .build_cache import Entries, MappingCache, ValidationCache, environment_digest
 from .country_codes import country_code_quads
+from .document_pack import PackFailed, previous_pack, write_pack
 from .fact_check import FactChecker
 from .fact_schema import (
     COMPLEMENT,
@@ -525,12 +526,20 @@ def _build(settings: Settings, progress: Progress,
                      f"({time.perf_counter() - waiting:.2f} s more after it)")
         indexing.place(loading.partial)
         stable.write_outcomes(loading.partial)
+        if settings.build_document_pack:
+            with _stage("document pack", timings, progress):
+                write_pack(settings, BuildRecord(identifier, built_at, settings.base,
+                                                 loading.partial, stats), progress,
+                           previous_pack(settings))
     except LoadFailed as error:
         indexing.discard()
         raise BuildFailed("load", [str(error)], environment=True) from error
     except IndexFailed as error:
         loading.discard()
         raise BuildFailed("search index", [str(error)], environment=True) from error
+    except PackFailed as error:
+        loading.discard()
+        raise BuildFailed("document pack", [str(error)], environment=True) from error
     except BaseException:
         loading.discard()
         indexing.discard()

@@ -1,0 +1,130 @@
+"""The build's document pack: every entity document's RDF variants, prepared by the build.
+
+``documents.sqlite`` in the build folder (written by :mod:`publisher.pipeline.document_pack`)
+holds, per (document key, format name), the content type, the identity bytes and the
+compressed codings that are smaller, plus a hash of what the bytes were made from (so the
+next build can reuse them). It is an SQLite file opened read-only and immutable by every
+web process: a lookup is one index seek and reads the bytes of one coding, through the operating
+system's page cache (shared by every worker and replica on the machine), never kept in
+the Python heap.
+
+ETags are not stored: they are :func:`publisher.prepared.variant_tag` of the serving
+build's seed, exactly as the on-request path computes them, and the pack is used only
+when its recorded seed is the serving Snapshot's (same build, same renderer version), so
+a pack made by other code is ignored rather than served with the wrong validators.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..prepared import Representation, variant_tag
+
+PACK_FILE = "documents.sqlite"
+SCHEMA_VERSION = "2"
+#: The codings a pack may hold besides identity (the order the policy prefers).
+CODINGS = ("br", "gzip")
+
+#: One row per coding: a lookup reads only the bytes it sends (a later column of a large
+#: row would make SQLite walk the earlier columns' overflow pages). ``coding`` is ``''``
+#: for identity; ``codings`` lists the variant's codings, so every row can give all of
+#: the variant's ETags (a conditional request may name any of them).
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE variants (
+    document TEXT NOT NULL,
+    format TEXT NOT NULL,
+    coding TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    codings TEXT NOT NULL,
+    input TEXT NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (document, format, coding)
+);
+"""
+SELECT = ("SELECT content_type, codings, body FROM variants "
+          "WHERE document = ? AND format = ? AND coding = ?")
+
+
+@dataclass(frozen=True)
+class Packed:
+    """One variant read for one request: only the body of the coding asked for."""
+
+    content_type: str
+    etags: dict[str | None, str]
+    coding: str | None
+    body: bytes
+
+
+class DocumentPack:
+    """A build's pack, read-only; one SQLite connection per thread that reads it."""
+
+    def __init__(self, path: Path, seed: str) -> None:
+        self.path = path
+        self.seed = seed
+        self._local = threading.local()
+        meta = dict(self._connection().execute("SELECT key, value FROM meta"))
+        if meta.get("schema") != SCHEMA_VERSION or meta.get("seed") != seed:
+            raise PackUnusable(f"{path} was made for another build or renderer version")
+        self.documents = int(meta.get("variants", "0"))
+
+    def _connection(self) -> sqlite3.Connection:
+        found = getattr(self._local, "connection", None)
+        if found is None:
+            # immutable: no locks, no journal checks; the build never changes once published.
+            found = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro&immutable=1",
+                                    uri=True, check_same_thread=False)
+            found.execute("PRAGMA cache_size=-2048")  # SQLite's own cache stays small
+            self._local.connection = found
+        return found
+
+    def lookup(self, document: str, fmt: str, coding: str | None) -> Packed | None:
+        """The variant in ``coding`` (identity when the pack has no such coding)."""
+        connection = self._connection()
+        row = None
+        if coding in CODINGS:
+            row = connection.execute(SELECT, (document, fmt, coding)).fetchone()
+        if row is None:
+            coding = None
+            row = connection.execute(SELECT, (document, fmt, "")).fetchone()
+            if row is None:
+                return None
+        content_type, codings, body = row
+        return Packed(content_type, self._etags(document, fmt, codings), coding, body)
+
+    def representation(self, document: str, fmt: str) -> Representation | None:
+        """The whole variant (every coding), for callers that want all of it."""
+        rows = self._connection().execute(
+            "SELECT coding, content_type, codings, body FROM variants "
+            "WHERE document = ? AND format = ?", (document, fmt)).fetchall()
+        if not rows:
+            return None
+        bodies: dict[str | None, bytes] = {coding or None: body for coding, _, _, body in rows}
+        _, content_type, codings, _ = rows[0]
+        return Representation(content_type, bodies, self._etags(document, fmt, codings),
+                              sum(len(b) for b in bodies.values()))
+
+    def _etags(self, document: str, fmt: str, codings: str) -> dict[str | None, str]:
+        tag = variant_tag(self.seed, document, fmt)
+        etags: dict[str | None, str] = {None: f'"{tag}"'}
+        for coding in codings.split():  # in the order the policy prefers, as prepared
+            etags[coding] = f'"{tag}-{coding}"'
+        return etags
+
+
+class PackUnusable(Exception):
+    """The build has no pack this process can serve from (documents render on request)."""
+
+
+def open_pack(build_path: Path, seed: str) -> DocumentPack | None:
+    """The build's pack, or None (an older build, or one made by other code)."""
+    path = build_path / PACK_FILE
+    if not path.is_file():
+        return None
+    try:
+        return DocumentPack(path, seed)
+    except (PackUnusable, sqlite3.Error):
+        return None

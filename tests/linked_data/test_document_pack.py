@@ -1,0 +1,177 @@
+"""The build's document pack: the same bytes and ETags as documents rendered on request.
+
+A generated dataset (bench.generate, a few thousand triples: countries, people,
+meetings, articles, posts, memberships) is built once; every document of it, in every
+RDF format and every coding, is compared between the pack and the on-request path of the
+same build, and the bulk descriptions with :func:`describe` over the store.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bench.generate import generate
+from publisher.app import create_app
+from publisher.builds import resolve_live_build
+from publisher.linked_data.describe import describe
+from publisher.linked_data.pack import PACK_FILE, open_pack
+from publisher.pipeline import build as build_module
+from publisher.pipeline import document_pack
+from publisher.pipeline.build import BuildFailed, build
+from publisher.pipeline.document_pack import PACK_FORMATS, QuadIndex
+from publisher.settings import Settings
+from publisher.snapshot import Snapshot, Snapshots
+from publisher.store.embedded import EmbeddedStore
+from tests.conftest import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _generated(folder: Path, port: int) -> Settings:
+    generate(3000, 7, folder)
+    settings = Settings(base=f"http://127.0.0.1:{port}/", project_dir=folder,
+                        store_dir=folder / "var" / "store", build_workers=2,
+                        access_log=False, prewarm=False)
+    build(settings, progress=lambda _line: None)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return _generated(tmp_path_factory.mktemp("packed"), free_port())
+
+
+def _names(settings: Settings) -> list[str]:
+    path = resolve_live_build(settings) / PACK_FILE
+    with sqlite3.connect(path) as connection:
+        return sorted({row[0].removeprefix("entity:") for row in connection.execute(
+            "SELECT document FROM variants")})
+
+
+def test_bulk_descriptions_are_exactly_those_of_describe(generated: Settings) -> None:
+    store = EmbeddedStore.open_read_only(resolve_live_build(generated))
+    index = QuadIndex(store.quads())
+    names = index.document_names(generated.id_base)
+    assert len(names) > 100
+    assert names == _names(generated)  # every document is in the pack
+    for name in names:
+        iri = generated.id_base + name
+        bulk = describe(index, iri, generated.id_base)  # type: ignore[arg-type]
+        single = describe(store, iri, generated.id_base)
+        assert len(bulk) == len(single) and set(bulk) == set(single), name
+
+
+def test_every_variant_of_the_pack_is_what_the_request_path_renders(
+        generated: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    snapshots = Snapshots(generated)
+    packed = snapshots.current()
+    assert packed.document_pack() is not None
+    monkeypatch.setattr(Snapshot, "document_pack", lambda self: None)
+    rendered = Snapshots(generated).current()
+    assert rendered.document_pack() is None
+    pack = open_pack(packed.build.path, packed.prepared.seed)
+    assert pack is not None
+    from publisher.linked_data import rendering
+    from publisher.linked_data.urls import UrlSpace
+
+    space = UrlSpace(generated)
+    names = _names(generated)
+    for name in names:
+        document = space.document(rendered, f"doc/{name}")
+        for fmt in PACK_FORMATS:
+            expected = rendering.representation(rendered, document, fmt)
+            found = pack.representation(document.key, fmt.name)
+            assert found is not None, (name, fmt.name)
+            assert found.content_type == expected.content_type
+            assert found.etags == expected.etags, (name, fmt.name)
+            assert found.bodies == expected.bodies, (name, fmt.name)
+            rendered.prepared.representations.clear()  # bounded memory in the test too
+            rendered.prepared.prepared_bytes = 0
+
+
+def test_served_answers_are_the_same_with_and_without_the_pack(
+        generated: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = generated.base.rstrip("/")
+    names = _names(generated)[::7]
+    requests = [(accept, coding) for accept in ("text/turtle", "application/ld+json",
+                                                 "application/n-triples")
+                for coding in ("br", "gzip", "identity")]
+
+    def answers() -> list[tuple]:
+        found = []
+        with TestClient(create_app(generated), base_url=base,
+                        follow_redirects=False) as client:
+            for name in names:
+                for accept, coding in requests:
+                    response = client.get(f"/doc/{name}", headers={
+                        "accept": accept, "accept-encoding": coding})
+                    assert response.status_code == 200, (name, response.text)
+                    headers = {k: v for k, v in response.headers.items() if k != "date"}
+                    found.append((name, accept, coding, headers, response.content))
+                    tag = response.headers["etag"]
+                    again = client.get(f"/doc/{name}", headers={
+                        "accept": accept, "accept-encoding": coding, "if-none-match": tag})
+                    assert again.status_code == 304
+            fixed = client.get(f"/doc/{names[0]}.ttl")
+            assert fixed.status_code == 200
+            found.append(("fixed", fixed.headers["etag"], fixed.content))
+        return found
+
+    from_pack = answers()
+    monkeypatch.setattr(Snapshot, "document_pack", lambda self: None)
+    assert answers() == from_pack
+
+
+def test_a_pack_made_for_another_build_or_renderer_is_not_used(generated: Settings) -> None:
+    live = resolve_live_build(generated)
+    snapshot = Snapshots(generated).current()
+    assert open_pack(live, snapshot.prepared.seed) is not None
+    assert open_pack(live, "another-seed") is None
+    assert open_pack(live.parent / "nowhere", snapshot.prepared.seed) is None
+
+
+def test_a_rebuild_reuses_what_did_not_change(tmp_path: Path) -> None:
+    settings = _generated(tmp_path / "project", free_port())
+    lines: list[str] = []
+    build(settings, progress=lines.append)
+    said = next(line for line in lines if "as in the live build" in line)
+    variants = int(said.split(" variants (")[0].split(", ")[-1])
+    reused = int(said.split(" variants (")[1].split(" ")[0])
+    assert variants > 100 and reused == variants, said
+    # one source file changed: only the documents it touches are rendered again
+    source = sorted((settings.data_dir / "sources").glob("*.yaml"))[-1]
+    text = source.read_text(encoding="utf-8")
+    assert 'label: "Facts stated by' in text
+    source.write_text(text.replace('label: "Facts stated by', 'label: "Facts as stated by',
+                                   1), encoding="utf-8")
+    lines.clear()
+    build(settings, progress=lines.append)
+    said = next(line for line in lines if "as in the live build" in line)
+    reused = int(said.split(" variants (")[1].split(" ")[0])
+    variants = int(said.split(" variants (")[0].split(", ")[-1])
+    assert 0 < reused < variants, said
+    snapshot = Snapshots(settings).current()
+    assert snapshot.document_pack() is not None
+
+
+def test_a_failing_pack_fails_the_build_and_keeps_the_live_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _generated(tmp_path / "project", free_port())
+    live = resolve_live_build(settings)
+
+    def full_disk(*_args: object, **_kwargs: object) -> bytes:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(document_pack, "rdf_document", full_disk)
+    monkeypatch.setattr(build_module, "previous_pack", lambda _settings: None)
+    with pytest.raises(BuildFailed) as failed:
+        build(settings.model_copy(update={"build_workers": 1}), progress=lambda _line: None)
+    assert failed.value.stage == "document pack"
+    assert "No space left on device" in str(failed.value)
+    assert resolve_live_build(settings) == live
+    assert not [p for p in live.parent.iterdir() if p != live]  # nothing of it is left
+    assert open_pack(live, Snapshots(settings).current().prepared.seed) is not None
