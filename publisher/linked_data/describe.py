@@ -135,11 +135,12 @@ def _incoming_through_blank(store: Store, blank: Subject, out: _QuadSet,
             _incoming_through_blank(store, quad.subject, out, quad.graph_name, depth + 1)
 
 
-def _referenced(quads: Iterable[tuple[ox.Term, ox.NamedNode, ox.Term]], exclude: ox.NamedNode | None) -> list[ox.NamedNode]:
+def _referenced(terms: Iterable[tuple[ox.Term, ox.NamedNode, ox.Term]],
+                exclude: ox.NamedNode | None) -> list[ox.NamedNode]:
     """IRIs in subject or object position (not predicates: they are labelled from the
     vocabulary, not from the data)."""
     found: dict[ox.NamedNode, None] = {}
-    for subject, _, object_ in quads:
+    for subject, _, object_ in terms:
         for term in (subject, object_):
             if isinstance(term, ox.NamedNode) and term != exclude:
                 found[term] = None
