@@ -83,7 +83,13 @@ def _start(server: Server, timeout: float = 600.0) -> float:
 
 
 def _mib(pid: int) -> float:
+    """Resident MiB of the whole process tree (web process and its SPARQL workers)."""
     return round(sum(tree_rss(pid).values()) / 2**20, 1)
+
+
+def _web_mib(pid: int) -> float:
+    """Resident MiB of the web process alone (the one that serves documents)."""
+    return round(tree_rss(pid).get(pid, 0) / 2**20, 1)
 
 
 def _touch(url: str, paths: list[str], headers_of) -> float:
@@ -96,21 +102,25 @@ def _touch(url: str, paths: list[str], headers_of) -> float:
 
 
 def measure_publisher(name: str, binary: str, project: Path, names: list[str],
-                      settle: float) -> dict[str, Any]:
+                      settle: float, base: str) -> dict[str, Any]:
     port = free_port()
     cmd = [binary, "serve", "--project-dir", str(project), "--store-dir",
            str(project / "var" / "store"), "--host", "127.0.0.1", "--port", str(port),
-           "--base", f"http://127.0.0.1:{port}/", "--no-access-log"]
+           "--base", base, "--no-access-log"]  # the build's base; requests go to the port
     server = Server(name, cmd, port, "/ready", publisher_env())
     try:
         ready = _start(server)
-        rss_ready = _mib(server.pid)
-        time.sleep(settle)  # background work after start (prewarm) shows in the memory
+        rss_ready, web_ready = _mib(server.pid), _web_mib(server.pid)
+        time.sleep(settle)  # the SPARQL workers start after ready: their memory shows here
         rss_settled = _mib(server.pid)
         per_request = _touch(server.url, [f"/doc/{n}" for n in names], lambda i: {
             "Accept": ACCEPTS[i % len(ACCEPTS)], "Accept-Encoding": "br"})
+        touched, web_touched = _mib(server.pid), _web_mib(server.pid)
+        time.sleep(settle)  # background preparation started by the first document
         return {"ready_s": round(ready, 3), "rss_ready_mib": rss_ready,
-                "rss_settled_mib": rss_settled, "rss_touched_mib": _mib(server.pid),
+                "rss_settled_mib": rss_settled, "rss_touched_mib": touched,
+                "rss_later_mib": _mib(server.pid), "web_ready_mib": web_ready,
+                "web_touched_mib": web_touched, "web_later_mib": _web_mib(server.pid),
                 "touch_ms": round(per_request * 1000, 2)}
     finally:
         server.stop()
@@ -186,10 +196,10 @@ def main(argv: list[str] | None = None) -> int:
             "documents": len(_names(build, 10**9)), "touched": len(names),
             "load": os.getloadavg()[0]}
         row["ours"] = measure_publisher("publisher-startup", publisher_binary(), project,
-                                        names, args.settle)
+                                        names, args.settle, record["base"])
         if args.before:
             row["before"] = measure_publisher("publisher-before", args.before, project,
-                                              names, args.settle)
+                                              names, args.settle, record["base"])
         row["oxigraph"] = measure_oxigraph(project, f"{record['base']}id/", names)
         row["lookup"] = lookup_cost(project, names)
         row["load_after"] = os.getloadavg()[0]
@@ -197,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(row), flush=True)
     out = write_results("startup", {"machine": machine_info(), "rows": rows})
     header = ["dataset", "pack build s", "pack MiB", "ready s (ours / before / Oxigraph)",
-              "RSS MiB ready", "RSS MiB after touching", "ms per document"]
+              "RSS MiB ready (tree)", "RSS MiB after touching (tree)",
+              "web process MiB after touching, later", "ms per document"]
     table = []
     for row in rows:
         ours, ox = row["ours"], row["oxigraph"]
@@ -209,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{ox['rss_ready_mib']}",
             f"{ours['rss_touched_mib']} / {before.get('rss_touched_mib', '-')} / "
             f"{ox['rss_touched_mib']}",
+            f"{ours['web_touched_mib']}, {ours['web_later_mib']} / "
+            f"{before.get('web_touched_mib', '-')}, {before.get('web_later_mib', '-')}",
             f"{ours['touch_ms']} / {before.get('touch_ms', '-')} / {ox['touch_ms']}"])
     print(markdown_table(header, table))
     print(f"results: {out}")
