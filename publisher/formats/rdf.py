@@ -14,6 +14,7 @@ other formats are pyoxigraph's serializers.
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -72,9 +73,14 @@ def used_prefixes(statements: Iterable[ox.Triple | ox.Quad], base: str) -> dict[
                 iris.add(term.value)
             elif isinstance(term, ox.Literal) and term.datatype.value != XSD_STRING:
                 iris.add(term.datatype.value)
+    # Sorted, the IRIs under a namespace follow it directly: the first IRI after the
+    # namespace itself starts with it if any does (one bisection per namespace instead of
+    # a scan of every IRI, which was a sixth of a document's serialization).
+    ordered = sorted(iris)
     used = {}
     for name, namespace in namespaces.items():
-        if any(iri.startswith(namespace) and iri != namespace for iri in iris):
+        at = bisect.bisect_right(ordered, namespace)
+        if at < len(ordered) and ordered[at].startswith(namespace):
             used[name] = namespace
     return dict(sorted(used.items()))
 
