@@ -16,6 +16,7 @@ a pack made by other code is ignored rather than served with the wrong validator
 
 from __future__ import annotations
 
+import gzip
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -24,14 +25,17 @@ from pathlib import Path
 from ..prepared import Representation, variant_tag
 
 PACK_FILE = "documents.sqlite"
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 #: The codings a pack may hold besides identity (the order the policy prefers).
 CODINGS = ("br", "gzip")
 
 #: One row per coding: a lookup reads only the bytes it sends (a later column of a large
 #: row would make SQLite walk the earlier columns' overflow pages). ``coding`` is ``''``
-#: for identity; ``codings`` lists the variant's codings, so every row can give all of
-#: the variant's ETags (a conditional request may name any of them).
+#: for identity, which is stored only when no gzip coding is (a body too small to gain):
+#: otherwise identity is the gzip body decompressed on request, tens of µs, and the pack
+#: is a fifth of the size (identity bytes were four fifths of it). ``codings`` lists the
+#: variant's codings, so every row can give all of the variant's ETags (a conditional
+#: request may name any of them).
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE variants (
@@ -91,7 +95,10 @@ class DocumentPack:
             coding = None
             row = connection.execute(SELECT, (document, fmt, "")).fetchone()
             if row is None:
-                return None
+                row = connection.execute(SELECT, (document, fmt, "gzip")).fetchone()
+                if row is None:
+                    return None
+                row = (row[0], row[1], gzip.decompress(row[2]))
         content_type, codings, body = row
         return Packed(content_type, self._etags(document, fmt, codings), coding, body)
 
@@ -103,6 +110,8 @@ class DocumentPack:
         if not rows:
             return None
         bodies: dict[str | None, bytes] = {coding or None: body for coding, _, _, body in rows}
+        if None not in bodies:
+            bodies[None] = gzip.decompress(bodies["gzip"])
         _, content_type, codings, _ = rows[0]
         return Representation(content_type, bodies, self._etags(document, fmt, codings),
                               sum(len(b) for b in bodies.values()))

@@ -150,7 +150,8 @@ def _render_chunk(names: list[str]) -> tuple[list[tuple], list[tuple[str, str]],
                 body = rdf_document(quads, fmt, base, iri)
                 codings = precompress(body)
                 names_of = " ".join(codings)
-                rows.append((key, fmt.name, "", fmt.content_type, names_of, digest, body))
+                if "gzip" not in codings:  # else identity is the gzip body, decompressed
+                    rows.append((key, fmt.name, "", fmt.content_type, names_of, digest, body))
                 rows.extend((key, fmt.name, coding, fmt.content_type, names_of, digest, packed)
                             for coding, packed in codings.items())
                 rendered += 1
@@ -199,7 +200,7 @@ def write_pack(settings: Settings, build: BuildRecord, progress: Progress = prin
                                (f"{previous.resolve().as_uri()}?mode=ro&immutable=1",))
         for rows, copied, count in _run(names, workers):
             connection.executemany("INSERT INTO variants VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-            variants += sum(1 for row in rows if row[2] == "")
+            variants += len({(row[0], row[1]) for row in rows})
             if copied:
                 connection.executemany(
                     "INSERT INTO variants SELECT * FROM previous.variants "
@@ -221,7 +222,9 @@ def write_pack(settings: Settings, build: BuildRecord, progress: Progress = prin
         partial.rename(target)
     except (OSError, sqlite3.Error) as error:
         partial.unlink(missing_ok=True)
-        raise PackFailed(f"cannot write the document pack {target}: {error}") from error
+        why = ("No space left on device" if getattr(error, "sqlite_errorcode", None)
+               == sqlite3.SQLITE_FULL else str(error))
+        raise PackFailed(f"cannot write the document pack {target}: {why}") from error
     finally:
         _INDEX = _SETTINGS = _PREVIOUS = None
     seconds = time.perf_counter() - started
