@@ -130,8 +130,12 @@ async def _document(snapshot: Snapshot, document: Document,
     if coding is not None:
         out.append((b"content-encoding", coding.encode()))
     validators = Validators(tuple(etags.values()), snapshot.build.built_at)
+    # An answer made from the pack is kept within the build's budget of loose answers
+    # (oldest out, shared with query answers), so a popular document costs no lookup and
+    # memory stays bounded whatever the size of the dataset; one rendered here leaves
+    # with the bytes it was made from.
     return (Answer(200, out, body, validators),
-            (document.key, fmt.name))
+            "packed document" if packed is not None else (document.key, fmt.name))
 
 
 def _redirect(redirect: Redirect, headers: RequestHeaders) -> Answer:
