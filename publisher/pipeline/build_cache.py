@@ -179,3 +179,48 @@ class ValidationCache:
 
 def clear(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
+
+
+class GraphChecks:
+    """A graph's SHACL run remembered by what its data is made of rather than by the data:
+    the graph's content key (:func:`.derive_local.content_keys`: its files' mapping keys,
+    the rules, the codes added), the keys of the reference graphs and the hash of the
+    ontology (its context comes from nothing else), the shapes and the engine (``prefix``,
+    as in :class:`ValidationCache`). A hit skips assembling the graph with its context,
+    which is most of a rebuild's validation; the entry holds what that assembly yields:
+    the results, the counts, the hash of the graph's own quads, its named subjects."""
+
+    def __init__(self, folder: Path | None, prefix: bytes, keys: dict, ontology: bytes
+                 ) -> None:
+        self.entries = Entries(folder if keys else None)
+        self.keys = keys
+        self.context: bytes | None = None
+        self.prefix = hashlib.sha256(prefix + b"graph checks\n" + ontology).digest()
+
+    def bind(self, reference: list) -> None:
+        """Fold in the reference graphs (every graph's context draws on them)."""
+        if self.entries.folder is None or any(g not in self.keys for g in reference):
+            self.context = None
+            return
+        digest = hashlib.sha256(self.prefix)
+        for graph in sorted(reference, key=lambda g: g.value):
+            digest.update(f"{graph.value}\n{self.keys[graph]}\n".encode())
+        self.context = digest.digest()
+
+    def key(self, graph, kind: str) -> str | None:
+        if self.context is None or graph not in self.keys:
+            return None
+        return hashlib.sha256(self.context + f"{kind}\n{graph.value}\n"
+                              f"{self.keys[graph]}".encode()).hexdigest()
+
+    def get(self, key: str) -> tuple | None:
+        data = self.entries.get(key)
+        if data is None:
+            return None
+        try:
+            return pickle.loads(data)
+        except Exception:  # a damaged entry is a miss
+            return None
+
+    def put(self, key: str, value: tuple) -> None:
+        self.entries.put(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
