@@ -384,7 +384,10 @@ def validate(settings: Settings, prepared: Prepared) -> tuple[list[str], list[st
         warnings.append(disagree(disagreement, located(), settings.base, shapes))
         for graph in disagreement.graphs:
             per_graph[graph] = per_graph.get(graph, 0) + 1
-    prepared.summary = source_summary(prepared.mapped, per_graph)
+    summaries = Entries(settings.build_cache_dir / "summary" if settings.build_cache
+                        else None)
+    prepared.caches.append(summaries)
+    prepared.summary = source_summary(prepared.mapped, per_graph, summaries)
     return violations, warnings
 
 
