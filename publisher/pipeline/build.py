@@ -360,7 +360,7 @@ def validate(settings: Settings, prepared: Prepared) -> tuple[list[str], list[st
     cache = ValidationCache(settings.build_cache_dir / "shacl" if settings.build_cache
                             else None, settings.shacl_engine, canonical_nquads(prepared.shapes))
     prepared.caches.append(cache.entries)
-    remembered = GraphChecks(settings.build_cache_dir / "shacl-graphs", cache.prefix,
+    remembered = GraphChecks(settings.build_cache_dir / "shacl-graphs", cache,
                              prepared.graph_keys, canonical_nquads(prepared.ontology))
     prepared.caches.append(remembered.entries)
     checked = validate_sources(prepared.dataset, settings.base,

@@ -155,15 +155,18 @@ class ValidationCache:
             f"{FORMAT}\n{__version__}\n{engine}\n{_version('pyshacl-turbo')}\n"
             f"{_version('pyshacl')}\n{_version('pyoxigraph')}\n".encode() + shapes).digest()
 
+    def key(self, data: bytes, focus: list[str]) -> str:
+        digest = hashlib.sha256(self.prefix)
+        digest.update("\n".join(focus).encode() + b"\0")
+        digest.update(data)
+        return digest.hexdigest()
+
     def wrap(self, run: Callable[[bytes, list[str]], list[ShaclResult]]
              ) -> Callable[[bytes, list[str]], list[ShaclResult]]:
         """``run`` behind the cache: the engine runs only for data it has not seen."""
 
         def check(data: bytes, focus: list[str]) -> list[ShaclResult]:
-            digest = hashlib.sha256(self.prefix)
-            digest.update("\n".join(focus).encode() + b"\0")
-            digest.update(data)
-            key = digest.hexdigest()
+            key = self.key(data, focus)
             cached = self.entries.get(key)
             if cached is not None:
                 try:
@@ -188,14 +191,25 @@ class GraphChecks:
     ontology (its context comes from nothing else), the shapes and the engine (``prefix``,
     as in :class:`ValidationCache`). A hit skips assembling the graph with its context,
     which is most of a rebuild's validation; the entry holds what that assembly yields:
-    the results, the counts, the hash of the graph's own quads, its named subjects."""
+    the results, the counts, the hash of the graph's own quads, its named subjects, and
+    the key of the same run by its data."""
 
-    def __init__(self, folder: Path | None, prefix: bytes, keys: dict, ontology: bytes
-                 ) -> None:
+    def __init__(self, folder: Path | None, runs: ValidationCache, keys: dict,
+                 ontology: bytes) -> None:
         self.entries = Entries(folder if keys else None)
+        self.runs = runs
         self.keys = keys
         self.context: bytes | None = None
-        self.prefix = hashlib.sha256(prefix + b"graph checks\n" + ontology).digest()
+        self.prefix = hashlib.sha256(runs.prefix + b"graph checks\n" + ontology).digest()
+
+    def data_key(self, data: bytes, focus: list[str]) -> str:
+        """The key of the same run by its data (:class:`ValidationCache`)."""
+        return self.runs.key(data, focus)
+
+    def keep(self, data_key: str) -> None:
+        """A run found here is still this build's: its entry by data is not pruned, so a
+        later build that changes its context (not its data) still finds it."""
+        self.runs.entries.used.add(data_key)
 
     def bind(self, reference: list) -> None:
         """Fold in the reference graphs (every graph's context draws on them)."""

@@ -273,18 +273,21 @@ def check_graph(index: GraphIndex, graph: ox.NamedNode, check: Check,
     kind = index.kinds[graph]
     key = remembered.key(graph, kind) if remembered is not None else None
     hit = remembered.get(key) if key is not None else None
-    if hit is not None:
-        results, own, context, digest, subjects = hit
+    if remembered is not None and isinstance(hit, tuple) and len(hit) == 6:
+        results, own, context, digest, subjects, data_key = hit
         index._subjects[graph] = {ox.NamedNode(s) for s in subjects}
+        remembered.keep(data_key)
         return GraphCheck(graph, kind, own, context, results, digest)
     quads, own = graph_alone_quads(index, graph)
     subjects = index.subjects_of(graph, quads[:own])  # its own quads come first
     digest = hashlib.sha256(canonical_nquads(quads[:own])).hexdigest()
     data = canonical_nquads(quads)
-    results = check(data, own_subjects(index, graph))
+    focus = own_subjects(index, graph)
+    results = check(data, focus)
     context = data.count(b"\n") - own
     if key is not None:
-        remembered.put(key, (results, own, context, digest, sorted(s.value for s in subjects)))
+        remembered.put(key, (results, own, context, digest, sorted(s.value for s in subjects),
+                             remembered.data_key(data, focus)))
     return GraphCheck(graph, kind, own, context, results, digest)
 
 

@@ -218,3 +218,24 @@ def test_an_incremental_rebuild_writes_what_a_cold_build_writes(
     build(cold, progress=lambda _line: None)
     assert _dump(incremental) == _dump(cold)
     assert _record(incremental) == _record(cold)
+
+
+def test_a_graph_check_remembered_keeps_its_run_by_data(project_copy: Path) -> None:
+    """A rebuild that finds a graph's check by what the graph is made of still keeps the
+    same run remembered by its data: a later change to the context of a graph (not to
+    the data validated) then finds it there."""
+    settings = _settings(project_copy)
+
+    def runs() -> set[str]:
+        folder = settings.build_cache_dir / "shacl"
+        return {p.name for p in folder.glob("*/*")}
+
+    lines: list[str] = []
+    build(settings, progress=lambda _line: None)
+    first = runs()
+    build(settings, progress=lines.append)
+    assert runs() == first and first
+    reused = [line for line in lines if "SHACL runs" in line]
+    total, _, rest = reused[0].strip().partition(" SHACL runs, ")
+    assert rest.split(" ")[0] == total  # every run from the cache
+    assert {p.name for p in (settings.build_cache_dir / "shacl-graphs").glob("*/*")}
