@@ -17,10 +17,11 @@ here. The proof has two steps, both cheaper than the hop:
    order or algorithm Oxigraph picks (hash join or a loop substituting bindings, which
    only narrows a scan), it reads at most the quads each pattern matches on its own and
    builds at most the product of those counts in intermediate solutions.
-2. **Counts** (:func:`bounded`): each pattern's matches, with the constants the query
-   gives (absolute IRIs; anything not resolved with certainty, such as a literal or a
-   relative IRI, counts as "any", which can only over-count), are counted in the store's
-   indexes, across every graph, stopping at the budget. The query is cheap when every
+2. **Counts** (:func:`bounded`, remembered per build and shape): each pattern's
+   matches, with the constants the query gives (absolute IRIs; anything not resolved
+   with certainty, such as a literal or a relative IRI, counts as "any", which can only
+   over-count), are counted in the store's indexes, across every graph, stopping at the
+   budget. The query is cheap when every
    count, and the product of the counts, stays within ``settings.sparql_inline_quads``.
 
 A cheap query then runs through the very function the workers run
@@ -32,6 +33,7 @@ qualify: a remote store's latency is not bounded, and named datasets are rare.
 
 from __future__ import annotations
 
+import collections
 import json
 import re
 from dataclasses import dataclass
@@ -262,6 +264,22 @@ def bounded(store: Any, found: Shape, budget: int) -> bool:
     return True
 
 
+#: Proofs by (store, shape, budget): a build's store never changes, so neither does a
+#: count; repeated queries (links, dashboards) skip the counting.
+_PROOFS: collections.OrderedDict[tuple[str, Shape, int], bool] = collections.OrderedDict()
+MAX_PROOFS = 4096
+
+
+def _proved(store: Any, found: Shape, budget: int) -> bool:
+    key = (store.location, found, budget)
+    known = _PROOFS.get(key)
+    if known is None:
+        known = _PROOFS[key] = bounded(store, found, budget)
+        if len(_PROOFS) > MAX_PROOFS:
+            _PROOFS.popitem(last=False)
+    return known
+
+
 def _unknowns(pattern: tuple[Term, Term, Term]) -> int:
     return sum(term is None for term in pattern)
 
@@ -299,9 +317,10 @@ def answer(store: Any, job: dict[str, Any], budget: int) -> Complete | Failure |
         return None
     out = _Collector()
     try:
-        if not bounded(store, found, min(budget, int(job["max_rows"]))):
+        if not _proved(store, found, min(budget, int(job["max_rows"]))):
             return None
-        kind, payload = run_job(out, job, {job["store"]: store})  # type: ignore[arg-type]
+        kind, payload = run_job(out, job, {job["store"]: store},  # type: ignore[arg-type]
+                                within_cap=True)
     except _TooLarge:
         return None
     except BaseException as error:  # noqa: BLE001 - a panic of the engine is a BaseException
