@@ -340,7 +340,8 @@ def main(argv: list[str] | None = None) -> int:
                 # background preparation of every document of the build; a burst of
                 # concurrent requests reaches every worker. Then wait for them all.
                 time.sleep(2.0 * workers)
-                harness.run_load(server.url, [Request("/")], 2, args.connections)
+                if extra_env.get("PUBLISHER_PREWARM", "true").lower() not in ("0", "false"):
+                    harness.run_load(server.url, [Request("/")], 2, args.connections)
                 waited = harness.wait_quiet([server.pid], max_wait=args.quiet_wait)
                 rss_prepared = round(sum(harness.tree_rss(server.pid).values()) / 1e6, 1)
                 print(f"  server settled after {waited} s (documents prepared), "
