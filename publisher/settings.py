@@ -105,7 +105,7 @@ class Settings(BaseSettings):
         "when a query turns long (no process start while it runs).",
     )
     sparql_inline_quads: int = Field(
-        1000, ge=0, description="A query proved (by its shape and index counts) to touch "
+        256, ge=0, description="A query proved (by its shape and index counts) to touch "
         "at most this many quads runs in the web process, without the hop to a worker; "
         "0: every query runs in a worker.",
     )
