@@ -231,7 +231,23 @@ def encode_job(job: dict[str, Any]) -> bytes:
     unescaping it on the other.
     """
     settings = {key: value for key, value in job.items() if key != "query"}
-    return json.dumps(settings).encode() + b"\n" + job["query"].encode()
+    try:
+        key: Any = tuple(settings.items())
+        head = _JOB_HEADS.get(key)
+    except TypeError:  # a dataset's lists: encoded every time
+        key, head = None, None
+    if head is None:
+        head = json.dumps(settings).encode() + b"\n"
+        if key is not None:
+            if len(_JOB_HEADS) >= 256:
+                _JOB_HEADS.clear()  # builds come and go: start over
+            _JOB_HEADS[key] = head
+    return head + job["query"].encode()
+
+
+#: Encoded job settings (store, format, row cap, base IRI): a few combinations serve
+#: nearly every query of a build.
+_JOB_HEADS: dict[Any, bytes] = {}
 
 
 def decode_job(payload: bytes) -> dict[str, Any]:
