@@ -37,8 +37,15 @@ from ..namespaces import compact
 from ..settings import Settings
 from ..stable_uris import PUBLISHED_FILE
 from ..store.embedded import EmbeddedStore
-from .build_cache import Entries, MappingCache, ValidationCache, environment_digest
+from .build_cache import (
+    Entries,
+    GraphChecks,
+    MappingCache,
+    ValidationCache,
+    environment_digest,
+)
 from .country_codes import country_code_quads
+from .derive_local import content_keys, derive_by_graph, proven_graph_local
 from .document_pack import PackFailed, previous_pack, write_pack
 from .fact_check import FactChecker
 from .fact_schema import (
@@ -123,6 +130,9 @@ class Prepared:
     # The hash of each graph as the store writer records it (:func:`.nquads.graph_hashes`),
     # the source graphs' from validation, which reads them anyway.
     graph_hashes: dict[str, str] = field(default_factory=dict)
+    # Per named graph, a key of its exact content and description in ``dataset``, when
+    # derived graph by graph (:func:`.derive_local.content_keys`).
+    graph_keys: dict[ox.NamedNode, str] = field(default_factory=dict)
 
 
 def input_folders(settings: Settings) -> tuple[Path, ...]:
@@ -256,6 +266,7 @@ def prepare(settings: Settings) -> Prepared:
         shapes = parse_turtle_dir(settings.shapes_dir, settings.base, None, root,
                                   settings.max_input_file_bytes)
         checker = fact_checker(settings, context, ontology)
+        rules = derivation_rules(settings)
         started = time.perf_counter()
         cache = mapping_cache(settings)
         mapped = read_and_map(settings.data_dir, context, settings.base, root,
@@ -266,32 +277,53 @@ def prepare(settings: Settings) -> Prepared:
     except (MappingError, InputError, ContextNotSupported, UnicodeDecodeError) as error:
         raise BuildFailed("mapping", [str(error)]) from error
     started = time.perf_counter()
-    dataset = derive(settings, mapped)
+    derived = Entries(settings.build_cache_dir / "derived" if settings.build_cache else None)
+    dataset, graph_keys = derive(settings, mapped, rules, derived)
     codes, conflicts = country_code_quads(dataset, settings.base)
     if conflicts:
         raise BuildFailed("country codes", [str(conflict) for conflict in conflicts])
     dataset.bulk_extend(codes)  # ISO 3166 codes from pycountry, not typed by hand
+    graph_keys = content_keys(graph_keys, codes)
     derived_count = len(dataset)
     dataset.bulk_extend(ontology)
     parts = {"map.files": round(files, 3),
              "map.derive": round(time.perf_counter() - started, 3)}
     return Prepared(mapped, derived_count, ontology, shapes, dataset,
-                    caches=[cache.entries], parts=parts)
+                    caches=[cache.entries, derived], parts=parts, graph_keys=graph_keys)
 
 
-def derive(settings: Settings, mapped: list[MappedFile]) -> ox.Store:
-    """Apply ``mappings/derive.ru`` (SPARQL Update) to the mapped quads, in memory."""
+def derivation_rules(settings: Settings) -> str | None:
+    """The text of ``mappings/derive.ru``, if there is one."""
+    rules = settings.mappings_dir / "derive.ru"
+    if not rules.exists():
+        return None
+    try:
+        return read_input(rules, settings.project_dir,
+                          settings.max_input_file_bytes).decode("utf-8")
+    except (InputError, UnicodeDecodeError) as error:
+        raise BuildFailed("derivation", [f"{rules}: {error}"]) from error
+
+
+def derive(settings: Settings, mapped: list[MappedFile], rules: str | None,
+           remembered: Entries | None = None) -> tuple[ox.Store, dict[ox.NamedNode, str]]:
+    """Apply ``mappings/derive.ru`` (SPARQL Update) to the mapped quads, in memory: graph
+    by graph, each graph's result remembered in ``remembered`` and only the graphs without
+    one derived, when the rules and the data are proven to allow it (the same result,
+    :mod:`.derive_local`); else to the union. With each graph's key when graph by graph
+    (the same key, the same graph and description)."""
+    if rules is not None and proven_graph_local(rules, settings.base, remembered):
+        by_graph = derive_by_graph(mapped, rules, settings.base, remembered)
+        if by_graph is not None:
+            return by_graph
     work = ox.Store()
     work.bulk_extend(chain.from_iterable(m.quads for m in mapped))
-    rules = settings.mappings_dir / "derive.ru"
-    if rules.exists():
+    if rules is not None:
         try:
-            text = read_input(rules, settings.project_dir,
-                              settings.max_input_file_bytes).decode("utf-8")
-            work.update(text, base_iri=settings.base)
-        except (SyntaxError, InputError, UnicodeDecodeError) as error:
-            raise BuildFailed("derivation", [f"{rules}: {error}"]) from error
-    return work
+            work.update(rules, base_iri=settings.base)
+        except SyntaxError as error:
+            raise BuildFailed("derivation", [f"{settings.mappings_dir / 'derive.ru'}: "
+                                             f"{error}"]) from error
+    return work, {}
 
 
 def validate(settings: Settings, prepared: Prepared) -> tuple[list[str], list[str]]:
@@ -329,9 +361,12 @@ def validate(settings: Settings, prepared: Prepared) -> tuple[list[str], list[st
     cache = ValidationCache(settings.build_cache_dir / "shacl" if settings.build_cache
                             else None, settings.shacl_engine, canonical_nquads(prepared.shapes))
     prepared.caches.append(cache.entries)
+    remembered = GraphChecks(settings.build_cache_dir / "shacl-graphs", cache,
+                             prepared.graph_keys, canonical_nquads(prepared.ontology))
+    prepared.caches.append(remembered.entries)
     checked = validate_sources(prepared.dataset, settings.base,
                                ox.NamedNode(settings.ontology_iri), shapes, engine,
-                               cache.wrap(engine_check(engine, shapes)))
+                               cache.wrap(engine_check(engine, shapes)), remembered)
     violations: list[str] = []
     warnings: list[str] = []
     per_graph: dict[ox.NamedNode, int] = {}
@@ -350,7 +385,10 @@ def validate(settings: Settings, prepared: Prepared) -> tuple[list[str], list[st
         warnings.append(disagree(disagreement, located(), settings.base, shapes))
         for graph in disagreement.graphs:
             per_graph[graph] = per_graph.get(graph, 0) + 1
-    prepared.summary = source_summary(prepared.mapped, per_graph)
+    summaries = Entries(settings.build_cache_dir / "summary" if settings.build_cache
+                        else None)
+    prepared.caches.append(summaries)
+    prepared.summary = source_summary(prepared.mapped, per_graph, summaries)
     return violations, warnings
 
 
@@ -491,8 +529,14 @@ def _build(settings: Settings, progress: Progress,
     identifier = build_id(settings)
     built_at = inputs_time(settings)  # the inputs' time: equal inputs, equal bytes
     name = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{identifier[:12]}"
+    previous = previous_store(settings)
+    # Few graphs derived anew: write the store once validation has hashed every graph,
+    # dumping only those that changed (else the whole dataset, alongside validation).
+    derived = prepared.caches[1]
+    deferred = previous is not None and bool(prepared.graph_keys) \
+        and derived.misses <= max(1, len(prepared.graph_keys) // 10)
     try:
-        loading = Loading(settings, name, prepared.dataset, previous_store(settings))
+        loading = Loading(settings, name, prepared.dataset, previous, deferred)
     except LoadFailed as error:
         raise BuildFailed("load", [str(error)], environment=True) from error
     dumping = Dumping(settings, prepared.dataset) if settings.build_dumps else None
@@ -500,18 +544,22 @@ def _build(settings: Settings, progress: Progress,
     try:
         with _stage("validate", timings, progress):
             violations, warnings = validate(settings, prepared)
-            if len(prepared.caches) > 1:  # validation ran (no blank node stopped it)
-                checks = prepared.caches[-1]
-                progress(f"  {checks.hits + checks.misses} SHACL runs, {checks.hits} of them"
+            if len(prepared.caches) > 2:  # validation ran (no blank node stopped it)
+                checks, graphs = prepared.caches[2:4]
+                reused = checks.hits + graphs.hits
+                progress(f"  {reused + checks.misses} SHACL runs, {reused} of them"
                          " on data validated before (results from the cache)")
         for line in warnings:
             progress(f"  warning: {line}")
         if violations:
             raise BuildFailed("validation", violations)
+        if deferred:
+            loading.write_changes(prepared.dataset, prepared.graph_hashes)
         waiting = time.perf_counter()
         timings["load"] = loading.wait()
-        how = (f"{loading.changed} graphs replaced in a copy of the live store"
-               if loading.changed is not None else "alongside validation")
+        how = ("alongside validation" if loading.changed is None else
+               f"{loading.changed} graphs replaced in a copy of the live store"
+               + (", written after validation" if deferred else ""))
         progress(f"  load: {timings['load']:.2f} s, {how} "
                  f"({time.perf_counter() - waiting:.2f} s more after it)")
         timings["search index"] = indexing.wait()

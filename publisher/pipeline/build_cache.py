@@ -155,15 +155,18 @@ class ValidationCache:
             f"{FORMAT}\n{__version__}\n{engine}\n{_version('pyshacl-turbo')}\n"
             f"{_version('pyshacl')}\n{_version('pyoxigraph')}\n".encode() + shapes).digest()
 
+    def key(self, data: bytes, focus: list[str]) -> str:
+        digest = hashlib.sha256(self.prefix)
+        digest.update("\n".join(focus).encode() + b"\0")
+        digest.update(data)
+        return digest.hexdigest()
+
     def wrap(self, run: Callable[[bytes, list[str]], list[ShaclResult]]
              ) -> Callable[[bytes, list[str]], list[ShaclResult]]:
         """``run`` behind the cache: the engine runs only for data it has not seen."""
 
         def check(data: bytes, focus: list[str]) -> list[ShaclResult]:
-            digest = hashlib.sha256(self.prefix)
-            digest.update("\n".join(focus).encode() + b"\0")
-            digest.update(data)
-            key = digest.hexdigest()
+            key = self.key(data, focus)
             cached = self.entries.get(key)
             if cached is not None:
                 try:
@@ -179,3 +182,59 @@ class ValidationCache:
 
 def clear(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
+
+
+class GraphChecks:
+    """A graph's SHACL run remembered by what its data is made of rather than by the data:
+    the graph's content key (:func:`.derive_local.content_keys`: its files' mapping keys,
+    the rules, the codes added), the keys of the reference graphs and the hash of the
+    ontology (its context comes from nothing else), the shapes and the engine (``prefix``,
+    as in :class:`ValidationCache`). A hit skips assembling the graph with its context,
+    which is most of a rebuild's validation; the entry holds what that assembly yields:
+    the results, the counts, the hash of the graph's own quads, its named subjects, and
+    the key of the same run by its data."""
+
+    def __init__(self, folder: Path | None, runs: ValidationCache, keys: dict,
+                 ontology: bytes) -> None:
+        self.entries = Entries(folder if keys else None)
+        self.runs = runs
+        self.keys = keys
+        self.context: bytes | None = None
+        self.prefix = hashlib.sha256(runs.prefix + b"graph checks\n" + ontology).digest()
+
+    def data_key(self, data: bytes, focus: list[str]) -> str:
+        """The key of the same run by its data (:class:`ValidationCache`)."""
+        return self.runs.key(data, focus)
+
+    def keep(self, data_key: str) -> None:
+        """A run found here is still this build's: its entry by data is not pruned, so a
+        later build that changes its context (not its data) still finds it."""
+        self.runs.entries.used.add(data_key)
+
+    def bind(self, reference: list) -> None:
+        """Fold in the reference graphs (every graph's context draws on them)."""
+        if self.entries.folder is None or any(g not in self.keys for g in reference):
+            self.context = None
+            return
+        digest = hashlib.sha256(self.prefix)
+        for graph in sorted(reference, key=lambda g: g.value):
+            digest.update(f"{graph.value}\n{self.keys[graph]}\n".encode())
+        self.context = digest.digest()
+
+    def key(self, graph, kind: str) -> str | None:
+        if self.context is None or graph not in self.keys:
+            return None
+        return hashlib.sha256(self.context + f"{kind}\n{graph.value}\n"
+                              f"{self.keys[graph]}".encode()).hexdigest()
+
+    def get(self, key: str) -> tuple | None:
+        data = self.entries.get(key)
+        if data is None:
+            return None
+        try:
+            return pickle.loads(data)
+        except Exception:  # a damaged entry is a miss
+            return None
+
+    def put(self, key: str, value: tuple) -> None:
+        self.entries.put(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))

@@ -14,7 +14,10 @@ is copied, and the live store is only read); only the graphs whose hash differs 
 replaced, and those no longer in NQ removed: the same quads as a full write, in a
 fraction of the time after a small change. The hashing happens here, off the build
 process, so it does not take turns with validation; ``--hashes OUT.json`` writes the new
-hashes and how many graphs changed.
+hashes and how many graphs changed. With ``--onto LIVE --replace GRAPHS.json`` instead,
+the build has already found which graphs changed (it knows each graph's hash from what it
+was made of, :mod:`.build_cache`): NQ holds only their new content, and nothing else is
+read or hashed.
 """
 
 from __future__ import annotations
@@ -73,11 +76,32 @@ def write_changes(nquads: str, directory: str, live: str,
     return hashes, len(replaced) + len(removed)
 
 
+def write_replacing(nquads: str, directory: str, live: str, replace: list[str]) -> None:
+    """A checkpoint of ``live`` with the graphs ``replace`` names removed and NQ (the new
+    content of those of them that still exist, and nothing else) added: the build knows
+    what changed, so nothing else is read."""
+    os.rmdir(directory)  # the build claimed it empty; a checkpoint makes its own
+    ox.Store.read_only(live).backup(directory)
+    store = ox.Store(directory)
+    for key in replace:
+        graph = graph_of(key)
+        if isinstance(graph, ox.DefaultGraph):
+            store.clear_graph(graph)
+        else:
+            store.remove_graph(graph)
+    store.bulk_extend(_parse(nquads))
+    store.flush()
+    del store  # release the RocksDB lock before readers open it
+
+
 def main(nquads: str, directory: str, options: dict[str, str]) -> int:
     die_with_parent()  # a killed build must not leave a writer behind
     os.nice(NICENESS)
     try:
-        if "onto" in options:
+        if "replace" in options:
+            with open(options["replace"], encoding="utf-8") as listed:
+                write_replacing(nquads, directory, options["onto"], json.load(listed))
+        elif "onto" in options:
             with open(options["previous"], encoding="utf-8") as record:
                 previous = json.load(record)["graphs"]
             hashes, changed = write_changes(nquads, directory, options["onto"], previous)
@@ -94,7 +118,7 @@ def main(nquads: str, directory: str, options: dict[str, str]) -> int:
     return 0
 
 
-OPTIONS = ("--onto", "--previous", "--hashes")
+OPTIONS = ("--onto", "--previous", "--hashes", "--replace")
 
 if __name__ == "__main__":
     arguments = sys.argv[1:]
@@ -102,10 +126,11 @@ if __name__ == "__main__":
     while len(arguments) > 2 and arguments[0] in OPTIONS:
         given[arguments[0][2:]] = arguments[1]
         arguments = arguments[2:]
-    if len(arguments) != 2 or ("onto" in given) != ("previous" in given) \
-            or ("hashes" in given and "onto" not in given):
-        print("usage: python -m publisher.pipeline.bulk_load [--onto LIVE_STORE --previous "
-              "RECORD.json [--hashes OUT.json]] DUMP.nq NEW_STORE_DIR (internal to "
-              "`publisher build`)", file=sys.stderr)
+    if len(arguments) != 2 or ("onto" in given) != ("previous" in given or "replace" in given) \
+            or ("hashes" in given and "previous" not in given) \
+            or ("previous" in given and "replace" in given):
+        print("usage: python -m publisher.pipeline.bulk_load [--onto LIVE_STORE (--previous "
+              "RECORD.json [--hashes OUT.json] | --replace GRAPHS.json)] DUMP.nq "
+              "NEW_STORE_DIR (internal to `publisher build`)", file=sys.stderr)
         sys.exit(2)
     sys.exit(main(arguments[0], arguments[1], given))

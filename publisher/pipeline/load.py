@@ -39,6 +39,7 @@ import pyoxigraph as ox
 
 from ..builds import BUILD_INFO, StoreUnavailable, resolve_live_build, swap_in
 from ..settings import Settings
+from .nquads import graph_of
 
 #: The command that writes a store from an N-Quads file; the two paths are appended.
 LOADER = [sys.executable, "-m", "publisher.pipeline.bulk_load"]
@@ -130,7 +131,9 @@ class Loading:
     """
 
     def __init__(self, settings: Settings, name: str, dataset: ox.Store,
-                 previous: tuple[Path, Path] | None = None) -> None:
+                 previous: tuple[Path, Path] | None = None, deferred: bool = False) -> None:
+        """``deferred``: start nothing yet; :meth:`write_changes` starts the writer
+        once the build knows each graph's hash."""
         self.previous = previous
         self.hashes: dict[str, str] = {}
         self.changed: int | None = None  # graphs written in place of the live store's
@@ -153,7 +156,53 @@ class Loading:
         self._finished = self.started
         self._thread = threading.Thread(target=self._run, args=(dataset,),
                                         name="build-load", daemon=True)
+        if not deferred:
+            self._thread.start()
+
+    def write_changes(self, dataset: ox.Store, hashes: dict[str, str]) -> None:
+        """Start writing a copy of the live store (``previous``) with only the graphs
+        whose hash differs from its record replaced, and those gone removed: only they
+        are dumped for the writer, and nothing is hashed again."""
+        assert self.previous is not None
+        live, record = self.previous
+        try:
+            before = json.loads(record.read_text(encoding="utf-8"))["graphs"]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            self._failure = f"reading {record}: {error}"
+            return
+        replace = sorted(key for key in {*before, *hashes} if before.get(key) != hashes.get(key))
+        self.hashes, self.changed = dict(hashes), len(replace)
+        self._thread = threading.Thread(target=self._run_changes,
+                                        args=(dataset, live, replace),
+                                        name="build-load", daemon=True)
+        self.started = time.perf_counter()
         self._thread.start()
+
+    def _run_changes(self, dataset: ox.Store, live: Path, replace: list[str]) -> None:
+        listed = self._hashes
+        try:
+            listed.write_text(json.dumps(replace), encoding="utf-8")
+            with open(self._dump, "wb") as out:  # the changed graphs only
+                for key in replace:
+                    out.write(ox.serialize(dataset.quads_for_pattern(None, None, None,
+                                                                     graph_of(key)),
+                                           format=ox.RdfFormat.N_QUADS) or b"")
+            if not self._start([*LOADER, "--onto", str(live), "--replace", str(listed),
+                                str(self._dump), str(self.partial)]):
+                return
+            _, errors = self._process.communicate()
+            if self._process.returncode != 0 and not self._cancelled:
+                lines = errors.decode(errors="replace").strip().splitlines()
+                self._failure = (lines[-1] if lines else
+                                 f"the load process exited with {self._process.returncode}")
+        except OSError as error:  # reported by wait()
+            self._failure = f"writing {self._dump}: {error.strerror or error}"
+        except Exception as error:
+            self._failure = f"writing {self.partial}: {type(error).__name__}: {error}"
+        finally:
+            self._dump.unlink(missing_ok=True)
+            listed.unlink(missing_ok=True)
+            self._finished = time.perf_counter()
 
     def _start(self, command: list[str]) -> bool:
         with self._lock:
@@ -194,7 +243,8 @@ class Loading:
 
     def wait(self) -> float:
         """Block until the store is complete; the seconds it took, or LoadFailed."""
-        self._thread.join()
+        if self._thread.ident is not None:  # started (a deferred load may fail before)
+            self._thread.join()
         if self._failure is not None:
             self.discard()
             raise LoadFailed(self._failure)
@@ -206,7 +256,8 @@ class Loading:
             self._cancelled = True
             if self._process is not None and self._process.poll() is None:
                 self._process.kill()
-        self._thread.join()
+        if self._thread.ident is not None:
+            self._thread.join()
         self._dump.unlink(missing_ok=True)
         self._hashes.unlink(missing_ok=True)
         shutil.rmtree(self.partial, ignore_errors=True)

@@ -32,6 +32,8 @@ class MappedFile:
     fact_file: FactFile
     graph: ox.NamedNode
     quads: list[ox.Quad]
+    # The key of the file's entry in the mapping cache (:mod:`.build_cache`), "" without.
+    cache_key: str = ""
 
 
 def load_context(mappings_dir: Path, root: Path | None = None,

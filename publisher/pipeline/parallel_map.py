@@ -68,7 +68,7 @@ def read_and_map(data_dir: Path, context: dict[str, Any], base: str, root: Path,
             continue
         fact_file, graph, nquads = hit
         fact_file.path = path  # the entry may come from a copy of the project elsewhere
-        by_path[path] = MappedFile(fact_file, ox.NamedNode(graph), _parse(nquads))
+        by_path[path] = MappedFile(fact_file, ox.NamedNode(graph), _parse(nquads), key)
     workers = min(workers, len(todo) // MIN_FILES_PER_WORKER)
     if workers <= 1:
         done = [_map_slice(todo, context, base, root, limits, checker)]
@@ -92,7 +92,8 @@ def read_and_map(data_dir: Path, context: dict[str, Any], base: str, root: Path,
             # Blank node labels are the mapping's own (stable per file, see
             # mapping.stable_blank_nodes), so the parser keeps them.
             quads = nquads if isinstance(nquads, list) else _parse(nquads)
-            by_path[fact_file.path] = MappedFile(fact_file, ox.NamedNode(graph), quads)
+            by_path[fact_file.path] = MappedFile(fact_file, ox.NamedNode(graph), quads,
+                                                 keys.get(fact_file.path, ""))
             if fact_file.path in keys:
                 cache.put(keys[fact_file.path], (fact_file, graph, nquads if isinstance(
                     nquads, bytes) else ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""))

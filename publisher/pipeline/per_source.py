@@ -24,6 +24,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from ..namespaces import compact
+from .build_cache import GraphChecks
 from .nquads import canonical_nquads
 from .shacl import ShaclReport, ShaclResult
 
@@ -264,17 +265,30 @@ def own_subjects(index: GraphIndex, graph: ox.NamedNode) -> list[str]:
     return sorted({s.value for s in index.subjects_of(graph)} | {graph.value})
 
 
-def check_graph(index: GraphIndex, graph: ox.NamedNode, check: Check) -> GraphCheck:
+def check_graph(index: GraphIndex, graph: ox.NamedNode, check: Check,
+                remembered: GraphChecks | None = None) -> GraphCheck:
     """One graph with its context; only its own nodes are checked: the context (a
     country of the reference graph) belongs to the graph that states it, which is
-    checked on its own."""
+    checked on its own. ``remembered``: the check by what the graph is made of."""
+    kind = index.kinds[graph]
+    key = remembered.key(graph, kind) if remembered is not None else None
+    hit = remembered.get(key) if key is not None else None
+    if remembered is not None and isinstance(hit, tuple) and len(hit) == 6:
+        results, own, context, digest, subjects, data_key = hit
+        index._subjects[graph] = {ox.NamedNode(s) for s in subjects}
+        remembered.keep(data_key)
+        return GraphCheck(graph, kind, own, context, results, digest)
     quads, own = graph_alone_quads(index, graph)
-    index.subjects_of(graph, quads[:own])  # its own quads come first
+    subjects = index.subjects_of(graph, quads[:own])  # its own quads come first
     digest = hashlib.sha256(canonical_nquads(quads[:own])).hexdigest()
     data = canonical_nquads(quads)
-    results = check(data, own_subjects(index, graph))
-    return GraphCheck(graph, index.kinds[graph], own, data.count(b"\n") - own, results,
-                      digest)
+    focus = own_subjects(index, graph)
+    results = check(data, focus)
+    context = data.count(b"\n") - own
+    if key is not None:
+        remembered.put(key, (results, own, context, digest, sorted(s.value for s in subjects),
+                             remembered.data_key(data, focus)))
+    return GraphCheck(graph, kind, own, context, results, digest)
 
 
 def engine_check(engine: Engine, shapes: Graph) -> Check:
@@ -283,14 +297,18 @@ def engine_check(engine: Engine, shapes: Graph) -> Check:
 
 
 def validate_sources(dataset: ox.Store, base: str, ontology: ox.NamedNode, shapes: Graph,
-                     engine: Engine, check: Check | None = None) -> SourceValidation:
+                     engine: Engine, check: Check | None = None,
+                     remembered: GraphChecks | None = None) -> SourceValidation:
     """Every graph alone (with its context), then the union on the nodes graphs share.
 
     ``check`` runs the engine (by default every time; the build passes one that
-    remembers results by the exact data validated)."""
+    remembers results by the exact data validated); ``remembered`` skips assembling a
+    graph whose content, context, shapes and engine are all as before."""
     check = check or engine_check(engine, shapes)
     index = GraphIndex(dataset, base, ontology)
-    checks = [check_graph(index, graph, check) for graph in index.kinds]
+    if remembered is not None:
+        remembered.bind(index.reference)
+    checks = [check_graph(index, graph, check, remembered) for graph in index.kinds]
     shared = shared_nodes(index)
     disagreements: list[Disagreement] = []
     # A result some graph gives on its own is that graph's error, not a disagreement.

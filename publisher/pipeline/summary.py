@@ -9,10 +9,12 @@ facts are not all evidenced is not done.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import pickle
+from dataclasses import asdict, dataclass, replace
 
 import pyoxigraph as ox
 
+from .build_cache import Entries
 from .mapping import MappedFile
 
 EVIDENCE_SUFFIX = "ontology#evidence"
@@ -75,8 +77,26 @@ def summarize(mapped: MappedFile, warnings: int = 0) -> SourceSummary:
         facts=facts, facts_with_evidence=with_evidence, warnings=warnings)
 
 
-def source_summary(mapped: list[MappedFile],
-                   warnings: dict[ox.NamedNode, int]) -> list[SourceSummary]:
-    """One line per source file (the reference graph states identities, not claims)."""
-    return [summarize(m, warnings.get(m.graph, 0)) for m in mapped
-            if m.fact_file.document.get("type") == "SourceGraph"]
+def source_summary(mapped: list[MappedFile], warnings: dict[ox.NamedNode, int],
+                   remembered: Entries | None = None) -> list[SourceSummary]:
+    """One line per source file (the reference graph states identities, not claims).
+
+    A file's counts depend on its mapping alone, so ``remembered`` keeps them under the
+    file's mapping-cache key (:mod:`.build_cache`): a rebuild counts the changed files."""
+    out = []
+    for item in mapped:
+        if item.fact_file.document.get("type") != "SourceGraph":
+            continue
+        summary = None
+        if remembered is not None and item.cache_key:
+            data = remembered.get(item.cache_key)
+            try:
+                summary = pickle.loads(data) if data is not None else None
+            except Exception:  # a damaged entry is a miss
+                summary = None
+        if not isinstance(summary, SourceSummary):
+            summary = summarize(item)
+            if remembered is not None and item.cache_key:
+                remembered.put(item.cache_key, pickle.dumps(summary))
+        out.append(replace(summary, warnings=warnings.get(item.graph, 0)))
+    return out

@@ -159,8 +159,17 @@ def test_a_change_to_the_shapes_validates_again(project_copy: Path) -> None:
         build(settings, progress=lambda _line: None)
 
 
+#: A rule that joins two graphs: derivation graph by graph is not proven, the union is
+#: derived (it adds nothing here: no graph states ex:partner).
+NOT_LOCAL_RULE = """
+;
+INSERT { GRAPH ?g { ?s <http://example.org/partner> ?o } }
+WHERE { GRAPH ?g { ?s a ?type } GRAPH ?h { ?type <http://example.org/partner> ?o } }
+"""
+
+
 @pytest.mark.parametrize("change", ["nothing", "source", "reference", "removed", "moved",
-                                    "added", "mapping"])
+                                    "added", "mapping", "rules not graph-local"])
 def test_an_incremental_rebuild_writes_what_a_cold_build_writes(
         tmp_path: Path, change: str) -> None:
     project = copy_project(tmp_path / "project")
@@ -189,16 +198,44 @@ def test_an_incremental_rebuild_writes_what_a_cold_build_writes(
         text = (project / SOURCE).read_text(encoding="utf-8")
         (project / "data/sources/zz-copy.yaml").write_text(
             text.replace("id: graph/", "id: graph/zz-copy-", 1), encoding="utf-8")
-    else:
+    elif change == "mapping":
         _append(project, "mappings/derive.ru", "\n# a comment changes every key\n")
+    else:
+        _append(project, "mappings/derive.ru", NOT_LOCAL_RULE)
     lines: list[str] = []
     build(incremental, progress=lines.append)
     replaced = [line for line in lines if "replaced in a copy of the live store" in line]
     assert replaced, lines
     # the hashes the build recorded are those the store writer computes: same content,
     # nothing rewritten
-    assert (" 0 graphs replaced" in replaced[0]) == (change in ("nothing", "mapping"))
+    assert (" 0 graphs replaced" in replaced[0]) == (
+        change in ("nothing", "mapping", "rules not graph-local"))
+    # a few graphs derived again: the build found what changed itself, and the writer
+    # wrote only that, after validation
+    assert ("written after validation" in replaced[0]) == (
+        change not in ("mapping", "rules not graph-local"))
     cold = _settings(project, "cold", build_cache=False)
     build(cold, progress=lambda _line: None)
     assert _dump(incremental) == _dump(cold)
     assert _record(incremental) == _record(cold)
+
+
+def test_a_graph_check_remembered_keeps_its_run_by_data(project_copy: Path) -> None:
+    """A rebuild that finds a graph's check by what the graph is made of still keeps the
+    same run remembered by its data: a later change to the context of a graph (not to
+    the data validated) then finds it there."""
+    settings = _settings(project_copy)
+
+    def runs() -> set[str]:
+        folder = settings.build_cache_dir / "shacl"
+        return {p.name for p in folder.glob("*/*")}
+
+    lines: list[str] = []
+    build(settings, progress=lambda _line: None)
+    first = runs()
+    build(settings, progress=lines.append)
+    assert runs() == first and first
+    reused = [line for line in lines if "SHACL runs" in line]
+    total, _, rest = reused[0].strip().partition(" SHACL runs, ")
+    assert rest.split(" ")[0] == total  # every run from the cache
+    assert {p.name for p in (settings.build_cache_dir / "shacl-graphs").glob("*/*")}
