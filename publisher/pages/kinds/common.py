@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from ..bounds import SECTION_ROWS, plural, query_href
 from ..dates import PartialDate
-from ..model import Link, Quote, Reference, Row, Text, When
+from ..model import Link, Quote, Reference, Row, Section, Text, When
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 PREFIXES = """PREFIX dip: <{vocab}>
@@ -138,7 +139,7 @@ class SourceIndex:
             graphs_of[row["s"].value].add(row["g"].value)
         graphs: dict[str, dict[str, str]] = defaultdict(dict)
         for row in ctx.select("""SELECT ?graph ?label ?article ?headline ?url ?publisher
-            ?published WHERE { GRAPH ?graph { ?any ?p ?o }
+            ?published WHERE { { SELECT DISTINCT ?graph WHERE { GRAPH ?graph { ?any ?p ?o } } }
             OPTIONAL { ?graph rdfs:label ?label }
             OPTIONAL { ?graph prov:wasDerivedFrom ?article .
               OPTIONAL { ?article schema:headline ?headline }
@@ -216,6 +217,8 @@ class Event:
 
 
 EVENT_CLASS = "dip:DiplomaticEvent"
+#: IRIs named in one query's VALUES at most (a page names no more than it shows).
+VALUES_CHUNK = 200
 
 
 def events(ctx: Context, iris: Iterable[str]) -> dict[str, Event]:
@@ -223,7 +226,12 @@ def events(ctx: Context, iris: Iterable[str]) -> dict[str, Event]:
     wanted = sorted(set(iris))
     if not wanted:
         return {}
-    found: dict[str, Event] = {}
+    if len(wanted) > VALUES_CHUNK:  # never a query naming thousands of IRIs
+        found: dict[str, Event] = {}
+        for start in range(0, len(wanted), VALUES_CHUNK):
+            found.update(events(ctx, wanted[start:start + VALUES_CHUNK]))
+        return found
+    found = {}
     rows = ctx.select(f"""
 SELECT DISTINCT ?e ?type ?date ?start ?end ?place ?parent ?status WHERE {{
   VALUES ?e {{ {values(wanted)} }}
@@ -254,12 +262,11 @@ SELECT DISTINCT ?e ?type ?date ?start ?end ?place ?parent ?status WHERE {{
     for row in ctx.select(f"""
 SELECT DISTINCT ?e ?record ?agent ?capacity ?represents ?role WHERE {{
   VALUES ?e {{ {values(wanted)} }}
-  {{ ?e dip:participation ?record . ?record dip:agent ?agent .
+  ?e dip:participant ?agent .
+  OPTIONAL {{ ?e dip:participation ?record . ?record dip:agent ?agent .
      OPTIONAL {{ ?record dip:capacity ?capacity }}
      OPTIONAL {{ ?record dip:represents ?represents }}
      OPTIONAL {{ ?record dip:role ?role }} }}
-  UNION
-  {{ ?e dip:participant ?agent FILTER NOT EXISTS {{ ?e dip:participation/dip:agent ?agent }} }}
 }}"""):
         event = found.get(row["e"].value)
         if event is None:
@@ -277,6 +284,62 @@ SELECT DISTINCT ?e ?record ?agent ?capacity ?represents ?role WHERE {{
     for event in found.values():
         event.types.sort(key=lambda t: (ctx.label(t), t))
     return found
+
+
+@dataclass
+class Selection:
+    """The first events of a list in its stated order (the most recent first, undated
+    last), how many the list has, and the query that lists them all."""
+
+    iris: list[str]
+    total: int
+    #: A SPARQL query listing every event of the list (for the "N more" link).
+    query: str
+
+    @property
+    def complete(self) -> bool:
+        return len(self.iris) >= self.total
+
+
+def latest(ctx: Context, pattern: str, limit: int = SECTION_ROWS) -> Selection:
+    """The ``limit`` most recent events that ``pattern`` binds to ``?event``.
+
+    One query orders them inside the store (by the earliest of their dates as written:
+    ISO dates of any precision sort as the pages sort them) and a second counts them
+    only when the first was cut, so a page never fetches, or asks about, more events
+    than it shows."""
+    rows = ctx.select(f"""SELECT ?event (MIN(STR(?d)) AS ?key) WHERE {{
+        {{ SELECT DISTINCT ?event WHERE {{ {pattern} }} }}
+        OPTIONAL {{ ?event dip:date|dip:startDate|dip:endDate ?d }} }}
+        GROUP BY ?event ORDER BY DESC(?key) STR(?event) LIMIT {int(limit)}""")
+    iris = [row["event"].value for row in rows]
+    total = len(iris)
+    if total >= limit:
+        counted = ctx.select(f"SELECT (COUNT(DISTINCT ?event) AS ?n) WHERE {{ {pattern} }}")
+        total = int(counted[0]["n"].value) if counted else total
+    listing = (PREFIXES.format(vocab=ctx.vocab) + "SELECT ?event ?label ?date WHERE {\n"
+               f"  {{ SELECT DISTINCT ?event WHERE {{ {' '.join(pattern.split())} }} }}\n"
+               "  OPTIONAL { ?event rdfs:label ?label }\n"
+               "  OPTIONAL { ?event dip:date|dip:startDate|dip:endDate ?date }\n"
+               "} ORDER BY DESC(?date) ?event")
+    return Selection(iris, total, listing)
+
+
+def bounded(section: Section, ctx: Context, selection: Selection, what: str = "event",
+            whats: str | None = None, order: str = "most recent",
+            listed: str | None = "listed in date order") -> Section:
+    """``section`` with the note "Showing the 100 most recent of 2,345 events" and a link
+    to the query listing them all, when the selection was cut (the heading then counts
+    the whole list)."""
+    if selection.complete:
+        return section
+    shown = len(selection.iris)
+    section.count = selection.total
+    section.more = (f"Showing the {shown:,} {order} of {plural(selection.total, what, whats)}"
+                    + (f", {listed}" if listed else "") + ".")
+    section.more_href = query_href(ctx.base, selection.query)
+    section.more_label = f"All {selection.total:,} as a SPARQL query"
+    return section
 
 
 def in_date_order(items: Iterable[Event]) -> list[Event]:
