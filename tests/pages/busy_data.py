@@ -51,8 +51,9 @@ def write(project: Path) -> None:
         'publisher: organization/bernama, datePublished: "2022-12-31", '
         'publicationDateStatus: stated, evidence: ["A very busy summit"]}',
         f'  - {{id: {SUMMIT}, type: Summit, label: "Busy Summit", startDate: "2020-01-01", '
-        f'endDate: "2022-12-31", dateStatus: stated, place: {PLACE}, participants: [{{agent: country/MYS}}, '
-        '{agent: country/RUS}], evidence: ["Busy Summit"]}',
+        f'endDate: "2022-12-31", dateStatus: stated, place: {PLACE}, '
+        "participants: [{agent: country/MYS}, {agent: country/RUS}], "
+        'evidence: ["Busy Summit"]}',
     ]
     for i in range(PEOPLE):
         label = f"Busy Person {i:04d}"
@@ -62,7 +63,8 @@ def write(project: Path) -> None:
         label = f"Meeting of {a[7:]} and {b[7:]}, {day.isoformat()}"
         lines.append(
             f"  - {{id: {identifier}, type: BilateralMeeting, label: {_q(label)}, "
-            f'date: "{day.isoformat()}", dateStatus: stated, place: {PLACE}, onSidelinesOf: [{SUMMIT}], '
+            f'date: "{day.isoformat()}", dateStatus: stated, place: {PLACE}, '
+            f"onSidelinesOf: [{SUMMIT}], "
             f"participants: [{{agent: {a}, represents: country/MYS}}, "
             f"{{agent: {b}, represents: country/RUS}}], evidence: [{_q(label)}]}}")
     (project / SOURCE).write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -16,7 +15,6 @@ from fastapi.testclient import TestClient
 
 from publisher.app import create_app
 from publisher.pages.bounds import (
-    FIGURE_JSON_EVENTS,
     MAP_PLACES,
     NETWORK_EDGES,
     NETWORK_NODES,

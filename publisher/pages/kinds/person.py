@@ -120,10 +120,10 @@ def _tenure_key(span) -> tuple:
 
 
 def statements(ctx: Context, iri: str, page: Page) -> None:
-    said = ctx.select(f"""SELECT DISTINCT ?s WHERE {{ ?s dip:speaker {iri_ref(iri)} }}""")
-    if not said:
+    said = latest(ctx, f"?event dip:speaker {iri_ref(iri)}")
+    if not said.iris:
         return
-    records = [r["s"].value for r in said]
+    records = said.iris
     details = ctx.select(f"""SELECT ?s (SAMPLE(?d) AS ?date) (SAMPLE(?sum) AS ?summary)
         (SAMPLE(?q) AS ?quote) (SAMPLE(?o) AS ?occasion) WHERE {{
         VALUES ?s {{ {' '.join(iri_ref(r) for r in records)} }}
@@ -145,8 +145,9 @@ def statements(ctx: Context, iri: str, page: Page) -> None:
         rows.append(Row([[When(date)] if date else [Text("date not given")], words,
                          [ctx.link(row["occasion"].value, "event")] if "occasion" in row
                          else []], references.get(record, [])))
-    page.sections.append(Section("statements", "Statements", rows,
-                                 columns=("Date", "Statement", "At")))
+    page.sections.append(bounded(Section("statements", "Statements", rows,
+                                         columns=("Date", "Statement", "At")), ctx, said,
+                                 "statement"))
 
 
 def topics(ctx: Context, iri: str, page: Page) -> None:
