@@ -7,7 +7,7 @@ deadline the child is SIGKILLed: pyshacl and the parsers cannot be interrupted, 
 thread cannot be killed, so a process is the unit that a time limit can really stop.
 
 Children come from a ``forkserver`` with the worker module (rdflib, pyshacl, pyoxigraph)
-preloaded: a fork costs milliseconds where a fresh interpreter costs ~0.4 s of imports,
+preloaded and exercised once (:mod:`.preload`): a fork costs milliseconds where a fresh interpreter costs ~0.4 s of imports,
 and the forkserver is single-threaded, so forking it is safe where forking the
 multi-threaded web process would not be. At most ``settings.parallel_validations`` run
 at once; a request that cannot get a slot before its deadline gets :class:`ValidationBusy`.
@@ -338,16 +338,21 @@ def _crash_message(exitcode: int | None) -> str:
             "submission; the input is probably pathological (for example nested too deep)")
 
 
+#: Imported by the forkserver: the worker, run once so that children start warm.
+PRELOAD = f"{__package__}.preload"
+
+
 def mp_context() -> Any:
-    """forkserver with the worker preloaded, added to (not replacing) other preloads."""
+    """forkserver with the worker preloaded and exercised (:mod:`.preload`), added to
+    (not replacing) other preloads."""
     try:
         ctx = multiprocessing.get_context("forkserver")
     except ValueError:  # no fork on this platform
         return multiprocessing.get_context("spawn")
     server = multiprocessing.forkserver._forkserver
     current = list(getattr(server, "_preload_modules", None) or [])
-    if worker.__name__ not in current:
-        ctx.set_forkserver_preload([*current, worker.__name__])
+    if PRELOAD not in current:
+        ctx.set_forkserver_preload([*current, PRELOAD])
     return ctx
 
 
