@@ -100,6 +100,7 @@ class Context:
         numbered in the order the page first cites them, with the passages they use."""
         if self.sources is None:
             self.sources = SourceIndex.read(self)
+        self.sources.learn(records)
         found: dict[str, list[Reference]] = {}
         for record in records:
             references = []
@@ -122,48 +123,71 @@ class Context:
 
 @dataclass
 class SourceIndex:
-    """The provenance of every record of a build, read in three queries."""
+    """The provenance of records, asked for per page and kept for the build's other
+    pages: which graphs state a record, what each graph is, and the passages it uses.
+    Reading it all up front scanned every statement of the build on its first page
+    (seconds at 100k statements, minutes at millions); a page names only the records
+    it shows, so it asks about those only."""
 
+    #: How to ask the build (a context whose query function outlives single pages).
+    ctx: Context
     #: record IRI -> the graphs that say something about it, sorted.
-    graphs_of: dict[str, list[str]]
+    graphs_of: dict[str, list[str]] = field(default_factory=dict)
     #: graph IRI -> its label, article, headline, url, publisher (label), published.
-    graphs: dict[str, dict[str, str]]
+    graphs: dict[str, dict[str, str]] = field(default_factory=dict)
     #: (graph, record) -> the passages of that source stating the record.
-    quotes: dict[tuple[str, str], list[Quote]]
+    quotes: dict[tuple[str, str], list[Quote]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, ctx: Context) -> SourceIndex:
-        graphs_of: dict[str, set[str]] = defaultdict(set)
-        for row in ctx.select("SELECT DISTINCT ?g ?s WHERE { GRAPH ?g { ?s ?p ?o } "
-                              "FILTER(isIRI(?s)) }"):
+        return cls(ctx)
+
+    def learn(self, records: Iterable[str]) -> None:
+        """Ask about the records not yet known, ``VALUES_CHUNK`` at a time."""
+        missing = sorted({r for r in records if r not in self.graphs_of and
+                          _SAFE_IRI.match(r)})
+        for start in range(0, len(missing), VALUES_CHUNK):
+            self._learn(missing[start:start + VALUES_CHUNK])
+
+    def _learn(self, records: list[str]) -> None:
+        ctx = self.ctx
+        graphs_of: dict[str, set[str]] = {r: set() for r in records}
+        for row in ctx.select(f"""SELECT DISTINCT ?s ?g WHERE {{
+            VALUES ?s {{ {values(records)} }} GRAPH ?g {{ ?s ?p ?o }} }}"""):
             graphs_of[row["s"].value].add(row["g"].value)
-        graphs: dict[str, dict[str, str]] = defaultdict(dict)
-        for row in ctx.select("""SELECT ?graph ?label ?article ?headline ?url ?publisher
-            ?published WHERE { { SELECT DISTINCT ?graph WHERE { GRAPH ?graph { ?any ?p ?o } } }
-            OPTIONAL { ?graph rdfs:label ?label }
-            OPTIONAL { ?graph prov:wasDerivedFrom ?article .
-              OPTIONAL { ?article schema:headline ?headline }
-              OPTIONAL { ?article schema:url ?url }
-              OPTIONAL { ?article schema:publisher/rdfs:label ?publisher }
-              OPTIONAL { ?article schema:datePublished ?published } } }"""):
-            info = graphs[row["graph"].value]
-            for key, term in row.items():
-                if key != "graph" and key not in info:
-                    info[key] = term.value
         quotes: dict[tuple[str, str], list[Quote]] = defaultdict(list)
-        for row in ctx.select("""SELECT ?graph ?record ?exact ?prefix ?suffix WHERE {
-            GRAPH ?graph { ?note oa:hasBody ?record ;
+        for row in ctx.select(f"""SELECT ?graph ?record ?exact ?prefix ?suffix WHERE {{
+            VALUES ?record {{ {values(records)} }}
+            GRAPH ?graph {{ ?note oa:hasBody ?record ;
                                  oa:hasTarget/oa:hasSelector ?selector .
                            ?selector oa:exact ?exact .
-                           OPTIONAL { ?selector oa:prefix ?prefix }
-                           OPTIONAL { ?selector oa:suffix ?suffix } } }
+                           OPTIONAL {{ ?selector oa:prefix ?prefix }}
+                           OPTIONAL {{ ?selector oa:suffix ?suffix }} }} }}
             ORDER BY ?graph ?record ?exact"""):
             quote = Quote(row["exact"].value, text_of(row.get("prefix")),
                           text_of(row.get("suffix")))
             key = (row["graph"].value, row["record"].value)
             if quote not in quotes[key]:
                 quotes[key].append(quote)
-        return cls({r: sorted(g) for r, g in graphs_of.items()}, dict(graphs), dict(quotes))
+        new = sorted({g for found in graphs_of.values() for g in found} - set(self.graphs))
+        graphs: dict[str, dict[str, str]] = {g: {} for g in new}
+        for start in range(0, len(new), VALUES_CHUNK):
+            for row in ctx.select(f"""SELECT ?graph ?label ?article ?headline ?url
+                ?publisher ?published WHERE {{
+                VALUES ?graph {{ {values(new[start:start + VALUES_CHUNK])} }}
+                OPTIONAL {{ ?graph rdfs:label ?label }}
+                OPTIONAL {{ ?graph prov:wasDerivedFrom ?article .
+                  OPTIONAL {{ ?article schema:headline ?headline }}
+                  OPTIONAL {{ ?article schema:url ?url }}
+                  OPTIONAL {{ ?article schema:publisher/rdfs:label ?publisher }}
+                  OPTIONAL {{ ?article schema:datePublished ?published }} }} }}"""):
+                info = graphs[row["graph"].value]
+                for key, term in row.items():
+                    if key != "graph" and key not in info:
+                        info[key] = term.value
+        self.graphs.update(graphs)
+        self.quotes.update(quotes)
+        self.graphs_of.update({r: sorted(g) for r, g in graphs_of.items()})
 
 
 def date_or_none(text: str | None) -> PartialDate | None:
