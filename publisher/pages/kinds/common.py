@@ -256,33 +256,32 @@ def events(ctx: Context, iris: Iterable[str]) -> dict[str, Event]:
             found.update(events(ctx, wanted[start:start + VALUES_CHUNK]))
         return found
     found = {}
-    rows = ctx.select(f"""
-SELECT DISTINCT ?e ?type ?date ?start ?end ?place ?parent ?status WHERE {{
-  VALUES ?e {{ {values(wanted)} }}
-  OPTIONAL {{ ?e a ?type }}
-  OPTIONAL {{ ?e dip:date ?date }}
-  OPTIONAL {{ ?e dip:startDate ?start }}
-  OPTIONAL {{ ?e dip:endDate ?end }}
-  OPTIONAL {{ ?e dip:place ?place }}
-  OPTIONAL {{ ?e dip:partOf|dip:onSidelinesOf ?parent }}
-  OPTIONAL {{ ?e dip:status ?status }}
-}}""")
-    for row in rows:
-        iri = row["e"].value
-        event = found.setdefault(iri, Event(iri, ctx.label(iri)))
-        if "type" in row and row["type"].value not in event.types:
-            event.types.append(row["type"].value)
-        start = date_or_none(text_of(row.get("date")) or text_of(row.get("start")))
-        if start and (event.start is None or start.sort_key < event.start.sort_key):
-            event.start = start
-        end = date_or_none(text_of(row.get("end")))
-        if end and "date" not in row:
-            event.end = end
-        for key, target in (("place", event.places), ("parent", event.parents)):
-            if key in row and row[key].value not in target:
-                target.append(row[key].value)
-        if "status" in row:
-            event.status = row["status"].value
+    # one row per statement (not the product of types x places x parents), grouped here
+    wanted_properties = {RDF_TYPE: "type", **{ctx.vocab + p: key for p, key in (
+        ("date", "date"), ("startDate", "start"), ("endDate", "end"), ("place", "place"),
+        ("partOf", "parent"), ("onSidelinesOf", "parent"), ("status", "status"))}}
+    given: dict[str, dict[str, list[ox.Term]]] = {iri: defaultdict(list) for iri in wanted}
+    for row in ctx.select(f"""SELECT ?e ?p ?o WHERE {{ VALUES ?e {{ {values(wanted)} }}
+        ?e ?p ?o FILTER(?p IN ({', '.join(iri_ref(p) for p in sorted(wanted_properties))}))
+        }}"""):
+        given[row["e"].value][wanted_properties[row["p"].value]].append(row["o"])
+    for iri in wanted:
+        facts = given[iri]
+        event = found[iri] = Event(iri, ctx.label(iri))
+        for key, target in (("type", event.types), ("place", event.places),
+                            ("parent", event.parents)):
+            for term in sorted(facts[key], key=str):
+                if term.value not in target:
+                    target.append(term.value)
+        for term in facts["date"] + facts["start"]:
+            start = date_or_none(term.value)
+            if start and (event.start is None or start.sort_key < event.start.sort_key):
+                event.start = start
+        if not facts["date"]:
+            for term in sorted(facts["end"], key=str):
+                event.end = date_or_none(term.value) or event.end
+        if facts["status"]:
+            event.status = sorted(facts["status"], key=str)[-1].value
     for row in ctx.select(f"""
 SELECT DISTINCT ?e ?record ?agent ?capacity ?represents ?role WHERE {{
   VALUES ?e {{ {values(wanted)} }}
