@@ -290,6 +290,11 @@ def main(argv: list[str] | None = None) -> int:
                              "loaded with the build), or a store's query URL")
     parser.add_argument("--skip-check", action="store_true",
                         help="do not compare descriptions with Oxigraph's CONSTRUCT")
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra setting for our server (repeatable), e.g. "
+                             "PUBLISHER_PREWARM=false")
+    parser.add_argument("--scenarios", default="",
+                        help="comma-separated scenario names to run (default: all)")
     args = parser.parse_args(argv)
 
     target = harness.target_of(args)
@@ -301,6 +306,11 @@ def main(argv: list[str] | None = None) -> int:
     names = [iri[len(base) + 3:] for iri in iris]
     constructs = [describe_query(iri) for iri in iris]
     rotations = scenarios(names, iris, constructs)
+    if args.scenarios:
+        keep = {name.strip() for name in args.scenarios.split(",")}
+        rotations = {k: v for k, v in rotations.items()
+                     if k in keep or k == "oxigraph CONSTRUCT turtle"}
+    extra_env = dict(item.split("=", 1) for item in args.env)
     machine = harness.machine_info()
     print(f"dataset {dataset['name']}: {dataset['triples']} triples, "
           f"{len(iris)} entities in the rotation; {machine['cores']} cores "
@@ -318,7 +328,8 @@ def main(argv: list[str] | None = None) -> int:
         runs_of = [(s, w, a) for s in stores for w, a in settings]
         for store_mode, workers, access_log in runs_of:
             server = harness.publisher_server(args.project_dir, store_dir, base, workers,
-                                              env=store_mode.env, access_log=access_log)
+                                              env={**extra_env, **store_mode.env},
+                                              access_log=access_log)
             setting = f"workers={workers}" + ("" if access_log else " no-access-log")
             if len(stores) > 1:
                 setting = f"{store_mode.label} / {setting}"
@@ -329,7 +340,8 @@ def main(argv: list[str] | None = None) -> int:
                 # background preparation of every document of the build; a burst of
                 # concurrent requests reaches every worker. Then wait for them all.
                 time.sleep(2.0 * workers)
-                harness.run_load(server.url, [Request("/")], 2, args.connections)
+                if extra_env.get("PUBLISHER_PREWARM", "true").lower() not in ("0", "false"):
+                    harness.run_load(server.url, [Request("/")], 2, args.connections)
                 waited = harness.wait_quiet([server.pid], max_wait=args.quiet_wait)
                 rss_prepared = round(sum(harness.tree_rss(server.pid).values()) / 1e6, 1)
                 print(f"  server settled after {waited} s (documents prepared), "

@@ -104,6 +104,11 @@ class Settings(BaseSettings):
         1, ge=0, description="Idle workers kept started to take a fast-lane place at once "
         "when a query turns long (no process start while it runs).",
     )
+    sparql_inline_quads: int = Field(
+        256, ge=0, description="A query proved (by its shape and index counts) to touch "
+        "at most this many quads runs in the web process, without the hop to a worker; "
+        "0: every query runs in a worker.",
+    )
     sparql_slow_after_s: float = Field(
         0.5, gt=0, description="A query still running after this long moves its worker to "
         "the slow lane, and a spare takes its fast-lane place.")

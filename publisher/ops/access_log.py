@@ -1,77 +1,99 @@
 """Structured access logs: one JSON object per request, written off the request path.
 
 Fields: ``time`` (RFC 3339, UTC, milliseconds: when the request arrived), ``method``,
-``path``, ``status``, ``bytes`` (body bytes sent), ``duration_ms`` (to the last byte),
-``route``, ``build`` (the build that answered, when known), ``client`` and
-``user_agent``. The query string is not logged (SPARQL queries can be long and personal);
-its length is (``query_bytes``).
+``path``, ``query_bytes``, ``status``, ``bytes`` (body bytes sent), ``duration_ms`` (to
+the last byte), ``route``, ``build`` (the build that answered, when known), ``client``
+and ``user_agent``. The query string is not logged (SPARQL queries can be long and
+personal); its length is (``query_bytes``).
 
-Formatting and writing happen on a writer thread fed by a queue: a request pays for one
-``dict`` and one ``put``. Lines are flushed in batches, at most ``flush_after_s`` late.
+A request pays for one tuple and one ``deque.append`` (about a microsecond): no lock, no
+wake-up of another thread. The writer thread wakes every ``flush_after_s`` on its own,
+takes what accumulated, builds the records, encodes them (orjson) and writes them in one
+call. Why not a queue: a ``queue.put`` wakes the waiting writer once per request, and
+each wake-up takes the GIL from the event loop (measured on a stub app: 1.4 µs per
+request without the log, 43 µs with a queue-fed writer, see docs/operations.md).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import queue
+import collections
+import logging
 import sys
 import threading
 import time
 from collections.abc import Callable
 from typing import IO, Any
 
+import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .metrics import Sent, first_segment_route
 
+log = logging.getLogger(__name__)
+
+#: Lines held for the writer at most; beyond, lines are dropped and counted (a log
+#: stream that blocks, a full disk) rather than letting memory grow without bound.
+MAX_PENDING = 200_000
+
+#: A record, or a tuple ``(make, *args)`` that the writer thread turns into one by
+#: calling ``make(*args)``: the request only pays for the tuple.
+Entry = dict[str, Any] | tuple[Any, ...]
+
 
 class JsonLinesWriter:
-    """A daemon thread that writes queued records as JSON lines to ``stream``."""
+    """A daemon thread that writes entries as JSON lines to ``stream`` in batches."""
 
     def __init__(self, stream: IO[str] | None = None, flush_after_s: float = 0.2,
-                 max_batch: int = 1000) -> None:
+                 max_pending: int = MAX_PENDING) -> None:
         self.stream = stream or sys.stdout
         self.flush_after_s = flush_after_s
-        self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+        self.max_pending = max_pending
+        self.dropped = 0
+        # deque.append and popleft are atomic: the request side takes no lock.
+        self._pending: collections.deque[Entry] = collections.deque()
+        self._closing = threading.Event()
         self._thread = threading.Thread(target=self._run, name="access-log", daemon=True)
         self._thread.start()
 
-    def write(self, record: dict[str, Any]) -> None:
-        self._queue.put(record)
+    def write(self, entry: Entry) -> None:
+        pending = self._pending
+        if len(pending) < self.max_pending:
+            pending.append(entry)
+        else:
+            self.dropped += 1
 
     def close(self) -> None:
-        """Write what is queued, then stop the thread."""
-        self._queue.put(None)
+        """Write what is pending, then stop the thread."""
+        self._closing.set()
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         while True:
-            record = self._queue.get()
-            lines = []
-            stop = record is None
-            if record is not None:
-                lines.append(dumps(record))
-            deadline = time.monotonic() + self.flush_after_s
-            while not stop and len(lines) < self.max_batch:
-                try:
-                    record = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    break
-                if record is None:
-                    stop = True
-                else:
-                    lines.append(dumps(record))
-            if lines:
-                try:
-                    self.stream.write("\n".join(lines) + "\n")
-                    self.stream.flush()
-                except (OSError, ValueError):
-                    pass  # a closed or full log must not take the server down
-            if stop:
+            closing = self._closing.wait(self.flush_after_s)
+            self.flush()
+            if closing:
                 return
+
+    def flush(self) -> None:
+        """Write every pending entry (the writer thread calls this; tests may too)."""
+        pending = self._pending
+        while pending:
+            lines = []
+            for _ in range(min(len(pending), 4096)):
+                entry = pending.popleft()
+                if type(entry) is tuple:
+                    entry = entry[0](*entry[1:])
+                lines.append(orjson.dumps(entry))
+            lines.append(b"")
+            try:
+                self.stream.write(b"\n".join(lines).decode())
+                self.stream.flush()
+            except (OSError, ValueError):
+                pass  # a closed or full log must not take the server down
+        if self.dropped:
+            dropped, self.dropped = self.dropped, 0
+            log.warning("access log: %d lines dropped, the log stream did not keep up",
+                        dropped)
 
 
 _WRITER: list[JsonLinesWriter] = []
@@ -91,11 +113,27 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+class _Clock:
+    """RFC 3339 UTC time with milliseconds; the part up to the second is reused."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._prefix = ""
+
+    def format(self, unix: float) -> str:
+        second = int(unix)
+        if second != self._second:
+            self._second = second
+            self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        return f"{self._prefix}.{int((unix - second) * 1000):03d}Z"
+
+
 class AccessLogMiddleware:
     """Logs every HTTP request as one JSON line (see the module docstring).
 
     ``build_of`` reads the build that answered from the request's scope (the Snapshot
-    the app pinned there), so the line names the build whose bytes were sent.
+    the app pinned there), so the line names the build whose bytes were sent. It and
+    ``route_of`` run in the writer thread, once the request is over: they only read.
     """
 
     def __init__(self, app: ASGIApp, writer: JsonLinesWriter,
@@ -105,6 +143,7 @@ class AccessLogMiddleware:
         self.writer = writer
         self.route_of = route_of
         self.build_of = build_of
+        self._clock = _Clock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -116,18 +155,23 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, sent.watching(send))
         finally:
-            client = scope.get("client")
-            self.writer.write({
-                "time": dt.datetime.fromtimestamp(arrived, dt.UTC)
-                .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                "method": scope["method"],
-                "path": scope.get("path", ""),
-                "query_bytes": len(scope.get("query_string", b"")),
-                "status": sent.status,
-                "bytes": sent.bytes,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                "route": self.route_of(scope),
-                "build": self.build_of(scope),
-                "client": client[0] if client else None,
-                "user_agent": _header(scope, b"user-agent"),
-            })
+            self.writer.write((self._record, scope, arrived,
+                               time.perf_counter() - started, sent.status, sent.bytes))
+
+    def _record(self, scope: Scope, arrived: float, duration_s: float, status: int,
+                sent_bytes: int) -> dict[str, Any]:
+        """The line of one request, made in the writer thread."""
+        client = scope.get("client")
+        return {
+            "time": self._clock.format(arrived),
+            "method": scope["method"],
+            "path": scope.get("path", ""),
+            "query_bytes": len(scope.get("query_string", b"")),
+            "status": status,
+            "bytes": sent_bytes,
+            "duration_ms": round(duration_s * 1000, 3),
+            "route": self.route_of(scope),
+            "build": self.build_of(scope),
+            "client": client[0] if client else None,
+            "user_agent": _header(scope, b"user-agent"),
+        }

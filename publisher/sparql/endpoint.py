@@ -25,7 +25,7 @@ from ..http.responses import Answer, Validators, etag_matches
 from ..pages import query_page
 from ..settings import Settings
 from ..snapshot import Snapshot, snapshot_of
-from . import service_description
+from . import inline, service_description
 from .analysis import MAX_NESTING, analyse, gate
 from .examples import load_examples
 from .protocol import QueryRequest, choose_format, etag, read_query_request
@@ -182,19 +182,10 @@ class SparqlEndpoint:
                "format": fmt.name, "max_rows": settings.sparql_max_rows,
                "base_iri": settings.sparql_endpoint,
                **query_request.dataset(info).as_job()}
-        deadline = asyncio.get_running_loop().time() + settings.sparql_timeout_s
-        try:
-            execution = await self.ensure_pool().execute(job, deadline, client_key(scope))
-        except ClientLimited as error:
-            raise HTTPProblem(429, str(error),
-                              {"Retry-After": str(error.retry_after)}) from None
-        except PoolBusy as error:
-            raise HTTPProblem(503, f"{error}: too many long queries are running; retry "
-                                   "later", {"Retry-After": "5"}) from None
-        except PoolClosed as error:
-            raise HTTPProblem(503, str(error), {"Retry-After": "5"}) from None
-        outcome = await collect(execution, timeout_s=settings.sparql_timeout_s,
-                                max_rows=settings.sparql_max_rows)
+        # A query proved cheap is answered here, the same bytes a worker would send.
+        outcome = inline.answer(snapshot.store, job, settings.sparql_inline_quads)
+        if outcome is None:
+            outcome = await self._on_worker(scope, job)
         if isinstance(outcome, Failure):
             raise HTTPProblem(outcome.status, outcome.message, {} if outcome.retry_after
                               is None else {"Retry-After": str(outcome.retry_after)})
@@ -209,6 +200,23 @@ class SparqlEndpoint:
         response = CutAwareStreamingResponse(
             pairs, fmt, {name.decode(): value.decode() for name, value in headers})
         await response(scope, receive, send)
+
+    async def _on_worker(self, scope: Scope, job: dict[str, Any]) -> Any:
+        """Run ``job`` on a worker; its outcome (complete, failed, or streaming)."""
+        settings = self.settings
+        deadline = asyncio.get_running_loop().time() + settings.sparql_timeout_s
+        try:
+            execution = await self.ensure_pool().execute(job, deadline, client_key(scope))
+        except ClientLimited as error:
+            raise HTTPProblem(429, str(error),
+                              {"Retry-After": str(error.retry_after)}) from None
+        except PoolBusy as error:
+            raise HTTPProblem(503, f"{error}: too many long queries are running; retry "
+                                   "later", {"Retry-After": "5"}) from None
+        except PoolClosed as error:
+            raise HTTPProblem(503, str(error), {"Retry-After": "5"}) from None
+        return await collect(execution, timeout_s=settings.sparql_timeout_s,
+                             max_rows=settings.sparql_max_rows)
 
     @staticmethod
     async def _complete(scope: Scope, send: Send, headers: list[tuple[bytes, bytes]],

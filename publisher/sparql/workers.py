@@ -231,7 +231,23 @@ def encode_job(job: dict[str, Any]) -> bytes:
     unescaping it on the other.
     """
     settings = {key: value for key, value in job.items() if key != "query"}
-    return json.dumps(settings).encode() + b"\n" + job["query"].encode()
+    try:
+        key: Any = tuple(settings.items())
+        head = _JOB_HEADS.get(key)
+    except TypeError:  # a dataset's lists: encoded every time
+        key, head = None, None
+    if head is None:
+        head = json.dumps(settings).encode() + b"\n"
+        if key is not None:
+            if len(_JOB_HEADS) >= 256:
+                _JOB_HEADS.clear()  # builds come and go: start over
+            _JOB_HEADS[key] = head
+    return head + job["query"].encode()
+
+
+#: Encoded job settings (store, format, row cap, base IRI): a few combinations serve
+#: nearly every query of a build.
+_JOB_HEADS: dict[Any, bytes] = {}
 
 
 def decode_job(payload: bytes) -> dict[str, Any]:
@@ -271,8 +287,13 @@ def _query(store: Store, job: dict[str, Any]) -> Any:
     return store.query(job["query"], QueryDataset.from_job(job), base_iri=job.get("base_iri"))
 
 
-def run_job(out: FrameWriter, job: dict[str, Any], stores: dict[str, Store]) -> Final:
-    """Run one job, writing its DATA frames; returns the final frame, not yet sent."""
+def run_job(out: FrameWriter, job: dict[str, Any], stores: dict[str, Store],
+            within_cap: bool = False) -> Final:
+    """Run one job, writing its DATA frames; returns the final frame, not yet sent.
+
+    ``within_cap``: the result is known to have at most ``max_rows`` rows (proved by
+    :mod:`.inline`), so a SELECT result is written by pyoxigraph in one call, uncounted.
+    """
     fmt: Format = _FORMATS_BY_NAME[job["format"]]
     try:
         store = _open(stores, job["store"])
@@ -297,6 +318,9 @@ def run_job(out: FrameWriter, job: dict[str, Any], stores: dict[str, Store]) -> 
     try:
         native = result if isinstance(result, ox.QuerySolutions) else getattr(
             result, "native", None)  # a remote store's parsed answer, checked as it is read
+        if within_cap and native is result and fmt.results is not None:
+            out.frame(DATA, result.serialize(format=fmt.results))
+            return DONE, DONE_NATIVE
         if native is not None:
             body = serialize_native(native, fmt, max_rows, NATIVE_HOLD_BYTES)
             if native is not result:

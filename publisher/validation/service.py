@@ -7,10 +7,11 @@ deadline the child is SIGKILLed: pyshacl and the parsers cannot be interrupted, 
 thread cannot be killed, so a process is the unit that a time limit can really stop.
 
 Children come from a ``forkserver`` with the worker module (rdflib, pyshacl, pyoxigraph)
-preloaded and exercised once (:mod:`.preload`): a fork costs milliseconds where a fresh interpreter costs ~0.4 s of imports,
-and the forkserver is single-threaded, so forking it is safe where forking the
-multi-threaded web process would not be. At most ``settings.parallel_validations`` run
-at once; a request that cannot get a slot before its deadline gets :class:`ValidationBusy`.
+preloaded and exercised once (:mod:`.preload`): a fork costs milliseconds where a fresh
+interpreter costs ~0.4 s of imports, and the forkserver is single-threaded, so forking
+it is safe where forking the multi-threaded web process would not be. At most
+``settings.parallel_validations`` run at once; a request that cannot get a slot before
+its deadline gets :class:`ValidationBusy`.
 
 The shapes and the ontology are those of the build being served (:class:`Rules`), so the
 service and the published data never disagree about what conforms.
