@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from ..settings import Settings
+from .bounds import SECTION_ROWS, query_href
 from .dates import time_html
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ def environment() -> Environment:
     )
     env.filters["script_json"] = script_json
     env.globals["when"] = time_html
+    env.globals["sparql_href"] = query_href
+    env.globals["section_rows"] = SECTION_ROWS
     return env
 
 

@@ -10,7 +10,7 @@ fill these objects from the description of the thing; nothing here knows a fact.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -123,6 +123,12 @@ class Section:
     intro: str | None = None
     #: Shown beside the heading; by default the number of rows (children included).
     count: int | None = None
+    #: When the rows are the first of a longer list (:mod:`..bounds`): says which are
+    #: shown of how many ("Showing the most recent 100 of 2,345 events …"), and a link
+    #: to the query page listing them all.
+    more: str | None = None
+    more_href: str | None = None
+    more_label: str | None = None
 
     def without_empty_columns(self) -> Section:
         """The same section without the columns no row fills (a "Role" column where no
@@ -148,13 +154,32 @@ class Section:
         columns = [self.columns[i] for i in keep] if self.columns else ()
         return Section(self.id, self.heading, [trim(r) for r in self.rows], columns,
                        self.layout, self.intro, self.count if self.count is not None
-                       else self.shown_count)
+                       else self.shown_count, self.more, self.more_href, self.more_label)
 
     @property
     def shown_count(self) -> int:
         if self.count is not None:
             return self.count
         return sum(1 + len(row.children) for row in self.rows)
+
+
+class _Computed:
+    """A field that may be given as a function, called on first read: a picture's JSON
+    holds more than the picture draws and is only made when someone asks for it."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return None  # the dataclass default
+        value = obj.__dict__.get(self.slot)
+        if callable(value):
+            value = obj.__dict__[self.slot] = value()
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.slot] = value
 
 
 @dataclass
@@ -165,9 +190,10 @@ class Figure:
     heading: str
     svg: Markup
     json_href: str | None = None
+    #: Words under the picture: what it leaves out ("Showing the 40 most connected …").
     note: str | None = None
-    #: The data drawn, as served at ``json_href``.
-    data: dict | None = None
+    #: The data of the picture, as served at ``json_href`` (or a function making it).
+    data: dict | Callable[[], dict] | None = _Computed()  # type: ignore[assignment]
 
 
 @dataclass

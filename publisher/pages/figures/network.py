@@ -9,13 +9,14 @@ so the same data always gives the same picture (and the same bytes, for the ETag
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import networkx as nx
 from markupsafe import Markup
 
+from ..bounds import NETWORK_EDGES, NETWORK_NODES
 from ..dates import PartialDate, format_span, parse_date
 from .svg import element, figure, shorten, title
 
@@ -26,6 +27,8 @@ FONT = 12.5
 EDGE_FONT = 10.5
 BOW = 22.0
 SEED = 20240725
+#: Steps of the force-directed layout: plenty for the few dozen nodes a picture draws.
+ITERATIONS = 100
 
 STYLE = """
 svg.network { font-family: system-ui, "DejaVu Sans", sans-serif; font-size: 12.5px; }
@@ -119,7 +122,7 @@ def layout(nodes: Sequence[NetworkNode], edges: Sequence[NetworkEdge],
     start = {focus: (0.0, 0.0)} if fixed else None
     k = 1.6 / math.sqrt(len(graph))
     positions = nx.spring_layout(graph, k=k, pos=start, fixed=fixed, seed=SEED,
-                                 iterations=300, weight=None)
+                                 iterations=ITERATIONS, weight=None)
     xs = [float(p[0]) for p in positions.values()]
     ys = [float(p[1]) for p in positions.values()]
     if fixed:  # keep the focus centred: scale symmetrically around it
@@ -131,6 +134,30 @@ def layout(nodes: Sequence[NetworkNode], edges: Sequence[NetworkEdge],
     span_y = (max(ys) - min(ys)) or 1.0
     return {iri: ((float(p[0]) - min(xs)) / span_x, (float(p[1]) - min(ys)) / span_y)
             for iri, p in positions.items()}
+
+
+def connected_network(nodes: Sequence[NetworkNode], edges: Sequence[NetworkEdge],
+                      focus: str | None, limit: int = NETWORK_NODES,
+                      edge_limit: int = NETWORK_EDGES
+                      ) -> tuple[list[NetworkNode], list[NetworkEdge]]:
+    """The ``limit`` parties with the most meetings (the focus always), and the most
+    recent ``edge_limit`` meetings among them; ties by IRI, so the same data always
+    gives the same picture."""
+    degree: Counter[str] = Counter()
+    for edge in edges:
+        degree[edge.source] += 1
+        degree[edge.target] += 1
+    ranked = sorted(nodes, key=lambda n: (n.iri != focus, -degree[n.iri], n.iri))[:limit]
+    keep = {n.iri for n in ranked}
+    among = [e for e in edges if e.source in keep and e.target in keep]
+    if len(among) > edge_limit:
+        dated = sorted((e for e in among if e.start is not None or e.end is not None),
+                       key=lambda e: e.sort_key, reverse=True)
+        undated = [e for e in among if e.start is None and e.end is None]
+        among = sorted((dated + sorted(undated, key=lambda e: e.sort_key))[:edge_limit],
+                       key=lambda e: e.sort_key)
+    linked = {e.source for e in among} | {e.target for e in among}
+    return [n for n in nodes if n.iri in linked], among
 
 
 def _curve(a: tuple[float, float], b: tuple[float, float], bow: float) -> tuple[str, float,
@@ -155,6 +182,8 @@ def network_svg(nodes: Sequence[NetworkNode], edges: Sequence[NetworkEdge], head
     nodes = [n for n in nodes if n.iri in linked]
     if not edges:
         return Markup("")
+    if len(nodes) > NETWORK_NODES or len(edges) > NETWORK_EDGES:  # never unreadable, and
+        nodes, edges = connected_network(nodes, edges, focus)  # never networkx's scipy path
     height = max(320.0, min(720.0, 150.0 + 34.0 * len(nodes)))
     unit = layout(nodes, edges, focus)
     place = {iri: (MARGIN_X + x * (WIDTH - 2 * MARGIN_X), MARGIN_Y + y * (height - 2 * MARGIN_Y))

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from ..bounds import SECTION_ROWS, plural, query_href
 from ..dates import PartialDate
-from ..model import Link, Quote, Reference, Row, Text, When
+from ..model import Link, Quote, Reference, Row, Section, Text, When
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 PREFIXES = """PREFIX dip: <{vocab}>
@@ -99,6 +100,7 @@ class Context:
         numbered in the order the page first cites them, with the passages they use."""
         if self.sources is None:
             self.sources = SourceIndex.read(self)
+        self.sources.learn(records)
         found: dict[str, list[Reference]] = {}
         for record in records:
             references = []
@@ -121,48 +123,71 @@ class Context:
 
 @dataclass
 class SourceIndex:
-    """The provenance of every record of a build, read in three queries."""
+    """The provenance of records, asked for per page and kept for the build's other
+    pages: which graphs state a record, what each graph is, and the passages it uses.
+    Reading it all up front scanned every statement of the build on its first page
+    (seconds at 100k statements, minutes at millions); a page names only the records
+    it shows, so it asks about those only."""
 
+    #: How to ask the build (a context whose query function outlives single pages).
+    ctx: Context
     #: record IRI -> the graphs that say something about it, sorted.
-    graphs_of: dict[str, list[str]]
+    graphs_of: dict[str, list[str]] = field(default_factory=dict)
     #: graph IRI -> its label, article, headline, url, publisher (label), published.
-    graphs: dict[str, dict[str, str]]
+    graphs: dict[str, dict[str, str]] = field(default_factory=dict)
     #: (graph, record) -> the passages of that source stating the record.
-    quotes: dict[tuple[str, str], list[Quote]]
+    quotes: dict[tuple[str, str], list[Quote]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, ctx: Context) -> SourceIndex:
-        graphs_of: dict[str, set[str]] = defaultdict(set)
-        for row in ctx.select("SELECT DISTINCT ?g ?s WHERE { GRAPH ?g { ?s ?p ?o } "
-                              "FILTER(isIRI(?s)) }"):
+        return cls(ctx)
+
+    def learn(self, records: Iterable[str]) -> None:
+        """Ask about the records not yet known, ``VALUES_CHUNK`` at a time."""
+        missing = sorted({r for r in records if r not in self.graphs_of and
+                          _SAFE_IRI.match(r)})
+        for start in range(0, len(missing), VALUES_CHUNK):
+            self._learn(missing[start:start + VALUES_CHUNK])
+
+    def _learn(self, records: list[str]) -> None:
+        ctx = self.ctx
+        graphs_of: dict[str, set[str]] = {r: set() for r in records}
+        for row in ctx.select(f"""SELECT DISTINCT ?s ?g WHERE {{
+            VALUES ?s {{ {values(records)} }} GRAPH ?g {{ ?s ?p ?o }} }}"""):
             graphs_of[row["s"].value].add(row["g"].value)
-        graphs: dict[str, dict[str, str]] = defaultdict(dict)
-        for row in ctx.select("""SELECT ?graph ?label ?article ?headline ?url ?publisher
-            ?published WHERE { GRAPH ?graph { ?any ?p ?o }
-            OPTIONAL { ?graph rdfs:label ?label }
-            OPTIONAL { ?graph prov:wasDerivedFrom ?article .
-              OPTIONAL { ?article schema:headline ?headline }
-              OPTIONAL { ?article schema:url ?url }
-              OPTIONAL { ?article schema:publisher/rdfs:label ?publisher }
-              OPTIONAL { ?article schema:datePublished ?published } } }"""):
-            info = graphs[row["graph"].value]
-            for key, term in row.items():
-                if key != "graph" and key not in info:
-                    info[key] = term.value
         quotes: dict[tuple[str, str], list[Quote]] = defaultdict(list)
-        for row in ctx.select("""SELECT ?graph ?record ?exact ?prefix ?suffix WHERE {
-            GRAPH ?graph { ?note oa:hasBody ?record ;
+        for row in ctx.select(f"""SELECT ?graph ?record ?exact ?prefix ?suffix WHERE {{
+            VALUES ?record {{ {values(records)} }}
+            GRAPH ?graph {{ ?note oa:hasBody ?record ;
                                  oa:hasTarget/oa:hasSelector ?selector .
                            ?selector oa:exact ?exact .
-                           OPTIONAL { ?selector oa:prefix ?prefix }
-                           OPTIONAL { ?selector oa:suffix ?suffix } } }
+                           OPTIONAL {{ ?selector oa:prefix ?prefix }}
+                           OPTIONAL {{ ?selector oa:suffix ?suffix }} }} }}
             ORDER BY ?graph ?record ?exact"""):
             quote = Quote(row["exact"].value, text_of(row.get("prefix")),
                           text_of(row.get("suffix")))
             key = (row["graph"].value, row["record"].value)
             if quote not in quotes[key]:
                 quotes[key].append(quote)
-        return cls({r: sorted(g) for r, g in graphs_of.items()}, dict(graphs), dict(quotes))
+        new = sorted({g for found in graphs_of.values() for g in found} - set(self.graphs))
+        graphs: dict[str, dict[str, str]] = {g: {} for g in new}
+        for start in range(0, len(new), VALUES_CHUNK):
+            for row in ctx.select(f"""SELECT ?graph ?label ?article ?headline ?url
+                ?publisher ?published WHERE {{
+                VALUES ?graph {{ {values(new[start:start + VALUES_CHUNK])} }}
+                OPTIONAL {{ ?graph rdfs:label ?label }}
+                OPTIONAL {{ ?graph prov:wasDerivedFrom ?article .
+                  OPTIONAL {{ ?article schema:headline ?headline }}
+                  OPTIONAL {{ ?article schema:url ?url }}
+                  OPTIONAL {{ ?article schema:publisher/rdfs:label ?publisher }}
+                  OPTIONAL {{ ?article schema:datePublished ?published }} }} }}"""):
+                info = graphs[row["graph"].value]
+                for key, term in row.items():
+                    if key != "graph" and key not in info:
+                        info[key] = term.value
+        self.graphs.update(graphs)
+        self.quotes.update(quotes)
+        self.graphs_of.update({r: sorted(g) for r, g in graphs_of.items()})
 
 
 def date_or_none(text: str | None) -> PartialDate | None:
@@ -216,6 +241,8 @@ class Event:
 
 
 EVENT_CLASS = "dip:DiplomaticEvent"
+#: IRIs named in one query's VALUES at most (a page names no more than it shows).
+VALUES_CHUNK = 200
 
 
 def events(ctx: Context, iris: Iterable[str]) -> dict[str, Event]:
@@ -223,43 +250,46 @@ def events(ctx: Context, iris: Iterable[str]) -> dict[str, Event]:
     wanted = sorted(set(iris))
     if not wanted:
         return {}
-    found: dict[str, Event] = {}
-    rows = ctx.select(f"""
-SELECT DISTINCT ?e ?type ?date ?start ?end ?place ?parent ?status WHERE {{
-  VALUES ?e {{ {values(wanted)} }}
-  OPTIONAL {{ ?e a ?type }}
-  OPTIONAL {{ ?e dip:date ?date }}
-  OPTIONAL {{ ?e dip:startDate ?start }}
-  OPTIONAL {{ ?e dip:endDate ?end }}
-  OPTIONAL {{ ?e dip:place ?place }}
-  OPTIONAL {{ ?e dip:partOf|dip:onSidelinesOf ?parent }}
-  OPTIONAL {{ ?e dip:status ?status }}
-}}""")
-    for row in rows:
-        iri = row["e"].value
-        event = found.setdefault(iri, Event(iri, ctx.label(iri)))
-        if "type" in row and row["type"].value not in event.types:
-            event.types.append(row["type"].value)
-        start = date_or_none(text_of(row.get("date")) or text_of(row.get("start")))
-        if start and (event.start is None or start.sort_key < event.start.sort_key):
-            event.start = start
-        end = date_or_none(text_of(row.get("end")))
-        if end and "date" not in row:
-            event.end = end
-        for key, target in (("place", event.places), ("parent", event.parents)):
-            if key in row and row[key].value not in target:
-                target.append(row[key].value)
-        if "status" in row:
-            event.status = row["status"].value
+    if len(wanted) > VALUES_CHUNK:  # never a query naming thousands of IRIs
+        found: dict[str, Event] = {}
+        for start in range(0, len(wanted), VALUES_CHUNK):
+            found.update(events(ctx, wanted[start:start + VALUES_CHUNK]))
+        return found
+    found = {}
+    # one row per statement (not the product of types x places x parents), grouped here
+    wanted_properties = {RDF_TYPE: "type", **{ctx.vocab + p: key for p, key in (
+        ("date", "date"), ("startDate", "start"), ("endDate", "end"), ("place", "place"),
+        ("partOf", "parent"), ("onSidelinesOf", "parent"), ("status", "status"))}}
+    given: dict[str, dict[str, list[ox.Term]]] = {iri: defaultdict(list) for iri in wanted}
+    for row in ctx.select(f"""SELECT ?e ?p ?o WHERE {{ VALUES ?e {{ {values(wanted)} }}
+        ?e ?p ?o FILTER(?p IN ({', '.join(iri_ref(p) for p in sorted(wanted_properties))}))
+        }}"""):
+        given[row["e"].value][wanted_properties[row["p"].value]].append(row["o"])
+    for iri in wanted:
+        facts = given[iri]
+        event = found[iri] = Event(iri, ctx.label(iri))
+        for key, target in (("type", event.types), ("place", event.places),
+                            ("parent", event.parents)):
+            for term in sorted(facts[key], key=str):
+                if term.value not in target:
+                    target.append(term.value)
+        for term in facts["date"] + facts["start"]:
+            start = date_or_none(term.value)
+            if start and (event.start is None or start.sort_key < event.start.sort_key):
+                event.start = start
+        if not facts["date"]:
+            for term in sorted(facts["end"], key=str):
+                event.end = date_or_none(term.value) or event.end
+        if facts["status"]:
+            event.status = sorted(facts["status"], key=str)[-1].value
     for row in ctx.select(f"""
 SELECT DISTINCT ?e ?record ?agent ?capacity ?represents ?role WHERE {{
   VALUES ?e {{ {values(wanted)} }}
-  {{ ?e dip:participation ?record . ?record dip:agent ?agent .
+  ?e dip:participant ?agent .
+  OPTIONAL {{ ?e dip:participation ?record . ?record dip:agent ?agent .
      OPTIONAL {{ ?record dip:capacity ?capacity }}
      OPTIONAL {{ ?record dip:represents ?represents }}
      OPTIONAL {{ ?record dip:role ?role }} }}
-  UNION
-  {{ ?e dip:participant ?agent FILTER NOT EXISTS {{ ?e dip:participation/dip:agent ?agent }} }}
 }}"""):
         event = found.get(row["e"].value)
         if event is None:
@@ -277,6 +307,62 @@ SELECT DISTINCT ?e ?record ?agent ?capacity ?represents ?role WHERE {{
     for event in found.values():
         event.types.sort(key=lambda t: (ctx.label(t), t))
     return found
+
+
+@dataclass
+class Selection:
+    """The first events of a list in its stated order (the most recent first, undated
+    last), how many the list has, and the query that lists them all."""
+
+    iris: list[str]
+    total: int
+    #: A SPARQL query listing every event of the list (for the "N more" link).
+    query: str
+
+    @property
+    def complete(self) -> bool:
+        return len(self.iris) >= self.total
+
+
+def latest(ctx: Context, pattern: str, limit: int = SECTION_ROWS) -> Selection:
+    """The ``limit`` most recent events that ``pattern`` binds to ``?event``.
+
+    One query orders them inside the store (by the earliest of their dates as written:
+    ISO dates of any precision sort as the pages sort them) and a second counts them
+    only when the first was cut, so a page never fetches, or asks about, more events
+    than it shows."""
+    rows = ctx.select(f"""SELECT ?event (MIN(STR(?d)) AS ?key) WHERE {{
+        {{ SELECT DISTINCT ?event WHERE {{ {pattern} }} }}
+        OPTIONAL {{ ?event dip:date|dip:startDate|dip:endDate ?d }} }}
+        GROUP BY ?event ORDER BY DESC(?key) STR(?event) LIMIT {int(limit)}""")
+    iris = [row["event"].value for row in rows]
+    total = len(iris)
+    if total >= limit:
+        counted = ctx.select(f"SELECT (COUNT(DISTINCT ?event) AS ?n) WHERE {{ {pattern} }}")
+        total = int(counted[0]["n"].value) if counted else total
+    listing = (PREFIXES.format(vocab=ctx.vocab) + "SELECT ?event ?label ?date WHERE {\n"
+               f"  {{ SELECT DISTINCT ?event WHERE {{ {' '.join(pattern.split())} }} }}\n"
+               "  OPTIONAL { ?event rdfs:label ?label }\n"
+               "  OPTIONAL { ?event dip:date|dip:startDate|dip:endDate ?date }\n"
+               "} ORDER BY DESC(?date) ?event")
+    return Selection(iris, total, listing)
+
+
+def bounded(section: Section, ctx: Context, selection: Selection, what: str = "event",
+            whats: str | None = None, order: str = "most recent",
+            listed: str | None = "listed in date order") -> Section:
+    """``section`` with the note "Showing the 100 most recent of 2,345 events" and a link
+    to the query listing them all, when the selection was cut (the heading then counts
+    the whole list)."""
+    if selection.complete:
+        return section
+    shown = len(selection.iris)
+    section.count = selection.total
+    section.more = (f"Showing the {shown:,} {order} of {plural(selection.total, what, whats)}"
+                    + (f", {listed}" if listed else "") + ".")
+    section.more_href = query_href(ctx.base, selection.query)
+    section.more_label = f"All {selection.total:,} as a SPARQL query"
+    return section
 
 
 def in_date_order(items: Iterable[Event]) -> list[Event]:

@@ -4,11 +4,19 @@ it met."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 from ..model import Page, Row, Section, Text
-from .common import Context, event_rows, events, interval, iri_ref, span_cell, when_cell
-from .figures import figures_for
+from .common import (
+    Context,
+    bounded,
+    event_rows,
+    events,
+    interval,
+    iri_ref,
+    latest,
+    span_cell,
+    when_cell,
+)
+from .figures import selection_figures
 from .generic import incoming
 from .organisation import memberships_of, partnerships_of
 
@@ -21,12 +29,12 @@ def build(ctx: Context, iri: str, page: Page) -> Page:
     representatives(ctx, iri, page)
     memberships_of(ctx, iri, page)
     partnerships_of(ctx, iri, page)
-    taken = [r["e"].value for r in ctx.select(f"""SELECT DISTINCT ?e WHERE {{
-        {{ ?e dip:participation/dip:represents {me} }} UNION {{ ?e dip:participant {me} }}
-        UNION {{ ?e dip:hostedBy {me} }} }}""")]
-    found = events(ctx, taken)
-    page.figures = figures_for(ctx, list(found.values()), iri, page.title, page.doc_iri,
-                               network_by="represents")
+    pattern = (f"{{ ?event dip:participation/dip:represents {me} }} UNION "
+               f"{{ ?event dip:participant {me} }} UNION {{ ?event dip:hostedBy {me} }}")
+    selection = latest(ctx, pattern)
+    found = events(ctx, selection.iris)
+    page.figures = selection_figures(ctx, pattern, selection, found, iri, page.title,
+                                     page.doc_iri, network_by="represents")
 
     def cells(event) -> list[list]:
         ours = [ctx.link(p.agent) for p in event.participants
@@ -38,11 +46,17 @@ def build(ctx: Context, iri: str, page: Page) -> Page:
                 [ctx.link(place, "place") for place in event.places]]
 
     if found:
-        page.sections.append(Section(
+        page.sections.append(bounded(Section(
             "events", "Meetings and other events", event_rows(ctx, found, cells),
-            columns=("Date", "Event", "For it", "Counterparts", "Where")))
-    counterparts = Counter(x for e in found.values() for p in e.participants
-                           for x in p.represents if x != iri)
+            columns=("Date", "Event", "For it", "Counterparts", "Where")), ctx, selection))
+    # each branch joins from this country outwards (the store's indexes), never from
+    # every participation record inwards
+    tail = "?event dip:participation ?other . ?other dip:represents ?x"
+    counterparts = {r["x"].value: int(r["n"].value) for r in ctx.select(f"""
+        SELECT ?x (COUNT(DISTINCT ?event) AS ?n) WHERE {{
+          {{ ?ours dip:represents {me} . ?event dip:participation ?ours . {tail} }} UNION
+          {{ ?event dip:participant {me} . {tail} }} UNION {{ ?event dip:hostedBy {me} . {tail} }}
+          FILTER(?x != {me}) }} GROUP BY ?x""")}
     if counterparts:
         page.sections.append(Section("counterparts", "Counterparts", [
             Row([[ctx.link(x, "country")], [Text(f"({n})")]])

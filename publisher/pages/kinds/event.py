@@ -6,8 +6,18 @@ the words they use."""
 from __future__ import annotations
 
 from ..model import Page, Row, Section, Summary, Text, When
-from .common import Context, date_or_none, event_rows, events, iri_ref, values
-from .figures import figures_for
+from .common import (
+    Context,
+    Event,
+    bounded,
+    date_or_none,
+    event_rows,
+    events,
+    iri_ref,
+    latest,
+    values,
+)
+from .figures import selection_figures
 from .generic import incoming, outgoing
 
 PRECISION_WORDS = {"month": "known to the month", "year": "known to the year"}
@@ -39,7 +49,7 @@ def build(ctx: Context, iri: str, page: Page) -> Page:
     if event.status:
         page.summary.append(Summary("Status", [Text(ctx.label(event.status))], references))
     participants(ctx, event, page)
-    side(ctx, iri, page)
+    side(ctx, iri, page, event)
     listed(ctx, iri, page, "topic", "topics", "Topics", "topic")
     listed(ctx, iri, page, "outcome", "outcomes", "Outcomes", "document")
     said_here(ctx, iri, page)
@@ -77,10 +87,11 @@ def participants(ctx: Context, event, page: Page) -> None:
                                  columns=("Party", "Person", "Capacity", "Role")))
 
 
-def side(ctx: Context, iri: str, page: Page) -> None:
+def side(ctx: Context, iri: str, page: Page, event: Event) -> None:
     """Events held on its sidelines or as part of it, in date order."""
-    found = events(ctx, [r["e"].value for r in ctx.select(f"""SELECT DISTINCT ?e WHERE {{
-        ?e dip:onSidelinesOf|dip:partOf {iri_ref(iri)} }}""")])
+    pattern = f"?event dip:onSidelinesOf|dip:partOf {iri_ref(iri)}"
+    selection = latest(ctx, pattern)
+    found = events(ctx, selection.iris)
     if not found:
         return
 
@@ -89,11 +100,12 @@ def side(ctx: Context, iri: str, page: Page) -> None:
                 [ctx.link(event.iri, "event")],
                 [ctx.link(p.agent) for p in event.participants]]
 
-    page.sections.append(Section("side", "Side meetings and parts",
-                                 event_rows(ctx, found, cells),
-                                 columns=("Date", "Event", "Participants")))
-    page.figures = figures_for(ctx, [*found.values(), *events(ctx, [iri]).values()],
-                               iri, page.title, page.doc_iri)
+    page.sections.append(bounded(Section("side", "Side meetings and parts",
+                                         event_rows(ctx, found, cells),
+                                         columns=("Date", "Event", "Participants")),
+                                 ctx, selection))
+    page.figures = selection_figures(ctx, pattern, selection,
+                                     {**found, iri: event}, iri, page.title, page.doc_iri)
 
 
 def listed(ctx: Context, iri: str, page: Page, prop: str, anchor: str, heading: str,

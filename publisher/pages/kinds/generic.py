@@ -11,9 +11,10 @@ import pyoxigraph as ox
 
 from ...identifiers import Identifier
 from ...identifiers import identifiers as identifier_rows
+from ..bounds import SECTION_ROWS
 from ..dates import PartialDate
 from ..model import Link, Page, Row, Section, Summary, Text, When
-from .common import RDF_TYPE, Context, iri_ref
+from .common import PREFIXES, RDF_TYPE, Context, Selection, bounded, iri_ref
 
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -109,25 +110,45 @@ def _part_key(part) -> tuple:
 
 
 def incoming(ctx: Context, iri: str, skip: Iterable[str] = ()) -> list[Section]:
-    """What links here, grouped by property under its inverse label, with counts."""
-    skipped = set(skip) | {RDF_TYPE}
+    """What links here, grouped by property under its inverse label, with counts; a
+    property linking more than ``SECTION_ROWS`` things lists the first of them (by IRI)
+    and links to the query listing them all."""
+    me = iri_ref(iri)
+    skipped = sorted(set(skip) | {RDF_TYPE} | {ctx.vocab + p for p in BOOKKEEPING_LOCAL})
+    where = (f"?s ?p {me} FILTER(isIRI(?s) && ?s != {me}) "
+             f"FILTER(?p NOT IN ({', '.join(iri_ref(p) for p in skipped)})) "
+             "FILTER NOT EXISTS { ?s a <http://www.w3.org/ns/oa#Annotation> } "
+             "FILTER NOT EXISTS { ?s a <http://www.w3.org/ns/oa#SpecificResource> }")
+    counts = {r["p"].value: int(r["n"].value) for r in ctx.select(
+        f"SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} }} GROUP BY ?p")}
+    if not counts:
+        return []
     grouped: dict[str, list[str]] = defaultdict(list)
-    for row in ctx.select(f"""SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {iri_ref(iri)}
-        FILTER(isIRI(?s)) FILTER NOT EXISTS {{ ?s a <http://www.w3.org/ns/oa#Annotation> }}
-        FILTER NOT EXISTS {{ ?s a <http://www.w3.org/ns/oa#SpecificResource> }} }}"""):
-        predicate, subject = row["p"].value, row["s"].value
-        if predicate in skipped or subject == iri or is_bookkeeping(ctx, predicate):
-            continue
-        grouped[predicate].append(subject)
+    small = [p for p, n in counts.items() if n <= SECTION_ROWS]
+    if small:
+        for row in ctx.select(f"""SELECT DISTINCT ?s ?p WHERE {{ {where}
+            FILTER(?p IN ({', '.join(iri_ref(p) for p in sorted(small))})) }}"""):
+            grouped[row["p"].value].append(row["s"].value)
+    for predicate in sorted(p for p in counts if p not in small):
+        one = where.replace("?p", iri_ref(predicate))
+        grouped[predicate] = [r["s"].value for r in ctx.select(
+            f"SELECT DISTINCT ?s WHERE {{ {one} }} ORDER BY STR(?s) LIMIT {SECTION_ROWS}")]
     sections = []
-    subjects = sorted({s for values in grouped.values() for s in values})
+    subjects = sorted({s for found in grouped.values() for s in found})
     references = ctx.references(subjects)
     for predicate in sorted(grouped, key=lambda p: inverse_label(ctx, p).lower()):
         rows = [Row([[ctx.link(s)]], references.get(s, []))
                 for s in sorted(set(grouped[predicate]), key=lambda s: ctx.label(s).lower())]
         heading = inverse_label(ctx, predicate)
-        sections.append(Section(_anchor(predicate), heading[:1].upper() + heading[1:], rows,
-                                layout="list"))
+        section = Section(_anchor(predicate), heading[:1].upper() + heading[1:], rows,
+                          layout="list")
+        if counts[predicate] > len(rows):
+            one = where.replace("?p", iri_ref(predicate))
+            query = (PREFIXES.format(vocab=ctx.vocab) + "SELECT DISTINCT ?s ?label WHERE {\n"
+                     f"  {one}\n  OPTIONAL {{ ?s rdfs:label ?label }}\n}} ORDER BY ?s")
+            bounded(section, ctx, Selection(grouped[predicate], counts[predicate], query),
+                    "thing", order="first (by IRI)", listed="listed by name")
+        sections.append(section)
     return sections
 
 

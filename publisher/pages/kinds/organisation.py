@@ -7,8 +7,18 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..model import Page, Row, Section, Text
-from .common import Context, event_rows, events, interval, iri_ref, span_cell, when_cell
-from .figures import figures_for
+from .common import (
+    Context,
+    bounded,
+    event_rows,
+    events,
+    interval,
+    iri_ref,
+    latest,
+    span_cell,
+    when_cell,
+)
+from .figures import selection_figures
 from .generic import incoming
 
 SHOWN = ("agent", "participant", "hostedBy", "inSeries", "partner", "represents", "mentions")
@@ -20,20 +30,22 @@ def build(ctx: Context, iri: str, page: Page) -> Page:
     chairs(ctx, iri, page)
     partners(ctx, iri, page)
     memberships_of(ctx, iri, page)
-    taken = [r["e"].value for r in ctx.select(f"""SELECT DISTINCT ?e WHERE {{
-        {{ ?e dip:inSeries {me} }} UNION {{ ?e dip:hostedBy {me} }} UNION
-        {{ ?e dip:participant {me} }} UNION {{ ?e dip:participation/dip:represents {me} }} }}""")]
-    found = events(ctx, taken)
-    page.figures = figures_for(ctx, list(found.values()), iri, page.title, page.doc_iri,
-                               network_by="represents")
+    pattern = (f"{{ ?event dip:inSeries {me} }} UNION {{ ?event dip:hostedBy {me} }} UNION "
+               f"{{ ?event dip:participant {me} }} UNION "
+               f"{{ ?event dip:participation/dip:represents {me} }}")
+    selection = latest(ctx, pattern)
+    found = events(ctx, selection.iris)
+    page.figures = selection_figures(ctx, pattern, selection, found, iri, page.title,
+                                     page.doc_iri, network_by="represents")
 
     def cells(event) -> list[list]:
         return [when_cell(event), [ctx.link(event.iri, "event")],
                 [ctx.link(place, "place") for place in event.places]]
 
     if found:
-        page.sections.append(Section("events", "Meetings", event_rows(ctx, found, cells),
-                                     columns=("Date", "Event", "Where")))
+        page.sections.append(bounded(Section(
+            "events", "Meetings", event_rows(ctx, found, cells),
+            columns=("Date", "Event", "Where")), ctx, selection))
     page.sections.extend(incoming(ctx, iri, skip={ctx.vocab + p for p in SHOWN} | {
         "http://www.w3.org/ns/org#organization", "http://www.w3.org/ns/org#member"}))
     return page

@@ -3,20 +3,23 @@ counterparts, the place and the capacity), statements, topics and the people met
 
 from __future__ import annotations
 
-from collections import Counter
-
+from ..bounds import SECTION_ROWS
 from ..model import Page, Row, Section, Summary, Text, When
 from .common import (
+    PREFIXES,
     Context,
+    Selection,
+    bounded,
     date_or_none,
     event_rows,
     events,
     interval,
     iri_ref,
+    latest,
     span_cell,
     when_cell,
 )
-from .figures import figures_for
+from .figures import selection_figures
 from .generic import incoming
 
 #: Incoming links this page shows in its own sections.
@@ -30,10 +33,11 @@ def build(ctx: Context, iri: str, page: Page) -> Page:
     if nationality:
         page.summary.append(Summary("Nationality", [ctx.link(r["c"].value, "country")
                                                     for r in nationality], sep=", "))
-    taken = [r["e"].value for r in ctx.select(
-        f"SELECT DISTINCT ?e WHERE {{ ?e dip:participant {me} }}")]
-    found = events(ctx, taken)
-    page.figures = figures_for(ctx, list(found.values()), iri, page.title, page.doc_iri)
+    pattern = f"?event dip:participant {me}"
+    selection = latest(ctx, pattern)
+    found = events(ctx, selection.iris)
+    page.figures = selection_figures(ctx, pattern, selection, found, iri, page.title,
+                                     page.doc_iri)
 
     capacities = {e.iri: next((tuple(p.capacity) for p in e.participants if p.agent == iri),
                               ()) for e in found.values()}
@@ -52,20 +56,38 @@ def build(ctx: Context, iri: str, page: Page) -> Page:
         intro = None
         if same:
             intro = "In each of them as " + ", ".join(ctx.label(c) for c in same) + "."
-        page.sections.append(Section(
+        page.sections.append(bounded(Section(
             "events", "Meetings and other events", event_rows(ctx, found, cells),
             columns=("Date", "Event", "With", "Where") + (("As",) if same is None else ()),
-            intro=intro))
+            intro=intro), ctx, selection))
     statements(ctx, iri, page)
-    met = Counter(p.agent for e in found.values() for p in e.participants if p.agent != iri)
-    if met:
-        rows = [Row([[ctx.link(agent)], [Text(f"{n} event{'s' if n != 1 else ''}")]])
-                for agent, n in sorted(met.items(), key=lambda kv: (-kv[1],
-                                                                     ctx.label(kv[0])))]
-        page.sections.append(Section("met", "Met", rows, layout="list"))
+    met(ctx, iri, page)
     topics(ctx, iri, page)
     page.sections.extend(incoming(ctx, iri, skip={ctx.vocab + p for p in SHOWN}))
     return page
+
+
+def met(ctx: Context, iri: str, page: Page) -> None:
+    """Who it met, the most often met first (counted over all its events)."""
+    me = iri_ref(iri)
+    where = f"?e dip:participant {me}, ?other . FILTER(?other != {me})"
+    rows = ctx.select(f"""SELECT ?other (COUNT(DISTINCT ?e) AS ?n) WHERE {{ {where} }}
+        GROUP BY ?other ORDER BY DESC(?n) STR(?other) LIMIT {SECTION_ROWS}""")
+    if not rows:
+        return
+    total = len(rows)
+    if total >= SECTION_ROWS:
+        total = int(ctx.select(f"SELECT (COUNT(DISTINCT ?other) AS ?n) WHERE {{ {where} }}")
+                    [0]["n"].value)
+    ordered = sorted(((r["other"].value, int(r["n"].value)) for r in rows),
+                     key=lambda kv: (-kv[1], ctx.label(kv[0])))
+    section = Section("met", "Met", [
+        Row([[ctx.link(agent)], [Text(f"{n} event{'s' if n != 1 else ''}")]])
+        for agent, n in ordered], layout="list")
+    query = (PREFIXES.format(vocab=ctx.vocab) + "SELECT ?other (COUNT(DISTINCT ?e) AS ?events)"
+             f" WHERE {{ {where} }}\nGROUP BY ?other ORDER BY DESC(?events) ?other")
+    page.sections.append(bounded(section, ctx, Selection([a for a, _ in ordered], total, query),
+                                 "party", "parties", "most often met", None))
 
 
 def posts(ctx: Context, iri: str, page: Page) -> None:
@@ -98,10 +120,10 @@ def _tenure_key(span) -> tuple:
 
 
 def statements(ctx: Context, iri: str, page: Page) -> None:
-    said = ctx.select(f"""SELECT DISTINCT ?s WHERE {{ ?s dip:speaker {iri_ref(iri)} }}""")
-    if not said:
+    said = latest(ctx, f"?event dip:speaker {iri_ref(iri)}")
+    if not said.iris:
         return
-    records = [r["s"].value for r in said]
+    records = said.iris
     details = ctx.select(f"""SELECT ?s (SAMPLE(?d) AS ?date) (SAMPLE(?sum) AS ?summary)
         (SAMPLE(?q) AS ?quote) (SAMPLE(?o) AS ?occasion) WHERE {{
         VALUES ?s {{ {' '.join(iri_ref(r) for r in records)} }}
@@ -123,8 +145,9 @@ def statements(ctx: Context, iri: str, page: Page) -> None:
         rows.append(Row([[When(date)] if date else [Text("date not given")], words,
                          [ctx.link(row["occasion"].value, "event")] if "occasion" in row
                          else []], references.get(record, [])))
-    page.sections.append(Section("statements", "Statements", rows,
-                                 columns=("Date", "Statement", "At")))
+    page.sections.append(bounded(Section("statements", "Statements", rows,
+                                         columns=("Date", "Statement", "At")), ctx, said,
+                                 "statement"))
 
 
 def topics(ctx: Context, iri: str, page: Page) -> None:

@@ -7,8 +7,18 @@ from __future__ import annotations
 from collections import defaultdict
 from urllib.parse import quote
 
+from ..bounds import SECTION_ROWS
 from ..model import Link, Page, Quote, Row, Section, Summary, Text, When
-from .common import Context, date_or_none, iri_ref, values
+from .common import (
+    PREFIXES,
+    VALUES_CHUNK,
+    Context,
+    Selection,
+    bounded,
+    date_or_none,
+    iri_ref,
+    values,
+)
 from .generic import incoming
 
 ARTICLE = "http://schema.org/NewsArticle"
@@ -76,20 +86,31 @@ def stated(ctx: Context, graph: str, page: Page) -> None:
     by_kind: dict[str, set[str]] = defaultdict(set)
     for row in rows:
         by_kind[ctx.label(row["type"].value)].add(row["s"].value)
-    quotes = defaultdict(list)
     everything = sorted({r["s"].value for r in rows})
-    for row in ctx.select(f"""SELECT ?record ?exact WHERE {{ GRAPH {iri_ref(graph)} {{
-        VALUES ?record {{ {values(everything)} }}
-        ?note oa:hasBody ?record ; oa:hasTarget/oa:hasSelector/oa:exact ?exact }} }}
-        ORDER BY ?exact"""):
-        quotes[row["record"].value].append(row["exact"].value)
+    shown = {kind: sorted(members, key=lambda s: (ctx.label(s).lower(), s))[:SECTION_ROWS]
+             for kind, members in by_kind.items()}
+    listed = sorted({s for members in shown.values() for s in members})
+    quotes = defaultdict(list)
+    for start in range(0, len(listed), VALUES_CHUNK):
+        for row in ctx.select(f"""SELECT ?record ?exact WHERE {{ GRAPH {iri_ref(graph)} {{
+            VALUES ?record {{ {values(listed[start:start + VALUES_CHUNK])} }}
+            ?note oa:hasBody ?record ; oa:hasTarget/oa:hasSelector/oa:exact ?exact }} }}
+            ORDER BY ?exact"""):
+            quotes[row["record"].value].append(row["exact"].value)
     page.summary.append(Summary("States", [Text(
         f"{len(everything)} records of {len(by_kind)} kinds, listed below with the passages "
         "of the source that state them")]))
     for kind in sorted(by_kind, key=lambda k: (-len(by_kind[k]), k)):
-        members = sorted(by_kind[kind], key=lambda s: ctx.label(s).lower())
-        page.sections.append(Section(
+        section = Section(
             "kind-" + "".join(c if c.isalnum() else "-" for c in kind.lower()),
             kind[:1].upper() + kind[1:],
             [Row([[ctx.link(s)], [Quote(q) for q in quotes.get(s, [])[:3]]])
-             for s in members], layout="list"))
+             for s in shown[kind]], layout="list")
+        types = sorted({r["type"].value for r in rows if ctx.label(r["type"].value) == kind})
+        query = (PREFIXES.format(vocab=ctx.vocab) + "SELECT DISTINCT ?record ?label WHERE {\n"
+                 f"  GRAPH {iri_ref(graph)} {{ ?record a ?type "
+                 f"VALUES ?type {{ {values(types)} }} }}\n"
+                 "  OPTIONAL { ?record rdfs:label ?label }\n} ORDER BY ?label ?record")
+        page.sections.append(bounded(section, ctx, Selection(
+            shown[kind], len(by_kind[kind]), query), "record", order="first (by name)",
+            listed=None))
