@@ -15,6 +15,7 @@ import pyoxigraph as ox
 
 from .. import formats, pages
 from ..formats import DOCUMENT_FORMATS, HTML, Format
+from ..formats.rdf import ordered_quads, ordered_triples, used_prefixes
 from ..pages import dataset_page, vocabulary
 from ..pages import entity as entity_page
 from ..prepared import Representation, variant_tag
@@ -108,6 +109,20 @@ def site(snapshot: Snapshot) -> pages.SiteContext:
 def rdf_document(quads: Sequence[ox.Quad], fmt: Format, base: str, subject: str) -> bytes:
     """A description in an RDF format: what the build's document pack holds too."""
     return formats.serialize(quads, fmt, base=base, subject_first=subject)
+
+
+def rdf_documents(quads: Sequence[ox.Quad], wanted: Sequence[Format], base: str,
+                  subject: str) -> dict[Format, bytes]:
+    """One description in several RDF formats, the same bytes as :func:`rdf_document`
+    gives each: the statements are sorted and their prefixes found once, not once per
+    format (the build's document pack writes six formats of every document)."""
+    if not wanted:
+        return {}
+    triples = ordered_triples(quads, subject)
+    in_quads = ordered_quads(quads)  # as formats.serialize orders a dataset
+    chosen = used_prefixes(triples, base)
+    return {fmt: formats.serialize(in_quads if fmt.quads else triples, fmt, prefixes=chosen,
+                                   in_order=True) for fmt in wanted}
 
 
 def _rdf_or_html(snapshot: Snapshot, quads: Sequence[ox.Quad], fmt: Format, subject: str,

@@ -36,7 +36,7 @@ from ..formats import DOCUMENT_FORMATS, HTML, Format
 from ..http.compression import precompress
 from ..linked_data.describe import describe
 from ..linked_data.pack import PACK_FILE, SCHEMA, SCHEMA_VERSION
-from ..linked_data.rendering import rdf_document
+from ..linked_data.rendering import rdf_documents
 from ..prepared import RENDERER_VERSION, variant_tag
 from ..settings import Settings
 from ..store.embedded import EmbeddedStore
@@ -146,8 +146,8 @@ def _render_chunk(names: list[str]) -> tuple[list[tuple], list[tuple[str, str]],
             for fmt in PACK_FORMATS:
                 if before.get(fmt.name) == digest:
                     reused.append((key, fmt.name))
-                    continue
-                body = rdf_document(quads, fmt, base, iri)
+            wanted = [fmt for fmt in PACK_FORMATS if before.get(fmt.name) != digest]
+            for fmt, body in rdf_documents(quads, wanted, base, iri).items():
                 codings = precompress(body)
                 names_of = " ".join(codings)
                 if "gzip" not in codings:  # else identity is the gzip body, decompressed

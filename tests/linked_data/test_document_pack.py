@@ -163,10 +163,10 @@ def test_a_failing_pack_fails_the_build_and_keeps_the_live_one(
     settings = _generated(tmp_path / "project", free_port())
     live = resolve_live_build(settings)
 
-    def full_disk(*_args: object, **_kwargs: object) -> bytes:
+    def full_disk(*_args: object, **_kwargs: object) -> dict:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(document_pack, "rdf_document", full_disk)
+    monkeypatch.setattr(document_pack, "rdf_documents", full_disk)
     monkeypatch.setattr(build_module, "previous_pack", lambda _settings: None)
     with pytest.raises(BuildFailed) as failed:
         build(settings.model_copy(update={"build_workers": 1}), progress=lambda _line: None)
