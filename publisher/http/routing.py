@@ -89,10 +89,22 @@ class _WithOptions:
         await self.app(scope, receive, send)
 
 
+#: Paths most requests go to, tried first: Starlette's router tries its routes in order
+#: with a regular expression each, and ``sparql`` came 22nd (about a tenth of an uncached
+#: query's time in the web process). No other route can match these paths (every route's
+#: first segment is literal and distinct), so the order changes nothing but the cost.
+FIRST = ("sparql", "doc/", "id/")
+
+
+def _tried_first(spec: RouteSpec) -> int:
+    return next((rank for rank, start in enumerate(FIRST) if spec.path.startswith(start)),
+                len(FIRST))
+
+
 def starlette_routes(table: Sequence[RouteSpec], base_path: str) -> list[Route]:
     """The table as Starlette routes under ``base_path`` (``/`` or ``/data/``)."""
     routes = []
-    for spec in table:
+    for spec in sorted(table, key=_tried_first):  # stable: the rest keep their order
         endpoint = spec.endpoint
         app = (request_response(endpoint)
                if inspect.isfunction(endpoint) or inspect.ismethod(endpoint) else endpoint)
