@@ -17,12 +17,15 @@ a pack made by other code is ignored rather than served with the wrong validator
 from __future__ import annotations
 
 import gzip
+import logging
 import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..prepared import Representation, variant_tag
+
+log = logging.getLogger(__name__)
 
 PACK_FILE = "documents.sqlite"
 SCHEMA_VERSION = "3"
@@ -86,7 +89,22 @@ class DocumentPack:
         return found
 
     def lookup(self, document: str, fmt: str, coding: str | None) -> Packed | None:
-        """The variant in ``coding`` (identity when the pack has no such coding)."""
+        """The variant in ``coding`` (identity when the pack has no such coding); None
+        when the pack does not have it or cannot be read (the document is then rendered
+        on request: a damaged file costs speed, never an answer)."""
+        try:
+            return self._lookup(document, fmt, coding)
+        except (sqlite3.Error, OSError, EOFError, gzip.BadGzipFile) as error:
+            self._unreadable(error)
+            return None
+
+    def _unreadable(self, error: Exception) -> None:
+        if not getattr(self, "_told", False):
+            self._told = True
+            log.warning("the document pack %s cannot be read (%s): documents are rendered "
+                        "on request", self.path, error)
+
+    def _lookup(self, document: str, fmt: str, coding: str | None) -> Packed | None:
         connection = self._connection()
         row = None
         if coding in CODINGS:
@@ -104,6 +122,13 @@ class DocumentPack:
 
     def representation(self, document: str, fmt: str) -> Representation | None:
         """The whole variant (every coding), for callers that want all of it."""
+        try:
+            return self._representation(document, fmt)
+        except (sqlite3.Error, OSError, EOFError, gzip.BadGzipFile) as error:
+            self._unreadable(error)
+            return None
+
+    def _representation(self, document: str, fmt: str) -> Representation | None:
         rows = self._connection().execute(
             "SELECT coding, content_type, codings, body FROM variants "
             "WHERE document = ? AND format = ?", (document, fmt)).fetchall()

@@ -175,3 +175,18 @@ def test_a_failing_pack_fails_the_build_and_keeps_the_live_one(
     assert resolve_live_build(settings) == live
     assert not [p for p in live.parent.iterdir() if p != live]  # nothing of it is left
     assert open_pack(live, Snapshots(settings).current().prepared.seed) is not None
+
+
+def test_a_damaged_pack_is_a_miss_not_an_error(generated: Settings, tmp_path: Path) -> None:
+    """A pack damaged on disk makes documents render on request; it never answers 500."""
+    live = resolve_live_build(generated)
+    seed = Snapshots(generated).current().prepared.seed
+    data = bytearray((live / PACK_FILE).read_bytes())
+    page = int.from_bytes(data[16:18], "big") or 65536
+    data[4 * page:] = b"\xff" * (len(data) - 4 * page)  # meta stays readable, rows not
+    (tmp_path / PACK_FILE).write_bytes(bytes(data))
+    pack = open_pack(tmp_path, seed)
+    assert pack is not None
+    name = _names(generated)[0]
+    assert pack.lookup(f"entity:{name}", "turtle", "gzip") is None
+    assert pack.representation(f"entity:{name}", "turtle") is None
