@@ -28,9 +28,6 @@ T = TypeVar("T")
 MAX_ROUTES = 100_000
 MAX_REPRESENTATIONS = 50_000
 MAX_ANSWERS = 100_000
-#: Background preparation stops at this share of the budget, leaving the rest to the
-#: documents clients actually ask for (which evict the oldest prepared ones).
-PREWARM_SHARE = 0.8
 #: Descriptions (quad lists) kept so that the formats of one document share one read.
 MAX_DESCRIPTIONS = 256
 #: Whole answers kept per variant (one per Accept/Accept-Encoding combination seen).
@@ -153,9 +150,6 @@ class PreparedDocuments:
             if len(self.answers) >= MAX_ANSWERS:
                 _drop_oldest(self.answers)
             self.answers[key] = answer
-
-    def has_room_to_prewarm(self) -> bool:
-        return self.prepared_bytes < PREWARM_SHARE * self.max_bytes
 
     def description(self, key: str, compute: Callable[[], T]) -> T:
         """A document's quads, shared by its formats while they are being rendered."""
