@@ -23,7 +23,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from . import routes
-from .http import errors, openapi
+from .http import collector, errors, openapi
 from .http.compression import CompressionMiddleware
 from .http.cors import CorsMiddleware
 from .http.routing import starlette_routes
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         features.sparql.ensure_pool()  # the first query finds warm workers
         validation_service.warm_up()  # the first submission does not pay for imports
+        collector.tune()  # no full-heap collection pauses under load
         try:
             yield
         finally:
