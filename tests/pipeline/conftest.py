@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -10,6 +11,18 @@ from publisher.settings import Settings
 from tests.conftest import ROOT
 
 BASE = "http://localhost:8000/"
+
+
+@pytest.fixture(scope="package", autouse=True)
+def builds_without_the_document_pack() -> Iterator[None]:
+    """These tests are about mapping, validation, loading and the build cache; the
+    document pack is a stage of its own with its own tests (bytes and ETags of every
+    variant, reuse, failure: tests/linked_data/test_document_pack.py). Built here, it
+    would add about 2.5 s to each of some fifty builds of this folder. Through the
+    environment, so builds in subprocesses (the CLI) go without it too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PUBLISHER_BUILD_DOCUMENT_PACK", "false")
+        yield
 
 
 @pytest.fixture(scope="session")
