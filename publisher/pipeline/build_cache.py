@@ -30,6 +30,7 @@ import shutil
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 from .. import __version__
 from .inputs import digest_input, find_inputs
@@ -88,6 +89,19 @@ class Entries:
         except OSError:
             temporary.unlink(missing_ok=True)
 
+    def load(self, key: str) -> Any:
+        """The value pickled under ``key``, or None: missing, or damaged (a miss too)."""
+        data = self.get(key)
+        if data is None:
+            return None
+        try:
+            return pickle.loads(data)
+        except Exception:  # a damaged entry is a miss
+            return None
+
+    def store(self, key: str, value: object) -> None:
+        self.put(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
     def prune(self) -> None:
         """Remove every entry this build did not use (and leftovers of killed builds)."""
         if self.folder is None or not self.folder.is_dir():
@@ -134,16 +148,10 @@ class MappingCache:
         return digest.hexdigest()
 
     def get(self, key: str) -> tuple | None:
-        data = self.entries.get(key)
-        if data is None:
-            return None
-        try:
-            return pickle.loads(data)
-        except Exception:  # a damaged entry is a miss
-            return None
+        return self.entries.load(key)
 
     def put(self, key: str, value: tuple) -> None:
-        self.entries.put(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        self.entries.store(key, value)
 
 
 class ValidationCache:
@@ -167,14 +175,11 @@ class ValidationCache:
 
         def check(data: bytes, focus: list[str]) -> list[ShaclResult]:
             key = self.key(data, focus)
-            cached = self.entries.get(key)
+            cached = self.entries.load(key)
             if cached is not None:
-                try:
-                    return pickle.loads(cached)
-                except Exception:
-                    pass
+                return cached
             results = run(data, focus)
-            self.entries.put(key, pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
+            self.entries.store(key, results)
             return results
 
         return check
@@ -228,13 +233,7 @@ class GraphChecks:
                               f"{self.keys[graph]}".encode()).hexdigest()
 
     def get(self, key: str) -> tuple | None:
-        data = self.entries.get(key)
-        if data is None:
-            return None
-        try:
-            return pickle.loads(data)
-        except Exception:  # a damaged entry is a miss
-            return None
+        return self.entries.load(key)
 
     def put(self, key: str, value: tuple) -> None:
-        self.entries.put(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        self.entries.store(key, value)
