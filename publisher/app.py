@@ -2,9 +2,12 @@
 
 :func:`create_app` assembles it once, in this order, outermost first:
 
-0. the access log and the metrics (:mod:`publisher.ops`): every request, whoever answers;
-1. :class:`~publisher.http.snapshot_layer.SnapshotLayer` pins the request's build and
-   answers repeated requests from what the build's routes prepared;
+0. :class:`~publisher.http.front_door.FrontDoor`, outside the framework: it pins the
+   request's build, counts and logs every request (:mod:`publisher.ops`), whoever
+   answers, and answers a repeated request from what the build's routes kept
+   (:mod:`publisher.http.snapshot_layer`);
+1. the framework's error handling, then
+   :class:`~publisher.http.snapshot_layer.AnswerRecorder`, which keeps keepable answers;
 2. :class:`~publisher.http.cors.CorsMiddleware`, the one CORS policy;
 3. :class:`~publisher.http.compression.CompressionMiddleware`, the one compression layer;
 4. the routing table of :mod:`publisher.routes`, mounted under the base's path, with
@@ -21,17 +24,18 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from . import routes
 from .http import collector, errors, openapi
 from .http.compression import CompressionMiddleware
 from .http.cors import CorsMiddleware
+from .http.front_door import FrontDoor
 from .http.routing import starlette_routes
-from .http.snapshot_layer import SnapshotLayer
+from .http.snapshot_layer import AnswerRecorder, Arrivals
 from .linked_data import prewarm
 from .linked_data.urls import UrlSpace
-from .ops.access_log import AccessLogMiddleware, access_log_writer
-from .ops.metrics import MetricsMiddleware
+from .ops.access_log import AccessLog, access_log_writer
 from .ops.wiring import build_of, operations
 from .settings import Settings, default_settings
 from .snapshot import Snapshots
@@ -43,7 +47,20 @@ from .validation import service as validation_service
 NO_TELEMETRY: Any = {"tracing": False, "metrics": False, "logs": False}
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+class Publisher(FastAPI):
+    """FastAPI, entered through the :class:`~publisher.http.front_door.FrontDoor`."""
+
+    front_door: FrontDoor
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.front_door(scope, receive, send)
+
+    async def enter(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The framework itself, for requests the front door does not answer."""
+        await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> Publisher:
     """The whole service as one ASGI application (see the module docstring)."""
     settings = settings or default_settings()
     snapshots = Snapshots(settings)
@@ -65,7 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     workers.preload()  # join the forkserver's preload list before anything starts it
     table = routes.table(settings, features)
-    app = FastAPI(title="Diplomacy linked-data publisher", docs_url=None, redoc_url=None,
+    app = Publisher(title="Diplomacy linked-data publisher", docs_url=None, redoc_url=None,
                   openapi_url=None, lifespan=lifespan, telemetry=NO_TELEMETRY,
                   routes=starlette_routes(table, settings.base_path))
     app.state.settings = settings
@@ -77,11 +94,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.add_middleware(CompressionMiddleware)
     app.add_middleware(CorsMiddleware)
-    app.add_middleware(SnapshotLayer, snapshots=snapshots, metrics=ops.metrics)
+    app.add_middleware(AnswerRecorder)
     # Outermost: every request is counted and logged, answered from a kept answer or not.
-    app.add_middleware(MetricsMiddleware, metrics=ops.metrics)
-    if settings.access_log:
-        app.add_middleware(AccessLogMiddleware, writer=access_log_writer(),
-                           build_of=build_of)
+    app.front_door = FrontDoor(
+        app.enter, ops.metrics, arrive=Arrivals(snapshots, ops.metrics),
+        log=AccessLog(access_log_writer(), build_of=build_of) if settings.access_log
+        else None)
     app.state.metrics = ops.metrics
     return app

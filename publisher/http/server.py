@@ -57,6 +57,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self.transport = OneWriteTransport(transport)  # type: ignore[assignment]
         self._await_headers()
         _Sweeper.ensure(self._state, self.loop, self.connections, self.header_timeout)
 
@@ -87,6 +88,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     def on_response_complete(self) -> None:
+        self.transport.flush()  # type: ignore[attr-defined] # a HEAD answer has no body write
         waiting = bool(self.pipeline)
         super().on_response_complete()
         if not waiting:
@@ -114,6 +116,63 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if not self.transport.is_closing():
             self.transport.write(_raw_response(status, message))
             self.transport.close()
+
+
+class OneWriteTransport:
+    """A transport that sends a response's head together with its first body bytes.
+
+    uvicorn writes the status line and headers, then the body, in two writes: two
+    ``send`` calls and, with ``TCP_NODELAY``, two segments per answer. Those two system
+    calls were a third of the web process's time on a kept document (profiled: 37% of
+    samples). Holding the head until the body comes makes them one: a concatenation for
+    a small body, a gathered write (``writelines``) for a large one. A held head is sent
+    at the latest when the response completes (a HEAD answer has no body write) or the
+    connection closes; an interim ``100 Continue`` is never held, since the client waits
+    for it before sending its body.
+    """
+
+    __slots__ = ("_transport", "_head")
+
+    #: Bodies up to this size are copied after the head; larger ones are gathered.
+    COPY_BELOW = 64 * 1024
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._head: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        head = self._head
+        if head is not None:
+            self._head = None
+            if len(data) < self.COPY_BELOW:
+                self._transport.write(head + data)
+            else:
+                self._transport.writelines((head, data))
+        elif data[:9] == b"HTTP/1.1 " and data[9:10] != b"1" and data[-4:] == b"\r\n\r\n":
+            self._head = data
+        else:
+            self._transport.write(data)
+
+    def flush(self) -> None:
+        head = self._head
+        if head is not None:
+            self._head = None
+            self._transport.write(head)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def write_eof(self) -> None:
+        self.flush()
+        self._transport.write_eof()
+
+    def abort(self) -> None:
+        self._head = None
+        self._transport.abort()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 class _Sweeper:

@@ -1,13 +1,14 @@
-"""The outermost layer: pin the request's Snapshot, and answer from what it prepared.
+"""Kept answers: pin the request's Snapshot, and answer from what its routes prepared.
 
-Every request gets the live build's :class:`~publisher.snapshot.Snapshot` here, once, in
-its scope; everything inside reads that one. A GET answer that a route marked as
-keepable (:meth:`publisher.http.responses.Answer.keep`: a document, a redirect, a query's
-complete answer: anything whose bytes depend on nothing but the build, the request line
-and its Accept headers) is recorded
-as it leaves, CORS and codings applied, and the next identical request is answered from
-it without entering the rest of the application: no routing, no negotiation, a lookup.
-This is not a second routing path: it knows no URL, only answers the routes gave.
+Every request gets the live build's :class:`~publisher.snapshot.Snapshot` once, in its
+scope (:class:`Arrivals`, called by :mod:`.front_door`); everything inside reads that
+one. A GET answer that a route marked as keepable (:meth:`publisher.http.responses.
+Answer.keep`: a document, a redirect, a query's complete answer: anything whose bytes
+depend on nothing but the build, the request line and its Accept headers) is recorded as
+it leaves, CORS and codings applied (:class:`AnswerRecorder`), and the next identical
+request is answered from it by the front door without entering the application: no
+routing, no negotiation, a lookup. This is not a second routing path: it knows no URL,
+only answers the routes gave.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..snapshot import Snapshots, pin
+from ..snapshot import Snapshots, pin, pinned
 from .requests import RequestHeaders
 from .responses import KEEP, Headers, Validators, not_modified_headers
+
+#: Where :class:`Arrivals` leaves a GET's key for :class:`AnswerRecorder`.
+ANSWER_KEY = "publisher.answer_key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,39 +35,43 @@ class KeptAnswer:
     not_modified: Headers
 
 
-class SnapshotLayer:
-    def __init__(self, app: ASGIApp, snapshots: Snapshots, metrics: Any = None) -> None:
-        self.app = app
+class Arrivals:
+    """Pins the live build to a request's scope and finds its kept answer, if any.
+
+    Returns ``(answer, not_modified)``: whether the request's validators match, so the
+    front door sends 304 with the kept answer's validator headers.
+    """
+
+    def __init__(self, snapshots: Snapshots, metrics: Any = None) -> None:
         self.snapshots = snapshots
         self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def __call__(self, scope: Scope) -> tuple[KeptAnswer, bool] | None:
         snapshot = pin(scope, self.snapshots)
         method = scope["method"]
         if snapshot is None or (method != "GET" and method != "HEAD"):
-            await self.app(scope, receive, send)
-            return
+            return None
         headers = RequestHeaders(scope["headers"])
         key = (scope["path"], scope["query_string"], headers.accept, headers.accept_encoding)
         kept: KeptAnswer | None = snapshot.prepared.answers.get(key)
         if self.metrics is not None:
             self.metrics.cache_lookup("answers", kept is not None)
-        if kept is not None:
-            if kept.validators.not_modified(headers):
-                await send({"type": "http.response.start", "status": 304,
-                            "headers": kept.not_modified})
-            else:
-                await send({"type": "http.response.start", "status": kept.status,
-                            "headers": kept.headers})
-                await send({"type": "http.response.body",
-                            "body": b"" if method == "HEAD" else kept.body})
-                return
-            await send({"type": "http.response.body", "body": b""})
-            return
-        if method == "HEAD":
+        if kept is None:
+            scope[ANSWER_KEY] = key
+            return None
+        return kept, kept.validators.not_modified(headers)
+
+
+class AnswerRecorder:
+    """Keeps a GET's answer as it leaves, when its route marked it keepable."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = scope.get(ANSWER_KEY) if scope["type"] == "http" else None
+        snapshot = pinned(scope) if key is not None else None
+        if snapshot is None or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
         start: list[Message] = []

@@ -12,9 +12,10 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from publisher.ops.access_log import AccessLogMiddleware, JsonLinesWriter
+from publisher.http.front_door import FrontDoor
+from publisher.ops.access_log import AccessLog, JsonLinesWriter
 from publisher.ops.health import NotReady, Readiness, health
-from publisher.ops.metrics import Metrics, MetricsMiddleware, first_segment_route
+from publisher.ops.metrics import Metrics, first_segment_route
 
 
 def make_app(metrics: Metrics, readiness: Readiness, log: JsonLinesWriter) -> object:
@@ -29,9 +30,7 @@ def make_app(metrics: Metrics, readiness: Readiness, log: JsonLinesWriter) -> ob
         Route("/health", health), Route("/ready", readiness),
         Route("/metrics", metrics.endpoint),
     ])
-    app.add_middleware(AccessLogMiddleware, writer=log, build_of=lambda _scope: "b1")
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
-    return app
+    return FrontDoor(app, metrics, AccessLog(log, build_of=lambda _scope: "b1"))
 
 
 def samples(metrics: Metrics, name: str) -> dict[tuple[tuple[str, str], ...], float]:
