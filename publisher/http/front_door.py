@@ -12,6 +12,11 @@ to the application with one watching ``send``.
 
 An exception escaping the application is answered 500 by the framework inside and
 counted and logged here as a 500.
+
+Under ``publisher serve`` a kept answer does not even reach ASGI: the server's protocol
+(:class:`publisher.http.server.GuardedHttpToolsProtocol`) asks :meth:`FrontDoor.kept`
+as a request's headers complete, writes the kept bytes itself, and reports the request
+with :meth:`FrontDoor.record`, the same count and log line.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from .snapshot_layer import KeptAnswer
 
 #: Pins the request's build and returns its kept answer, if there is one.
 Arrival = Callable[[Scope], tuple[KeptAnswer, bool] | None]
+#: Set in a scope whose arrival the server's protocol already handled.
+ARRIVED = "publisher.arrived"
 
 
 class FrontDoor:
@@ -49,7 +56,7 @@ class FrontDoor:
         started = time.perf_counter()
         status, sent_bytes = 500, 0
         try:
-            found = self.arrive(scope)
+            found = None if scope.pop(ARRIVED, False) else self.arrive(scope)
             if found is not None:
                 kept, not_modified = found
                 if not_modified:
@@ -71,8 +78,20 @@ class FrontDoor:
                 finally:
                     status, sent_bytes = sent.status, sent.bytes
         finally:
-            duration = time.perf_counter() - started
-            self.metrics.request_done(self.route_of(scope), scope["method"], status,
-                                      duration, sent_bytes)
-            if self.log is not None:
-                self.log.done(scope, arrived, duration, status, sent_bytes)
+            self.record(scope, arrived, time.perf_counter() - started, status, sent_bytes)
+
+    def kept(self, scope: Scope) -> tuple[KeptAnswer, bool] | None:
+        """The request's kept answer, for the server to write itself; the build is pinned
+        either way, and the application will not look again."""
+        found = self.arrive(scope)
+        if found is None:
+            scope[ARRIVED] = True
+        return found
+
+    def record(self, scope: Scope, arrived: float, duration_s: float, status: int,
+               sent_bytes: int) -> None:
+        """Count and log one answered request."""
+        self.metrics.request_done(self.route_of(scope), scope["method"], status,
+                                  duration_s, sent_bytes)
+        if self.log is not None:
+            self.log.done(scope, arrived, duration_s, status, sent_bytes)

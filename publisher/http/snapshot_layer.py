@@ -33,6 +33,22 @@ class KeptAnswer:
     body: bytes
     validators: Validators
     not_modified: Headers
+    #: ``headers`` and ``not_modified`` as HTTP/1.1 header lines, for the server's
+    #: protocol to write without going through ASGI (:mod:`.server`).
+    head: bytes = b""
+    not_modified_head: bytes = b""
+
+    @classmethod
+    def of(cls, status: int, headers: Headers, body: bytes,
+           validators: Validators) -> KeptAnswer:
+        not_modified = not_modified_headers(headers)
+        return cls(status, headers, body, validators, not_modified,
+                   header_lines(headers), header_lines(not_modified))
+
+
+def header_lines(headers: Headers) -> bytes:
+    """``name: value\\r\\n`` per header, names lower-cased as uvicorn writes them."""
+    return b"".join(name.lower() + b": " + value + b"\r\n" for name, value in headers)
 
 
 class Arrivals:
@@ -85,9 +101,8 @@ class AnswerRecorder:
                 first = start[0]
                 final = list(first.get("headers", ()))
                 body = message.get("body", b"")
-                snapshot.prepared.remember_answer(key, KeptAnswer(
-                    first["status"], final, body, validators,
-                    not_modified_headers(final)), variant, len(body) + 256)
+                snapshot.prepared.remember_answer(key, KeptAnswer.of(
+                    first["status"], final, body, validators), variant, len(body) + 256)
             await send(message)
 
         await self.app(scope, receive, recording)

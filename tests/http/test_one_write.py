@@ -7,7 +7,9 @@ pipelined requests and ``Expect: 100-continue`` all complete, in order, on a rea
 
 from __future__ import annotations
 
+import json
 import socket
+import time
 from typing import Any
 
 from publisher.http.server import OneWriteTransport
@@ -135,3 +137,60 @@ def test_responses_complete_in_order_on_one_connection(served: Server) -> None:
         sock.sendall(data)
         status, _, report = _read_response(sock, buffer)
         assert status == 200 and b"conforms" in report
+
+
+def _exchange(server: Server, raw: bytes, head_only: bool = False
+              ) -> tuple[int, dict[str, str], bytes]:
+    with socket.create_connection((server.settings.host, server.settings.port),
+                                  timeout=WAIT_S) as sock:
+        sock.sendall(raw)
+        return _read_response(sock, bytearray(), head_only)
+
+
+def test_kept_answers_are_counted_logged_and_close_when_asked(served: Server) -> None:
+    """A kept answer written by the server's protocol (no ASGI) is the same answer,
+    counted in /metrics and logged like any other, and honours Connection: close."""
+    base = served.settings.base_path
+    path = f"{base}doc/person/sergey-lavrov"
+    accept = "text/turtle;q=0.9, */*;q=0.1"  # a variant no other test asks for
+    get = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: {accept}\r\n"
+           "User-Agent: kept-answer-test\r\n\r\n").encode()
+
+    def not_modified_count() -> float:
+        metrics = _exchange(served, f"GET {base}metrics HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        return sum(float(line.rsplit(" ", 1)[1]) for line in metrics[2].decode().splitlines()
+                   if line.startswith("publisher_http_requests_total{")
+                   and 'status="304"' in line)
+
+    before = not_modified_count()
+    first = _exchange(served, get)  # through the application, then kept
+    second = _exchange(served, get)  # written by the protocol
+    assert first[0] == second[0] == 200 and first[2] == second[2]
+    assert {k: v for k, v in first[1].items() if k != "date"} == {
+        k: v for k, v in second[1].items() if k != "date"}
+    etag = second[1]["etag"]
+    conditional = get.replace(b"\r\n\r\n", f"\r\nIf-None-Match: {etag}\r\n\r\n".encode())
+    status, headers, body = _exchange(served, conditional)
+    assert status == 304 and body == b"" and headers["etag"] == etag
+    assert not_modified_count() == before + 1
+
+    with socket.create_connection((served.settings.host, served.settings.port),
+                                  timeout=WAIT_S) as sock:
+        sock.sendall(get.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
+        buffer = bytearray()
+        status, headers, body = _read_response(sock, buffer)
+        assert status == 200 and body == first[2] and headers["connection"] == "close"
+        sock.settimeout(WAIT_S)
+        assert sock.recv(1) == b""  # and the server closed the connection
+
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        lines = [json.loads(line) for line in served.log.read_text().splitlines()
+                 if '"kept-answer-test"' in line]
+        if len(lines) >= 4 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert [(line["status"], line["path"]) for line in lines] == [
+        (200, path), (200, path), (304, path), (200, path)]
+    assert all(line["build"] and line["method"] == "GET" for line in lines)
+    assert lines[1]["bytes"] == len(first[2]) and lines[2]["bytes"] == 0
