@@ -180,23 +180,29 @@ class AccessLog:
 
     def done(self, scope: Scope, arrived: float, duration_s: float, status: int,
              sent_bytes: int) -> None:
-        """One request answered: a tuple on the writer's deque, the line made later."""
-        self.writer.write((self._record, scope, arrived, duration_s, status, sent_bytes))
-
-    def _record(self, scope: Scope, arrived: float, duration_s: float, status: int,
-                sent_bytes: int) -> dict[str, Any]:
-        """The line of one request, made in the writer thread."""
+        """One request answered: a tuple of its fields on the writer's deque (not the
+        scope, which would keep every request's headers and state alive until written)."""
         client = scope.get("client")
+        self.writer.write((self._record, arrived, duration_s, status, sent_bytes,
+                           scope["method"], scope.get("path", ""),
+                           len(scope.get("query_string", b"")), self.route_of(scope),
+                           self.build_of(scope), client[0] if client else None,
+                           _header(scope, b"user-agent")))
+
+    def _record(self, arrived: float, duration_s: float, status: int, sent_bytes: int,
+                method: str, path: str, query_bytes: int, route: str, build: str | None,
+                client: str | None, user_agent: str | None) -> dict[str, Any]:
+        """The line of one request, made when its batch is encoded."""
         return {
             "time": self._clock.format(arrived),
-            "method": scope["method"],
-            "path": scope.get("path", ""),
-            "query_bytes": len(scope.get("query_string", b"")),
+            "method": method,
+            "path": path,
+            "query_bytes": query_bytes,
             "status": status,
             "bytes": sent_bytes,
             "duration_ms": round(duration_s * 1000, 3),
-            "route": self.route_of(scope),
-            "build": self.build_of(scope),
-            "client": client[0] if client else None,
-            "user_agent": _header(scope, b"user-agent"),
+            "route": route,
+            "build": build,
+            "client": client,
+            "user_agent": user_agent,
         }
