@@ -19,6 +19,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+import orjson
 import pyoxigraph as ox
 
 from ..namespaces import STANDARD, prefixes
@@ -132,8 +133,11 @@ def _node_object(subject: ox.NamedNode | ox.BlankNode, triples: list[ox.Triple],
     return node
 
 
-def _indented(node: dict[str, Any]) -> str:
-    return "    " + json.dumps(node, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+def _indented(node: dict[str, Any]) -> bytes:
+    """One node object, indented under ``@graph``: the layout of ``json.dumps(indent=2,
+    ensure_ascii=False)``, written by orjson (a fifth of a document pack's time went to
+    the standard encoder)."""
+    return b"    " + orjson.dumps(node, option=orjson.OPT_INDENT_2).replace(b"\n", b"\n    ")
 
 
 def jsonld_head(prefix_map: dict[str, str]) -> bytes:
@@ -158,8 +162,7 @@ def write_jsonld(triples: Iterable[ox.Triple], emit: Callable[[bytes], object],
     first = True
     for subject, run in _runs(triples):
         count += len(run)
-        emit(("\n" if first else ",\n").encode() + _indented(
-            _node_object(subject, run, prefix_map)).encode("utf-8"))
+        emit((b"\n" if first else b",\n") + _indented(_node_object(subject, run, prefix_map)))
         first = False
     emit(JSONLD_TAIL)
     return count

@@ -61,12 +61,17 @@ class _QuadSet:
         #: (subject, predicate, object) of each quad, read once: a term read from a quad
         #: is a new object each time, and the context loop reads them repeatedly.
         self.terms: list[tuple[ox.Term, ox.NamedNode, ox.Term]] = []
+        #: The named graphs of the quads, in order of first appearance.
+        self.graphs: dict[ox.NamedNode, None] = {}
 
     def add(self, quad: ox.Quad) -> bool:
         if quad in self._quads:
             return False
         self._quads[quad] = None
         self.terms.append((quad.subject, quad.predicate, quad.object))
+        graph = quad.graph_name
+        if isinstance(graph, ox.NamedNode):
+            self.graphs[graph] = None
         return True
 
     def extend(self, quads: Iterable[ox.Quad]) -> None:
@@ -155,8 +160,7 @@ def _add_labels(store: Store, iris: Iterable[ox.NamedNode], out: _QuadSet) -> No
 
 def _add_provenance(store: Store, out: _QuadSet, done: set[ox.NamedNode]) -> None:
     """Describe each named graph used (default graph) and the article it is derived from."""
-    graphs = {q.graph_name for q in out if isinstance(q.graph_name, ox.NamedNode)}
-    for graph in sorted(graphs - done, key=lambda g: g.value):
+    for graph in sorted(set(out.graphs) - done, key=lambda g: g.value):
         done.add(graph)
         for quad in store.quads(graph, None, None, ox.DefaultGraph()):
             out.add(quad)
@@ -164,7 +168,61 @@ def _add_provenance(store: Store, out: _QuadSet, done: set[ox.NamedNode]) -> Non
                 _closure(store, quad.object, out)
 
 
-def _add_context(store: Store, out: _QuadSet, namespace: str, expanded: set) -> None:
+class _Context:
+    """What :func:`_add_context` has learnt from the quads it has read so far.
+
+    Each pass reads only the quads added since the last one: the typed subjects, the
+    parts of typed subjects ("described"), and each subject's objects, so that a subject
+    that becomes described later has its objects looked at then. That gives exactly the
+    resources a pass over all quads would find, since every set involved only grows (a
+    candidate refused once stays refused: it was expanded, typed, a part, or outside the
+    namespace), at the cost of the new quads instead of all of them on every pass.
+    """
+
+    def __init__(self) -> None:
+        self.read = 0
+        self.typed: set[ox.Term] = set()
+        self.described: set[ox.Term] = set()
+        self.objects: dict[ox.Term, list[ox.Term]] = {}
+
+    def fresh(self, terms: list[tuple[ox.Term, ox.NamedNode, ox.Term]], namespace: str,
+              expanded: set) -> set[ox.NamedNode]:
+        new = terms[self.read:]
+        self.read = len(terms)
+        typed, described, objects = self.typed, self.described, self.objects
+        newly_typed = []
+        for subject, predicate, object_ in new:
+            objects.setdefault(subject, []).append(object_)
+            if predicate == RDF_TYPE and subject not in typed:
+                typed.add(subject)
+                newly_typed.append(subject)
+        newly_described = []
+
+        def describe_too(term: ox.Term) -> None:
+            if term not in described:
+                described.add(term)
+                newly_described.append(term)
+
+        for subject in newly_typed:
+            describe_too(subject)
+            for object_ in objects[subject]:
+                if _is_part(object_, subject):
+                    describe_too(object_)
+        for subject, _, object_ in new:
+            if subject in typed and _is_part(object_, subject):
+                describe_too(object_)
+        candidates = [(subject, object_) for subject in newly_described
+                      for object_ in objects.get(subject, ())]
+        candidates += [(subject, object_) for subject, _, object_ in new
+                       if subject in described]
+        return {o for s, o in candidates
+                if isinstance(o, ox.NamedNode) and o not in expanded
+                and o.value.startswith(namespace) and o not in typed
+                and not _is_part(o, s)}
+
+
+def _add_context(store: Store, out: _QuadSet, namespace: str, expanded: set,
+                 context: _Context) -> None:
     """What the document's typed resources refer to, described in full, repeatedly.
 
     A document must conform to the shapes on its own: a meeting says its place is a
@@ -174,13 +232,7 @@ def _add_context(store: Store, out: _QuadSet, namespace: str, expanded: set) -> 
     resources that merely link here (incoming links) are not typed and are not followed.
     """
     while True:
-        terms = out.terms
-        typed = {s for s, p, _ in terms if p == RDF_TYPE}
-        described = typed | {o for s, _, o in terms if s in typed and _is_part(o, s)}
-        fresh = {o for s, _, o in terms if s in described
-                 and isinstance(o, ox.NamedNode) and o not in expanded
-                 and o.value.startswith(namespace) and o not in typed
-                 and not _is_part(o, s)}
+        fresh = context.fresh(out.terms, namespace, expanded)
         if not fresh:
             return
         for iri in sorted(fresh, key=lambda n: n.value):
@@ -211,13 +263,17 @@ def describe(store: Store, iri: str, id_base: str | None = None) -> list[ox.Quad
     done: set[ox.NamedNode] = set()
     expanded: set = {node}
     labelled: set[ox.NamedNode] = set()
+    context = _Context()
+    referenced = 0  # terms whose IRIs have been labelled
     # Provenance can name new graphs and new resources (publishers of articles), and
     # what typed resources refer to is described in full: repeat until nothing new.
     while True:
         before = len(out)
-        _add_context(store, out, namespace, expanded)
+        _add_context(store, out, namespace, expanded, context)
         _add_provenance(store, out, done)
-        fresh = [iri for iri in _referenced(out.terms, node) if iri not in labelled]
+        terms = out.terms
+        fresh = [iri for iri in _referenced(terms[referenced:], node) if iri not in labelled]
+        referenced = len(terms)
         labelled.update(fresh)
         _add_labels(store, fresh, out)
         if len(out) == before:
