@@ -61,3 +61,36 @@ def test_each_source_graph_is_described_with_its_article(lavrov: list[ox.Quad],
 def test_unknown_iri_has_no_description(settings: Settings) -> None:
     snapshot = open_live(settings).store
     assert describe(snapshot, settings.base + "id/person/nobody") == []
+
+
+def test_every_document_describes_what_its_typed_resources_refer_to(
+        settings: Settings) -> None:
+    """The closure invariant, checked by a full pass over every document of the build:
+    each resource under id/ that a typed resource (or a part of one) refers to has all
+    its outgoing statements in the document, and everything referenced is labelled. The
+    description is computed incrementally (each pass reads only new quads); this full
+    pass is the plain statement of what it must reach."""
+    from publisher.linked_data.describe import RDF_TYPE, _is_part, _referenced
+
+    store = open_live(settings).store
+    id_base = settings.id_base
+    names = sorted({q.subject.value for q in store.quads(None, RDF_TYPE, None, None)
+                    if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(
+                        id_base) and "#" not in q.subject.value})
+    assert len(names) > 300
+    for iri in names:
+        quads = describe(store, iri, id_base)
+        held = set(quads)
+        terms = [(q.subject, q.predicate, q.object) for q in quads]
+        typed = {s for s, p, _ in terms if p == RDF_TYPE}
+        described = typed | {o for s, _, o in terms if s in typed and _is_part(o, s)}
+        referred = {o for s, _, o in terms if s in described
+                    and isinstance(o, ox.NamedNode) and o.value.startswith(id_base)
+                    and o not in typed and not _is_part(o, s)}
+        for resource in referred:
+            missing = [q for q in store.quads(resource, None, None, None) if q not in held]
+            assert not missing, (iri, resource.value, missing[:3])
+        node = ox.NamedNode(iri)
+        for resource in _referenced(terms, node):
+            labels = [q for q in store.quads(resource, ox.NamedNode(RDFS_LABEL), None, None)]
+            assert all(q in held for q in labels), (iri, resource.value)
