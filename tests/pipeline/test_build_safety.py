@@ -308,6 +308,9 @@ INTERRUPTED_AT_PUBLISH = """
 import signal, sys
 from publisher import cli
 from publisher.pipeline import build
+# A test run started in the background (nohup, `cmd &` in a script) inherits an ignored
+# SIGINT, which Python then leaves ignored: Ctrl-C is what this build must get.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 real = build.publish
 def interrupted(settings, partial, info, _hook=None):
     return real(settings, partial, info, lambda _partial: signal.raise_signal(signal.SIGINT))
