@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -36,6 +37,7 @@ from .http.snapshot_layer import AnswerRecorder, Arrivals
 from .linked_data import prewarm
 from .linked_data.urls import UrlSpace
 from .ops.access_log import AccessLog, access_log_writer
+from .ops.metrics import first_segment_route
 from .ops.wiring import build_of, operations
 from .settings import Settings, default_settings
 from .snapshot import Snapshots
@@ -96,9 +98,10 @@ def create_app(settings: Settings | None = None) -> Publisher:
     app.add_middleware(CorsMiddleware)
     app.add_middleware(AnswerRecorder)
     # Outermost: every request is counted and logged, answered from a kept answer or not.
+    route_of = partial(first_segment_route, base_path=settings.base_path)
     app.front_door = FrontDoor(
-        app.enter, ops.metrics, arrive=Arrivals(snapshots, ops.metrics),
-        log=AccessLog(access_log_writer(), build_of=build_of) if settings.access_log
-        else None)
+        app.enter, ops.metrics, arrive=Arrivals(snapshots, ops.metrics), route_of=route_of,
+        log=AccessLog(access_log_writer(), route_of=route_of, build_of=build_of)
+        if settings.access_log else None)
     app.state.metrics = ops.metrics
     return app

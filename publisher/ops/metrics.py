@@ -94,7 +94,7 @@ class Metrics:
 
     def request_done(self, route: str, method: str, status: int, seconds: float,
                      sent_bytes: int) -> None:
-        """One HTTP request answered (``route`` a bounded label, see :func:`route_of`)."""
+        """One HTTP request answered (``route`` a bounded label: :func:`first_segment_route`)."""
         key = (route, method, status)
         children = self._request_children.get(key)
         if children is None:
@@ -146,13 +146,19 @@ class MetricsEndpoint:
                     "body": b"" if scope["method"] == "HEAD" else body})
 
 
-def first_segment_route(scope: Scope) -> str:
-    """A bounded route label from the path's first segment (``/doc/x/y`` → ``doc``).
+def first_segment_route(scope: Scope, base_path: str = "/") -> str:
+    """A bounded route label from the path's first segment under the base (``/doc/x/y``,
+    or ``/data/doc/x/y`` under the base path ``/data/``, → ``doc``).
 
     The stand-in until the router names its routes: unknown first segments collapse into
     ``other`` so that a scan of random URLs cannot create new series.
     """
-    segment = scope.get("path", "/").lstrip("/").split("/", 1)[0]
+    path = scope.get("path", "/")
+    if base_path != "/":
+        if not path.startswith(base_path) and path != base_path.rstrip("/"):
+            return "other"
+        path = path[len(base_path):]
+    segment = path.lstrip("/").split("/", 1)[0]
     if segment in KNOWN_SEGMENTS:
         return segment
     return "home" if segment == "" else "other"

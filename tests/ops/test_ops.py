@@ -103,6 +103,10 @@ def test_route_labels_stay_bounded() -> None:
              "/random-2", "/.well-known/void"]
     assert {first_segment_route({"path": p}) for p in paths} == {
         "home", "doc", "id", "sparql", "dumps", "other", ".well-known"}
+    # Under a base with a path, the segment after it; nothing outside the base is a route.
+    assert [first_segment_route({"path": p}, "/data/") for p in (
+        "/data/", "/data", "/data/doc/a/b", "/data/sparql", "/doc/a/b", "/database/x")] == [
+        "home", "home", "doc", "sparql", "other", "other"]
 
 
 def test_access_log_is_one_json_line_per_request(parts) -> None:  # noqa: ANN001
