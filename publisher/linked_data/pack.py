@@ -38,7 +38,9 @@ CODINGS = ("br", "gzip")
 #: otherwise identity is the gzip body decompressed on request, tens of µs, and the pack
 #: is a fifth of the size (identity bytes were four fifths of it). ``codings`` lists the
 #: variant's codings, so every row can give all of the variant's ETags (a conditional
-#: request may name any of them).
+#: request may name any of them). ``dependencies`` is the build's alone (what each
+#: document was read from: :mod:`publisher.pipeline.pack_dependencies`); serving never
+#: reads it.
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE variants (
@@ -51,6 +53,7 @@ CREATE TABLE variants (
     body BLOB NOT NULL,
     PRIMARY KEY (document, format, coding)
 );
+CREATE TABLE dependencies (document TEXT PRIMARY KEY, keys BLOB NOT NULL);
 """
 SELECT = ("SELECT content_type, codings, body FROM variants "
           "WHERE document = ? AND format = ? AND coding = ?")

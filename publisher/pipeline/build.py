@@ -46,7 +46,7 @@ from .build_cache import (
 )
 from .country_codes import country_code_quads
 from .derive_local import content_keys, derive_by_graph, proven_graph_local
-from .document_pack import PackFailed, previous_pack, write_pack
+from .document_pack import PackChanges, PackFailed, previous_pack, write_pack
 from .fact_check import FactChecker
 from .fact_schema import (
     COMPLEMENT,
@@ -58,7 +58,7 @@ from .fact_schema import (
 from .facts import FactFileError, ReadLimits, parse_yaml
 from .findability import IndexFailed, SearchIndexing, check_stable_iris
 from .inputs import InputError, digest_input, find_inputs, read_input
-from .load import LoadFailed, Loading, previous_store, publish, record_store
+from .load import LoadFailed, Loading, previous_store, publish, record_store, recorded_graphs
 from .locate import Locator
 from .lock import BuildLocked, build_lock
 from .mapping import MappedFile, MappingError, load_context, parse_turtle_dir
@@ -483,6 +483,19 @@ def _then(first: Callable[[Path], None],
     return both
 
 
+def pack_changes(previous: tuple[Path, Path] | None, prepared: Prepared) -> PackChanges | None:
+    """Which graphs differ from the live build's, for an incremental document pack; None
+    when the live build has no record of its graphs or validation hashed none."""
+    if previous is None or not prepared.graph_hashes:
+        return None
+    live, record = previous
+    try:
+        before = recorded_graphs(record)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return PackChanges.between(live, before, prepared.graph_hashes)
+
+
 def statistics(settings: Settings, dataset: ox.Store) -> dict[str, Any]:
     """Triples per graph and entities per class, as the store interface counts them."""
     return EmbeddedStore(dataset).statistics(settings.ontology_iri)
@@ -578,7 +591,7 @@ def _build(settings: Settings, progress: Progress,
             with _stage("document pack", timings, progress):
                 write_pack(settings, BuildRecord(identifier, built_at, settings.base,
                                                  loading.partial, stats), progress,
-                           previous_pack(settings))
+                           previous_pack(settings), pack_changes(previous, prepared))
     except LoadFailed as error:
         indexing.discard()
         raise BuildFailed("load", [str(error)], environment=True) from error

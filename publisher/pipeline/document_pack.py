@@ -11,7 +11,11 @@ exactly those the on-request path gives (the same function) for a few dictionary
 instead of dozens of store reads. Documents are split over ``build_workers`` processes
 (forked: they share the index). A document whose description, renderer and base are
 those of a variant in the live build's pack is copied from it, not serialized and
-compressed again, so a one-file rebuild re-renders only what changed.
+compressed again. When the build also knows which graphs changed since the live build
+(the build cache's record of each graph's hash), the pack is *incremental*: the live
+pack is copied and only the documents that read a changed quad are described again,
+from the new store (:mod:`.pack_dependencies` says why that is exact), so a one-file
+rebuild costs what that file touches, not a description of every document.
 
 HTML pages are not in the pack: they are rendered on first request and kept in the
 process's bounded cache (``max_prepared_bytes``), as a page costs far more to render
@@ -21,17 +25,21 @@ than all the RDF formats together (``docs/linked-data.md`` gives the figures).
 from __future__ import annotations
 
 import hashlib
+import json
 import multiprocessing
 import os
+import shutil
 import sqlite3
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..builds import BuildRecord, StoreUnavailable, resolve_live_build
+from ..builds import BUILD_INFO, BuildRecord, StoreUnavailable, resolve_live_build
 from ..formats import DOCUMENT_FORMATS, HTML, Format
 from ..http.compression import precompress
 from ..linked_data.describe import describe
@@ -40,17 +48,41 @@ from ..linked_data.rendering import rdf_documents
 from ..prepared import RENDERER_VERSION, variant_tag
 from ..settings import Settings
 from ..store.embedded import EmbeddedStore
+from .nquads import graph_of
+from .pack_dependencies import DEPENDENCY_SCHEME, RecordingReader, changed_keys, touches
 
 #: The formats the pack holds (HTML is rendered on request: see the module docstring).
 PACK_FORMATS: tuple[Format, ...] = tuple(f for f in DOCUMENT_FORMATS if f is not HTML)
-#: Documents per unit of work handed to a worker process.
+#: Documents per unit of work handed to a worker process (a cold pack; an incremental
+#: one describes few documents, the hubs among them large, so it hands them out singly).
 CHUNK = 200
+#: An incremental pack is tried when at most this share of the graphs changed (else
+#: nearly every document is touched, and reading the whole store once is cheaper).
+INCREMENTAL_SHARE = 0.1
 
 Progress = Callable[[str], None]
 
 
 class PackFailed(Exception):
     """The pack could not be written (the build fails, the live build stays)."""
+
+
+@dataclass(frozen=True)
+class PackChanges:
+    """What differs from the live build: its folder, and the graphs (keys as
+    :func:`.nquads.graph_key` gives them) whose content changed, appeared or went, out of
+    ``graphs`` in all."""
+
+    live: Path
+    changed: list[str]
+    graphs: int
+
+    @classmethod
+    def between(cls, live: Path, before: dict[str, str],
+                after: dict[str, str]) -> PackChanges:
+        """From the hash of each graph in the live build and in the new one."""
+        changed = sorted(key for key in {*before, *after} if before.get(key) != after.get(key))
+        return cls(live, changed, len(after))
 
 
 class QuadIndex:
@@ -113,10 +145,16 @@ def input_digest(base: str, quads: list[ox.Quad]) -> str:
     return digest.hexdigest()
 
 
-# The state a worker reads (set in the parent before forking, inherited by the workers).
-_INDEX: QuadIndex | None = None
+# The state a worker reads (set in the parent before forking, inherited by the workers,
+# or by the initializer of a spawned worker of an incremental pack).
+_INDEX: QuadIndex | EmbeddedStore | None = None
 _SETTINGS: tuple[str, str] | None = None  # base, id_base
 _PREVIOUS: Path | None = None
+
+
+def _open_store(path: Path, settings: tuple[str, str], previous: Path | None) -> None:
+    global _INDEX, _SETTINGS, _PREVIOUS
+    _INDEX, _SETTINGS, _PREVIOUS = EmbeddedStore.open_read_only(path), settings, previous
 
 
 def _previous_inputs(connection: sqlite3.Connection | None, key: str) -> dict[str, str]:
@@ -126,21 +164,27 @@ def _previous_inputs(connection: sqlite3.Connection | None, key: str) -> dict[st
                                    (key,)))
 
 
-def _render_chunk(names: list[str]) -> tuple[list[tuple], list[tuple[str, str]], int]:
-    """Rows for a chunk of documents: new rows, (key, format) to copy from the previous
-    pack, and the number of variants serialized."""
+Rendered = tuple[list[tuple], list[tuple[str, str]], int, list[tuple[str, bytes]]]
+
+
+def _render_chunk(names: list[str]) -> Rendered:
+    """Rows for a chunk of documents: new rows, (key, format) as in the previous pack,
+    the number of variants serialized, and what each document was read from."""
     assert _INDEX is not None and _SETTINGS is not None
     base, id_base = _SETTINGS
     previous = (sqlite3.connect(f"{_PREVIOUS.resolve().as_uri()}?mode=ro&immutable=1",
                                 uri=True) if _PREVIOUS is not None else None)
     rows: list[tuple] = []  # one per coding of each variant (see the pack's schema)
     reused: list[tuple[str, str]] = []
+    dependencies: list[tuple[str, bytes]] = []
     rendered = 0
+    reader = RecordingReader(_INDEX)
     try:
         for name in names:
             iri = id_base + name
             key = f"entity:{name}"
-            quads = describe(_INDEX, iri, id_base)  # type: ignore[arg-type]
+            quads = describe(reader, iri, id_base)  # type: ignore[arg-type]
+            dependencies.append((key, reader.take()))
             digest = input_digest(base, quads)
             before = _previous_inputs(previous, key)
             for fmt in PACK_FORMATS:
@@ -158,12 +202,12 @@ def _render_chunk(names: list[str]) -> tuple[list[tuple], list[tuple[str, str]],
     finally:
         if previous is not None:
             previous.close()
-    return rows, reused, rendered
+    return rows, reused, rendered, dependencies
 
 
-def _chunks(names: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(names), CHUNK):
-        yield names[start:start + CHUNK]
+def _chunks(names: list[str], size: int = CHUNK) -> Iterator[list[str]]:
+    for start in range(0, len(names), size):
+        yield names[start:start + size]
 
 
 def previous_pack(settings: Settings) -> Path | None:
@@ -175,48 +219,33 @@ def previous_pack(settings: Settings) -> Path | None:
     return found if found.is_file() else None
 
 
+INSERT = "INSERT INTO variants VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+
 def write_pack(settings: Settings, build: BuildRecord, progress: Progress = print,
-               previous: Path | None = None) -> dict[str, float]:
-    """Write ``documents.sqlite`` into the build folder ``build.path``; figures of it."""
+               previous: Path | None = None,
+               changes: PackChanges | None = None) -> dict[str, float]:
+    """Write ``documents.sqlite`` into the build folder ``build.path``; figures of it.
+
+    With ``changes`` (and ``previous``, the live build's pack), incrementally when that
+    pack can be trusted for it; otherwise every document is described."""
     global _INDEX, _SETTINGS, _PREVIOUS
     started = time.perf_counter()
-    store = EmbeddedStore.open_read_only(build.path)
-    index = QuadIndex(store.quads())
-    del store
-    names = index.document_names(settings.id_base)
-    indexed = time.perf_counter() - started
-    seed = variant_tag(build.build_id, build.built_at.isoformat(), RENDERER_VERSION)
     target = build.path / PACK_FILE
     partial = target.with_name(PACK_FILE + ".partial")
     partial.unlink(missing_ok=True)
-    workers = max(1, min(settings.build_workers, len(names) // CHUNK + 1))
-    _INDEX, _SETTINGS, _PREVIOUS = index, (settings.base, settings.id_base), previous
-    variants = rendered = reused = 0
+    seed = variant_tag(build.build_id, build.built_at.isoformat(), RENDERER_VERSION)
+    meta = {"schema": SCHEMA_VERSION, "seed": seed, "build_id": build.build_id,
+            "renderer": RENDERER_VERSION, "base": settings.base,
+            "formats": " ".join(f.name for f in PACK_FORMATS),
+            "dependencies": DEPENDENCY_SCHEME}
     try:
-        connection = sqlite3.connect(partial)
-        connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
-        if previous is not None:
-            connection.execute("ATTACH DATABASE ? AS previous",
-                               (f"{previous.resolve().as_uri()}?mode=ro&immutable=1",))
-        for rows, copied, count in _run(names, workers):
-            connection.executemany("INSERT INTO variants VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-            variants += len({(row[0], row[1]) for row in rows})
-            if copied:
-                connection.executemany(
-                    "INSERT INTO variants SELECT * FROM previous.variants "
-                    "WHERE document = ? AND format = ?", copied)
-            variants += len(copied)
-            rendered += count
-            reused += len(copied)
-        connection.executemany("INSERT INTO meta VALUES (?, ?)", [
-            ("schema", SCHEMA_VERSION), ("seed", seed), ("build_id", build.build_id),
-            ("renderer", RENDERER_VERSION), ("base", settings.base),
-            ("formats", " ".join(f.name for f in PACK_FORMATS)),
-            ("documents", str(len(names))), ("variants", str(variants))])
-        connection.commit()
-        if previous is not None:
-            connection.execute("DETACH DATABASE previous")
-        connection.close()
+        plan = (_incremental_plan(settings, build.path, previous, changes)
+                if previous is not None and changes is not None else None)
+        if plan is not None:
+            figures = _write_incremental(settings, build.path, previous, plan, partial, meta)
+        else:
+            figures = _write_whole(settings, build.path, previous, partial, meta)
         with open(partial, "rb+") as written:
             os.fsync(written.fileno())
         partial.rename(target)
@@ -227,19 +256,182 @@ def write_pack(settings: Settings, build: BuildRecord, progress: Progress = prin
         raise PackFailed(f"cannot write the document pack {target}: {why}") from error
     finally:
         _INDEX = _SETTINGS = _PREVIOUS = None
-    seconds = time.perf_counter() - started
-    size = target.stat().st_size
-    progress(f"  {len(names)} documents, {variants} variants ({reused} as in the live "
-             f"build), {size / 2**20:.1f} MiB, store read in {indexed:.2f} s, "
-             f"{workers} process{'es' if workers > 1 else ''}")
+    figures["seconds"] = round(time.perf_counter() - started, 3)
+    figures["bytes"] = size = target.stat().st_size
+    how = (f"incremental: {figures['described']} documents touched by "
+           f"{figures['changed_quads']} changed quads described again, "
+           f"the rest copied" if plan is not None else
+           f"store read in {figures['indexed']:.2f} s")
+    progress(f"  {figures['documents']} documents, {figures['variants']} variants "
+             f"({figures['reused']} as in the live build), {size / 2**20:.1f} MiB, {how}, "
+             f"{figures['workers']} process{'es' if figures['workers'] > 1 else ''}")
+    return figures
+
+
+def _write_whole(settings: Settings, path: Path, previous: Path | None, partial: Path,
+                 meta: dict[str, str]) -> dict:
+    """Describe every document, from the whole store read once into memory."""
+    global _INDEX, _SETTINGS, _PREVIOUS
+    started = time.perf_counter()
+    store = EmbeddedStore.open_read_only(path)
+    index = QuadIndex(store.quads())
+    del store
+    names = index.document_names(settings.id_base)
+    indexed = time.perf_counter() - started
+    workers = max(1, min(settings.build_workers, len(names) // CHUNK + 1))
+    _INDEX, _SETTINGS, _PREVIOUS = index, (settings.base, settings.id_base), previous
+    variants = rendered = reused = 0
+    with closing(sqlite3.connect(partial)) as connection:
+        connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
+        if previous is not None:
+            connection.execute("ATTACH DATABASE ? AS previous",
+                               (f"{previous.resolve().as_uri()}?mode=ro&immutable=1",))
+        for rows, copied, count, dependencies in _run(names, workers):
+            connection.executemany(INSERT, rows)
+            variants += len({(row[0], row[1]) for row in rows})
+            if copied:
+                connection.executemany(
+                    "INSERT INTO variants SELECT * FROM previous.variants "
+                    "WHERE document = ? AND format = ?", copied)
+            connection.executemany("INSERT INTO dependencies VALUES (?, ?)", dependencies)
+            variants += len(copied)
+            rendered += count
+            reused += len(copied)
+        meta.update(documents=str(len(names)), variants=str(variants))
+        connection.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+        connection.commit()
+        if previous is not None:
+            connection.execute("DETACH DATABASE previous")
     return {"documents": len(names), "variants": variants, "reused": reused,
-            "rendered": rendered, "bytes": size, "seconds": round(seconds, 3)}
+            "rendered": rendered, "described": len(names), "indexed": round(indexed, 3),
+            "workers": workers, "incremental": False}
 
 
-def _run(names: list[str], workers: int) -> Iterator[tuple[list[tuple], list, int]]:
+@dataclass
+class _Plan:
+    """An incremental pack: which documents to describe again and which are gone."""
+
+    describe: list[str]
+    removed: list[str]
+    changed_quads: int
+
+
+def _incremental_plan(settings: Settings, path: Path, previous: Path,
+                      changes: PackChanges) -> _Plan | None:
+    """What an incremental pack must redo, or None when the live pack cannot be trusted
+    for it (made by other code, for another base or build, without dependencies) or so
+    much changed that describing everything is cheaper."""
+    if len(changes.changed) > max(1, int(changes.graphs * INCREMENTAL_SHARE)) \
+            or previous.resolve() != (changes.live / PACK_FILE).resolve():
+        return None
+    try:
+        live_id = json.loads((changes.live / BUILD_INFO).read_text(encoding="utf-8"))["build_id"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    with closing(sqlite3.connect(f"{previous.resolve().as_uri()}?mode=ro&immutable=1",
+                                 uri=True)) as before:
+        try:
+            meta = dict(before.execute("SELECT key, value FROM meta"))
+        except sqlite3.Error:
+            return None
+        if (meta.get("schema"), meta.get("renderer"), meta.get("base"),
+                meta.get("dependencies"), meta.get("build_id")) != (
+                SCHEMA_VERSION, RENDERER_VERSION, settings.base, DEPENDENCY_SCHEME, live_id):
+            return None
+        delta = _changed_quads(changes, path)
+        keys = changed_keys(delta)
+        touched = {document for document, read in
+                   before.execute("SELECT document, keys FROM dependencies")
+                   if touches(read, keys)}
+        added, removed = _appearing(settings.id_base, delta, path, before)
+    names = sorted({key.removeprefix("entity:") for key in touched} - set(removed) | added)
+    return _Plan(names, removed, len(delta))
+
+
+def _changed_quads(changes: PackChanges, path: Path) -> set[ox.Quad]:
+    """The quads in one store and not the other, of the graphs whose hash changed."""
+    old = EmbeddedStore.open_read_only(changes.live)
+    new = EmbeddedStore.open_read_only(path)
+    delta: set[ox.Quad] = set()
+    for key in changes.changed:
+        graph = graph_of(key)
+        delta ^= set(old.quads(None, None, None, graph))
+        delta ^= set(new.quads(None, None, None, graph))
+    return delta
+
+
+def _appearing(id_base: str, delta: set[ox.Quad], path: Path,
+               before: sqlite3.Connection) -> tuple[set[str], list[str]]:
+    """Documents that a changed quad brings into being (names) or ends (pack keys): a
+    document exists while its IRI is in some quad (:meth:`QuadIndex.document_names`)."""
+    store = EmbeddedStore.open_read_only(path)
+    terms = {term for quad in delta for term in (quad.subject, quad.object, quad.graph_name)
+             if isinstance(term, ox.NamedNode) and term.value.startswith(id_base)
+             and "#" not in term.value and len(term.value) > len(id_base)}
+    added: set[str] = set()
+    removed: list[str] = []
+    for term in terms:
+        name = term.value[len(id_base):]
+        key = f"entity:{name}"
+        exists = any(True for _ in store.quads(term)) or any(
+            True for _ in store.quads(None, None, term)) or any(
+            True for _ in store.quads(None, None, None, term))
+        packed = before.execute("SELECT 1 FROM dependencies WHERE document = ?",
+                                (key,)).fetchone() is not None
+        if exists and not packed:
+            added.add(name)
+        elif packed and not exists:
+            removed.append(key)
+    return added, sorted(removed)
+
+
+def _write_incremental(settings: Settings, path: Path, previous: Path, plan: _Plan,
+                       partial: Path, meta: dict[str, str]) -> dict:
+    """The live pack copied, with the documents of ``plan`` described again."""
+    workers = max(1, min(settings.build_workers, len(plan.describe)))
+    shutil.copyfile(previous, partial)
+    rendered = 0
+    with closing(sqlite3.connect(partial)) as connection:
+        connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
+        for table in ("variants", "dependencies"):
+            connection.executemany(f"DELETE FROM {table} WHERE document = ?",  # noqa: S608
+                                   [(key,) for key in plan.removed])
+        for rows, _same, count, dependencies in _run(plan.describe, workers, (
+                path, (settings.base, settings.id_base), previous)):
+            connection.executemany("DELETE FROM variants WHERE document = ? AND format = ?",
+                                   {(row[0], row[1]) for row in rows})
+            connection.executemany(INSERT, rows)
+            connection.executemany("INSERT OR REPLACE INTO dependencies VALUES (?, ?)",
+                                   dependencies)
+            rendered += count
+        documents = connection.execute("SELECT COUNT(*) FROM dependencies").fetchone()[0]
+        variants = connection.execute(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT document, format FROM variants)").fetchone()[0]
+        meta.update(documents=str(documents), variants=str(variants))
+        connection.execute("DELETE FROM meta")
+        connection.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+        connection.commit()
+    return {"documents": documents, "variants": variants, "reused": variants - rendered,
+            "rendered": rendered, "described": len(plan.describe),
+            "removed": len(plan.removed), "changed_quads": plan.changed_quads,
+            "workers": workers, "incremental": True}
+
+
+def _run(names: list[str], workers: int,
+         store: tuple[Path, tuple[str, str], Path | None] | None = None) -> Iterator[Rendered]:
+    """Render ``names`` from the index set in the parent (forked workers inherit it) or,
+    with ``store`` (its path, base and id base, the previous pack), from that store
+    opened by each worker."""
+    if store is not None and workers <= 1:
+        _open_store(*store)
     if workers <= 1:
         for chunk in _chunks(names):
             yield _render_chunk(chunk)
+        return
+    if store is not None:  # few documents, some large: one at a time, to balance
+        with multiprocessing.get_context("spawn").Pool(
+                workers, initializer=_open_store, initargs=store) as pool:
+            yield from pool.imap_unordered(_render_chunk, _chunks(names, 1))
         return
     # fork: the workers inherit the index instead of receiving a copy of it.
     with multiprocessing.get_context("fork").Pool(workers) as pool:

@@ -100,6 +100,15 @@ def previous_store(settings: Settings) -> tuple[Path, Path] | None:
     return live, _manifest_path(settings, live)
 
 
+def recorded_graphs(record: Path) -> dict[str, str]:
+    """The hash of each graph of a build, as :func:`record_store` wrote it (OSError or
+    ValueError when it cannot be read)."""
+    graphs = json.loads(record.read_text(encoding="utf-8"))["graphs"]
+    if not isinstance(graphs, dict):
+        raise ValueError(f"{record} holds no record of graphs")
+    return graphs
+
+
 def record_store(settings: Settings, build: Path, build_id: str,
                  hashes: dict[str, str]) -> None:
     """Remember what each graph of the published build holds, for the next build; the
@@ -166,7 +175,7 @@ class Loading:
         assert self.previous is not None
         live, record = self.previous
         try:
-            before = json.loads(record.read_text(encoding="utf-8"))["graphs"]
+            before = recorded_graphs(record)
         except (OSError, ValueError, KeyError, TypeError) as error:
             self._failure = f"reading {record}: {error}"
             return
