@@ -56,9 +56,11 @@ PACK_FORMATS: tuple[Format, ...] = tuple(f for f in DOCUMENT_FORMATS if f is not
 #: Documents per unit of work handed to a worker process (a cold pack; an incremental
 #: one describes few documents, the hubs among them large, so it hands them out singly).
 CHUNK = 200
-#: An incremental pack is tried when at most this share of the graphs changed (else
-#: nearly every document is touched, and reading the whole store once is cheaper).
-INCREMENTAL_SHARE = 0.1
+#: An incremental pack describes at most this share of the documents again; when more
+#: are touched, reading the whole store into memory once and describing every document
+#: from it is cheaper (a description from the store's indexes costs several times one
+#: from memory).
+INCREMENTAL_SHARE = 0.25
 
 Progress = Callable[[str], None]
 
@@ -70,19 +72,17 @@ class PackFailed(Exception):
 @dataclass(frozen=True)
 class PackChanges:
     """What differs from the live build: its folder, and the graphs (keys as
-    :func:`.nquads.graph_key` gives them) whose content changed, appeared or went, out of
-    ``graphs`` in all."""
+    :func:`.nquads.graph_key` gives them) whose content changed, appeared or went."""
 
     live: Path
     changed: list[str]
-    graphs: int
 
     @classmethod
     def between(cls, live: Path, before: dict[str, str],
                 after: dict[str, str]) -> PackChanges:
         """From the hash of each graph in the live build and in the new one."""
         changed = sorted(key for key in {*before, *after} if before.get(key) != after.get(key))
-        return cls(live, changed, len(after))
+        return cls(live, changed)
 
 
 class QuadIndex:
@@ -321,8 +321,7 @@ def _incremental_plan(settings: Settings, path: Path, previous: Path,
     """What an incremental pack must redo, or None when the live pack cannot be trusted
     for it (made by other code, for another base or build, without dependencies) or so
     much changed that describing everything is cheaper."""
-    if len(changes.changed) > max(1, int(changes.graphs * INCREMENTAL_SHARE)) \
-            or previous.resolve() != (changes.live / PACK_FILE).resolve():
+    if previous.resolve() != (changes.live / PACK_FILE).resolve():
         return None
     try:
         live_id = json.loads((changes.live / BUILD_INFO).read_text(encoding="utf-8"))["build_id"]
@@ -340,11 +339,16 @@ def _incremental_plan(settings: Settings, path: Path, previous: Path,
             return None
         delta = _changed_quads(changes, path)
         keys = changed_keys(delta)
-        touched = {document for document, read in
-                   before.execute("SELECT document, keys FROM dependencies")
-                   if touches(read, keys)}
+        packed = 0
+        touched: set[str] = set()
+        for document, read in before.execute("SELECT document, keys FROM dependencies"):
+            packed += 1
+            if touches(read, keys):
+                touched.add(document)
+        if len(touched) > INCREMENTAL_SHARE * packed:
+            return None
         added, removed = _appearing(settings.id_base, delta, path, before)
-    names = sorted({key.removeprefix("entity:") for key in touched} - set(removed) | added)
+    names = sorted({key.removeprefix("entity:") for key in touched - set(removed)} | added)
     return _Plan(names, removed, len(delta))
 
 

@@ -154,8 +154,36 @@ def test_a_rebuild_reuses_what_did_not_change(tmp_path: Path) -> None:
     reused = int(said.split(" variants (")[1].split(" ")[0])
     variants = int(said.split(" variants (")[0].split(", ")[-1])
     assert 0 < reused < variants, said
+    # only the documents that read a changed quad were described again, and the pack
+    # holds exactly what a pack made from nothing holds
+    assert "incremental:" in said, said
+    described = int(said.split("incremental: ")[1].split(" ")[0])
+    documents = int(said.split(" documents, ")[0])
+    assert 0 < described < documents / 4, said
+    cold = settings.model_copy(update={"store_dir": settings.project_dir / "var" / "cold",
+                                       "build_cache": False})
+    build(cold, progress=lambda _line: None)
+    assert _rows(settings) == _rows(cold)
     snapshot = Snapshots(settings).current()
     assert snapshot.document_pack() is not None
+
+
+def _rows(settings: Settings) -> dict[tuple[str, str, str], tuple[str, str, bytes]]:
+    with sqlite3.connect(resolve_live_build(settings) / PACK_FILE) as connection:
+        return {tuple(row[:3]): tuple(row[3:]) for row in connection.execute(
+            "SELECT document, format, coding, content_type, codings, body FROM variants")}
+
+
+def test_a_live_pack_without_dependencies_is_not_built_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A live pack whose dependencies were recorded another way (or by older code) is
+    never the base of an incremental pack: every document is described."""
+    settings = _generated(tmp_path / "project", free_port())
+    monkeypatch.setattr(document_pack, "DEPENDENCY_SCHEME", "another")
+    lines: list[str] = []
+    build(settings, progress=lines.append)
+    said = next(line for line in lines if "as in the live build" in line)
+    assert "incremental:" not in said and "store read in" in said, said
 
 
 def test_a_failing_pack_fails_the_build_and_keeps_the_live_one(

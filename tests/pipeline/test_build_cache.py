@@ -4,13 +4,16 @@ what a cold build of the same inputs writes."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from publisher.pipeline import build_cache, parallel_map
+from publisher.linked_data.pack import PACK_FILE
+from publisher.pipeline import build_cache, document_pack, parallel_map
 from publisher.pipeline.build import BuildFailed, build, prepare
 from publisher.settings import Settings
 from tests.conftest import copy_project
@@ -133,6 +136,17 @@ def _dump(settings: Settings) -> list[bytes]:
     return sorted(store.dump(format=ox.RdfFormat.N_QUADS).splitlines())
 
 
+def _pack(settings: Settings) -> dict[tuple[str, str, str], tuple[str, str, bytes]]:
+    """Every row of the live build's document pack (its ETags come from the build id,
+    which the rows do not hold)."""
+    path = settings.store_dir.resolve() / PACK_FILE
+    with closing(sqlite3.connect(path)) as connection:
+        return {(document, fmt, coding): (content_type, codings, body)
+                for document, fmt, coding, content_type, codings, body in connection.execute(
+                    "SELECT document, format, coding, content_type, codings, body "
+                    "FROM variants")}
+
+
 def _record(settings: Settings) -> dict:
     info = json.loads((settings.store_dir.resolve() / "build.json").read_text())
     return {"build_id": info["build_id"], "built_at": info["built_at"], "stats": info["stats"]}
@@ -171,9 +185,14 @@ WHERE { GRAPH ?g { ?s a ?type } GRAPH ?h { ?type <http://example.org/partner> ?o
 @pytest.mark.parametrize("change", ["nothing", "source", "reference", "removed", "moved",
                                     "added", "mapping", "rules not graph-local"])
 def test_an_incremental_rebuild_writes_what_a_cold_build_writes(
-        tmp_path: Path, change: str) -> None:
+        tmp_path: Path, change: str, monkeypatch: pytest.MonkeyPatch) -> None:
     project = copy_project(tmp_path / "project")
-    incremental = _settings(project)
+    # the document pack too where the store changes (else it is a copy: not worth 2.5 s
+    # a build; the package's builds go without it, see conftest.py), incremental however
+    # many of this small dataset's documents a change touches
+    packed = change not in ("mapping", "rules not graph-local")
+    monkeypatch.setattr(document_pack, "INCREMENTAL_SHARE", 1.0)
+    incremental = _settings(project, build_document_pack=packed)
     published = project / "data" / "published-iris.txt"
     listed = published.read_bytes() if published.exists() else None
     if change == "removed":  # a source that was never published: no IRI to keep
@@ -214,10 +233,16 @@ def test_an_incremental_rebuild_writes_what_a_cold_build_writes(
     # wrote only that, after validation
     assert ("written after validation" in replaced[0]) == (
         change not in ("mapping", "rules not graph-local"))
-    cold = _settings(project, "cold", build_cache=False)
+    # the document pack: only what the change touched described again, and every
+    # variant the bytes a pack made from nothing holds
+    said = [line for line in lines if "as in the live build" in line]
+    assert bool(said) == packed and all("incremental:" in line for line in said), said
+    cold = _settings(project, "cold", build_cache=False, build_document_pack=packed)
     build(cold, progress=lambda _line: None)
     assert _dump(incremental) == _dump(cold)
     assert _record(incremental) == _record(cold)
+    if packed:
+        assert _pack(incremental) == _pack(cold)
 
 
 def test_a_graph_check_remembered_keeps_its_run_by_data(project_copy: Path) -> None:
