@@ -15,9 +15,11 @@ cannot be written), which the command line turns into exit code 1 or 3.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -435,42 +437,79 @@ def describe(result: ShaclResult, locator: Locator, base: str, shapes: Graph,
             f"[{shape}, {result.component}]")
 
 
-class Dumping:
-    """The dumps, made on a thread alongside validation and written into the build
-    (``dumps/``): a reverse proxy serves them from there, and the application serves the
-    same bytes (:func:`publisher.linked_data.rendering.dumps`)."""
+#: The command that makes the dumps; the N-Quads file, the folder and the base are appended.
+DUMPER = [sys.executable, "-m", "publisher.pipeline.dump_files"]
 
-    def __init__(self, settings: Settings, dataset: ox.Store) -> None:
+
+class Dumping:
+    """The dumps, made by a separate process (:mod:`.dump_files`) alongside validation
+    from an N-Quads copy of the dataset, and moved into the build (``dumps/``): a reverse
+    proxy serves them from there, and the application serves the same bytes
+    (:func:`publisher.linked_data.rendering.dumps`). A thread of this process dumps the
+    dataset for it, starts it and waits for it (the process dies with that thread)."""
+
+    def __init__(self, settings: Settings, folder: Path, dataset: ox.Store) -> None:
+        """``folder``: a new ``….dumps.partial`` beside the build being written."""
         self.started = time.perf_counter()
-        self.dumps: list[Any] = []
-        self.failure: BaseException | None = None
+        self.folder = folder
+        self.failure: str | None = None
         self.finished = self.started
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self._process: subprocess.Popen[bytes] | None = None
         self._thread = threading.Thread(target=self._run, args=(settings.base, dataset),
                                         name="build-dumps", daemon=True)
         self._thread.start()
 
     def _run(self, base: str, dataset: ox.Store) -> None:
-        from ..linked_data.dataset import make_dumps
-
+        nquads = self.folder / "dataset.nq"
         try:
-            self.dumps = make_dumps(EmbeddedStore(dataset), base)
-        except BaseException as error:  # reported by wait()
-            self.failure = error
-        self.finished = time.perf_counter()
+            self.folder.mkdir()
+            dataset.dump(str(nquads), format=ox.RdfFormat.N_QUADS)
+            with self._lock:
+                if self._cancelled:
+                    return
+                self._process = subprocess.Popen(
+                    [*DUMPER, str(nquads), str(self.folder / "dumps"), base],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            _, errors = self._process.communicate()
+            if self._process.returncode != 0 and not self._cancelled:
+                lines = errors.decode(errors="replace").strip().splitlines()
+                self.failure = (lines[-1] if lines else
+                                f"the dumps process exited with {self._process.returncode}")
+        except OSError as error:
+            self.failure = f"writing {nquads}: {error.strerror or error}"
+        except Exception as error:  # reported by wait()
+            self.failure = f"{type(error).__name__}: {error}"
+        finally:
+            nquads.unlink(missing_ok=True)
+            self.finished = time.perf_counter()
 
     def wait(self, build: Path) -> float:
-        """Write the dumps into ``build``; the seconds making them took, or LoadFailed."""
-        from ..linked_data.dataset import DUMPS_FOLDER, write_dumps
+        """Move the dumps into ``build``; the seconds making them took, or LoadFailed."""
+        from ..linked_data.dataset import DUMPS_FOLDER
 
         self._thread.join()
         if self.failure is not None:
+            self.discard()
             raise LoadFailed(f"cannot make the dumps: {self.failure}")
         try:
-            write_dumps(self.dumps, build / DUMPS_FOLDER)
+            os.replace(self.folder / "dumps", build / DUMPS_FOLDER)
         except OSError as error:
-            raise LoadFailed(f"cannot write the dumps into {build / DUMPS_FOLDER}: "
+            self.discard()
+            raise LoadFailed(f"cannot move the dumps into {build / DUMPS_FOLDER}: "
                              f"{error.strerror or error}") from error
+        shutil.rmtree(self.folder, ignore_errors=True)
         return round(self.finished - self.started, 3)
+
+    def discard(self) -> None:
+        """Stop making the dumps (the build failed) and delete what was written."""
+        with self._lock:
+            self._cancelled = True
+            if self._process is not None and self._process.poll() is None:
+                self._process.kill()
+        self._thread.join()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _then(first: Callable[[Path], None],
@@ -552,7 +591,9 @@ def _build(settings: Settings, progress: Progress,
         loading = Loading(settings, name, prepared.dataset, previous, deferred)
     except LoadFailed as error:
         raise BuildFailed("load", [str(error)], environment=True) from error
-    dumping = Dumping(settings, prepared.dataset) if settings.build_dumps else None
+    dumping = Dumping(settings, loading.partial.with_name(
+        loading.partial.name.removesuffix(".partial") + ".dumps.partial"),
+        prepared.dataset) if settings.build_dumps else None
     indexing = SearchIndexing(settings, name, prepared.dataset, identifier)
     try:
         with _stage("validate", timings, progress):
@@ -592,18 +633,16 @@ def _build(settings: Settings, progress: Progress,
                 write_pack(settings, BuildRecord(identifier, built_at, settings.base,
                                                  loading.partial, stats), progress,
                            previous_pack(settings), pack_changes(previous, prepared))
-    except LoadFailed as error:
-        indexing.discard()
-        raise BuildFailed("load", [str(error)], environment=True) from error
-    except IndexFailed as error:
-        loading.discard()
-        raise BuildFailed("search index", [str(error)], environment=True) from error
-    except PackFailed as error:
-        loading.discard()
-        raise BuildFailed("document pack", [str(error)], environment=True) from error
-    except BaseException:
+    except BaseException as error:
+        # nothing of a failed build is left, and none of its processes keeps running
         loading.discard()
         indexing.discard()
+        if dumping is not None:
+            dumping.discard()
+        for failed, stage in ((LoadFailed, "load"), (IndexFailed, "search index"),
+                              (PackFailed, "document pack")):
+            if isinstance(error, failed):
+                raise BuildFailed(stage, [str(error)], environment=True) from error
         raise
     timings.update(prepared.parts)
     info = {"build_id": identifier, "built_at": built_at.isoformat(),

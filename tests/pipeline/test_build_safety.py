@@ -189,6 +189,9 @@ STEPS = {
     "renaming the build": lambda mp: mp.setattr(pathlib.Path, "rename", _fail_when(
         pathlib.Path.rename, lambda path: path.name.endswith(".partial"))),
     "swapping the live link": lambda mp: mp.setattr(load_module, "swap_in", _enospc),
+    # the dumps are made by a process of their own: its failure is the build's
+    "making the dumps": lambda mp: mp.setattr(build_module, "DUMPER", [
+        sys.executable, "-c", "import sys; sys.exit('writing: No space left on device')"]),
 }
 
 
