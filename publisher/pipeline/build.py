@@ -621,18 +621,19 @@ def _build(settings: Settings, progress: Progress,
         stats = statistics(settings, prepared.dataset)
         stats["sources"] = [summary.as_dict() for summary in prepared.summary]
         keep_serving_inputs(settings, loading.partial)
-        if dumping is not None:
-            waiting = time.perf_counter()
-            timings["dumps"] = dumping.wait(loading.partial)
-            progress(f"  dumps: {timings['dumps']:.2f} s, alongside validation "
-                     f"({time.perf_counter() - waiting:.2f} s more after it)")
         indexing.place(loading.partial)
         stable.write_outcomes(loading.partial)
+        # The pack needs the store, not the dumps: their process keeps running beside it.
         if settings.build_document_pack:
             with _stage("document pack", timings, progress):
                 write_pack(settings, BuildRecord(identifier, built_at, settings.base,
                                                  loading.partial, stats), progress,
                            previous_pack(settings), pack_changes(previous, prepared))
+        if dumping is not None:
+            waiting = time.perf_counter()
+            timings["dumps"] = dumping.wait(loading.partial)
+            progress(f"  dumps: {timings['dumps']:.2f} s, alongside validation and the "
+                     f"pack ({time.perf_counter() - waiting:.2f} s more after them)")
     except BaseException as error:
         # nothing of a failed build is left, and none of its processes keeps running
         loading.discard()

@@ -30,6 +30,7 @@ import multiprocessing
 import os
 import shutil
 import sqlite3
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -152,9 +153,35 @@ _SETTINGS: tuple[str, str] | None = None  # base, id_base
 _PREVIOUS: Path | None = None
 
 
+class _RememberingReader:
+    """The store's answers to the patterns asked, kept for the documents described next
+    by the same worker: the documents an incremental pack describes again share much of
+    what they read (the sources of a shared fact, with their articles and publishers),
+    which would otherwise be read from the store's indexes again for each of them."""
+
+    #: Patterns remembered (each answer is a short list of quads) before starting afresh.
+    LIMIT = 200_000
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        self._store = store
+        self._answers: dict[tuple, list[ox.Quad]] = {}
+
+    def quads(self, subject: ox.Term | None = None, predicate: ox.NamedNode | None = None,
+              object: ox.Term | None = None,  # noqa: A002 - the store interface's name
+              graph: ox.NamedNode | ox.DefaultGraph | None = None) -> list[ox.Quad]:
+        pattern = (subject, predicate, object, graph)
+        found = self._answers.get(pattern)
+        if found is None:
+            if len(self._answers) >= self.LIMIT:
+                self._answers.clear()
+            found = self._answers[pattern] = list(self._store.quads(*pattern))
+        return found
+
+
 def _open_store(path: Path, settings: tuple[str, str], previous: Path | None) -> None:
     global _INDEX, _SETTINGS, _PREVIOUS
-    _INDEX, _SETTINGS, _PREVIOUS = EmbeddedStore.open_read_only(path), settings, previous
+    _INDEX = _RememberingReader(EmbeddedStore.open_read_only(path))  # type: ignore[assignment]
+    _SETTINGS, _PREVIOUS = settings, previous
 
 
 def _previous_inputs(connection: sqlite3.Connection | None, key: str) -> dict[str, str]:
@@ -393,15 +420,33 @@ def _write_incremental(settings: Settings, path: Path, previous: Path, plan: _Pl
                        partial: Path, meta: dict[str, str]) -> dict:
     """The live pack copied, with the documents of ``plan`` described again."""
     workers = max(1, min(settings.build_workers, len(plan.describe)))
-    shutil.copyfile(previous, partial)
+    # The copy (gigabytes at 1M: seconds of the kernel's time, not this process's) runs
+    # while the workers describe; their rows wait in memory (compressed: a few MB per
+    # document at most).
+    copy_failed: list[OSError] = []
+
+    def copy() -> None:
+        try:
+            shutil.copyfile(previous, partial)
+        except OSError as error:
+            copy_failed.append(error)
+
+    copying = threading.Thread(target=copy, name="pack-copy", daemon=True)
+    copying.start()
+    try:
+        results = list(_run(plan.describe, workers, (
+            path, (settings.base, settings.id_base), previous)))
+    finally:
+        copying.join()
+    if copy_failed:
+        raise copy_failed[0]
     rendered = 0
     with closing(sqlite3.connect(partial)) as connection:
         connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
         for table in ("variants", "dependencies"):
             connection.executemany(f"DELETE FROM {table} WHERE document = ?",  # noqa: S608
                                    [(key,) for key in plan.removed])
-        for rows, _same, count, dependencies in _run(plan.describe, workers, (
-                path, (settings.base, settings.id_base), previous)):
+        for rows, _same, count, dependencies in results:
             connection.executemany("DELETE FROM variants WHERE document = ? AND format = ?",
                                    {(row[0], row[1]) for row in rows})
             connection.executemany(INSERT, rows)
