@@ -159,12 +159,14 @@ class _RememberingReader:
     what they read (the sources of a shared fact, with their articles and publishers),
     which would otherwise be read from the store's indexes again for each of them."""
 
-    #: Patterns remembered (each answer is a short list of quads) before starting afresh.
-    LIMIT = 200_000
+    #: Quads remembered before starting afresh (a few hundred bytes each: the bound keeps
+    #: a worker within a few hundred MB however large the documents).
+    LIMIT = 1_000_000
 
     def __init__(self, store: EmbeddedStore) -> None:
         self._store = store
         self._answers: dict[tuple, list[ox.Quad]] = {}
+        self._held = 0
 
     def quads(self, subject: ox.Term | None = None, predicate: ox.NamedNode | None = None,
               object: ox.Term | None = None,  # noqa: A002 - the store interface's name
@@ -172,9 +174,12 @@ class _RememberingReader:
         pattern = (subject, predicate, object, graph)
         found = self._answers.get(pattern)
         if found is None:
-            if len(self._answers) >= self.LIMIT:
+            found = list(self._store.quads(*pattern))
+            if self._held + len(found) > self.LIMIT:
                 self._answers.clear()
-            found = self._answers[pattern] = list(self._store.quads(*pattern))
+                self._held = 0
+            self._answers[pattern] = found
+            self._held += len(found)
         return found
 
 
@@ -267,11 +272,22 @@ def write_pack(settings: Settings, build: BuildRecord, progress: Progress = prin
             "formats": " ".join(f.name for f in PACK_FORMATS),
             "dependencies": DEPENDENCY_SCHEME}
     try:
-        plan = (_incremental_plan(settings, build.path, previous, changes)
-                if previous is not None and changes is not None else None)
-        if plan is not None:
-            figures = _write_incremental(settings, build.path, previous, plan, partial, meta)
-        else:
+        plan, figures = None, None
+        if previous is not None and changes is not None:
+            try:
+                plan = _incremental_plan(settings, build.path, previous, changes)
+                if plan is not None:
+                    figures = _write_incremental(settings, build.path, previous, plan,
+                                                 partial, meta)
+            except (sqlite3.DatabaseError, ValueError) as error:
+                if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+                    raise
+                # a damaged live pack costs this build its reuse, never the build
+                progress(f"  the live build's pack cannot be read ({error}): every "
+                         "document is described")
+                plan, previous = None, None
+                partial.unlink(missing_ok=True)
+        if figures is None:
             figures = _write_whole(settings, build.path, previous, partial, meta)
         with open(partial, "rb+") as written:
             os.fsync(written.fileno())

@@ -218,3 +218,27 @@ def test_a_damaged_pack_is_a_miss_not_an_error(generated: Settings, tmp_path: Pa
     name = _names(generated)[0]
     assert pack.lookup(f"entity:{name}", "turtle", "gzip") is None
     assert pack.representation(f"entity:{name}", "turtle") is None
+
+
+def test_a_damaged_live_pack_costs_the_reuse_not_the_build(tmp_path: Path) -> None:
+    """A live pack that cannot be read (a disk error, a truncated copy) is not built on:
+    the next build describes every document and succeeds."""
+    settings = _generated(tmp_path / "project", free_port())
+    live = resolve_live_build(settings) / PACK_FILE
+    data = bytearray(live.read_bytes())
+    page = int.from_bytes(data[16:18], "big") or 65536
+    data[4 * page:] = b"\xff" * (len(data) - 4 * page)  # meta stays readable, rows not
+    live.write_bytes(bytes(data))
+    source = sorted((settings.data_dir / "sources").glob("*.yaml"))[-1]
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace('label: "Facts stated by', 'label: "Facts as stated by',
+                                   1), encoding="utf-8")
+    lines: list[str] = []
+    build(settings, progress=lines.append)
+    assert any("the live build's pack cannot be read" in line for line in lines), lines
+    said = next(line for line in lines if "as in the live build" in line)
+    assert "store read in" in said and "(0 as in the live build)" in said, said
+    cold = settings.model_copy(update={"store_dir": settings.project_dir / "var" / "cold",
+                                       "build_cache": False})
+    build(cold, progress=lambda _line: None)
+    assert _rows(settings) == _rows(cold)
