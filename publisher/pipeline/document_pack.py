@@ -62,6 +62,9 @@ CHUNK = 200
 #: from it is cheaper (a description from the store's indexes costs several times one
 #: from memory).
 INCREMENTAL_SHARE = 0.25
+#: An incremental pack describes fewer documents than this in the build's own process:
+#: starting a worker (a new interpreter: about 0.5 s here) costs more than they do.
+SPAWN_AT = 16
 
 Progress = Callable[[str], None]
 
@@ -435,7 +438,8 @@ def _appearing(id_base: str, delta: set[ox.Quad], path: Path,
 def _write_incremental(settings: Settings, path: Path, previous: Path, plan: _Plan,
                        partial: Path, meta: dict[str, str]) -> dict:
     """The live pack copied, with the documents of ``plan`` described again."""
-    workers = max(1, min(settings.build_workers, len(plan.describe)))
+    workers = (1 if len(plan.describe) < SPAWN_AT else
+               max(1, min(settings.build_workers, len(plan.describe))))
     # The copy (gigabytes at 1M: seconds of the kernel's time, not this process's) runs
     # while the workers describe; their rows wait in memory (compressed: a few MB per
     # document at most).
@@ -498,6 +502,8 @@ def _run(names: list[str], workers: int,
                 workers, initializer=_open_store, initargs=store) as pool:
             yield from pool.imap_unordered(_render_chunk, _chunks(names, 1))
         return
-    # fork: the workers inherit the index instead of receiving a copy of it.
+    # fork: the workers inherit the index instead of receiving a copy of it. The build's
+    # other live thread is then the dumps' (:class:`..build.Dumping`), waiting on its
+    # process; the workers touch only the index and the previous pack, no lock it holds.
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         yield from pool.imap_unordered(_render_chunk, _chunks(names))
