@@ -282,11 +282,11 @@ def write_pack(settings: Settings, build: BuildRecord, progress: Progress = prin
                 if plan is not None:
                     figures = _write_incremental(settings, build.path, previous, plan,
                                                  partial, meta)
-            except (sqlite3.DatabaseError, ValueError) as error:
+            except (sqlite3.DatabaseError, ValueError, StoreUnavailable) as error:
                 if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
                     raise
-                # a damaged live pack costs this build its reuse, never the build
-                progress(f"  the live build's pack cannot be read ({error}): every "
+                # a damaged live pack or store costs this build its reuse, never the build
+                progress(f"  cannot build on the live build's pack ({error}): every "
                          "document is described")
                 plan, previous = None, None
                 partial.unlink(missing_ok=True)
