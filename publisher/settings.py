@@ -44,8 +44,8 @@ class Settings(BaseSettings):
 
     build_dumps: bool = Field(
         True, description="Write the dumps into each build (dumps/, for a reverse proxy to "
-        "serve), on a thread alongside validation; off: each serving process makes them "
-        "on first request.")
+        "serve), by a process of their own alongside validation; off: each serving "
+        "process makes them on first request.")
     store_url: str | None = Field(
         None, description="A remote SPARQL store's query endpoint (e.g. "
         "http://127.0.0.1:7878/query for the Oxigraph server); unset: the embedded store. "
