@@ -383,7 +383,9 @@ def _incremental_plan(settings: Settings, path: Path, previous: Path,
                 meta.get("dependencies"), meta.get("build_id")) != (
                 SCHEMA_VERSION, RENDERER_VERSION, settings.base, DEPENDENCY_SCHEME, live_id):
             return None
-        delta = _changed_quads(changes, path)
+        new = EmbeddedStore.open_read_only(path)
+        delta = _changed_quads(EmbeddedStore.open_read_only(changes.live), new,
+                               changes.changed)
         keys = changed_keys(delta)
         packed = 0
         touched: set[str] = set()
@@ -393,28 +395,27 @@ def _incremental_plan(settings: Settings, path: Path, previous: Path,
                 touched.add(document)
         if len(touched) > INCREMENTAL_SHARE * packed:
             return None
-        added, removed = _appearing(settings.id_base, delta, path, before)
+        added, removed = _appearing(settings.id_base, delta, new, before)
     names = sorted({key.removeprefix("entity:") for key in touched - set(removed)} | added)
     return _Plan(names, removed, len(delta))
 
 
-def _changed_quads(changes: PackChanges, path: Path) -> set[ox.Quad]:
+def _changed_quads(old: EmbeddedStore, new: EmbeddedStore, changed: list[str]
+                   ) -> set[ox.Quad]:
     """The quads in one store and not the other, of the graphs whose hash changed."""
-    old = EmbeddedStore.open_read_only(changes.live)
-    new = EmbeddedStore.open_read_only(path)
     delta: set[ox.Quad] = set()
-    for key in changes.changed:
+    for key in changed:
         graph = graph_of(key)
         delta ^= set(old.quads(None, None, None, graph))
         delta ^= set(new.quads(None, None, None, graph))
     return delta
 
 
-def _appearing(id_base: str, delta: set[ox.Quad], path: Path,
+def _appearing(id_base: str, delta: set[ox.Quad], store: EmbeddedStore,
                before: sqlite3.Connection) -> tuple[set[str], list[str]]:
     """Documents that a changed quad brings into being (names) or ends (pack keys): a
-    document exists while its IRI is in some quad (:meth:`QuadIndex.document_names`)."""
-    store = EmbeddedStore.open_read_only(path)
+    document exists while its IRI is in some quad of the new ``store``
+    (:meth:`QuadIndex.document_names`)."""
     terms = {term for quad in delta for term in (quad.subject, quad.object, quad.graph_name)
              if isinstance(term, ox.NamedNode) and term.value.startswith(id_base)
              and "#" not in term.value and len(term.value) > len(id_base)}

@@ -210,14 +210,20 @@ def test_a_failing_pack_fails_the_build_and_keeps_the_live_one(
     assert open_pack(live, Snapshots(settings).current().prepared.seed) is not None
 
 
+def _damaged(pack: bytes) -> bytes:
+    """The pack with every page after the fourth overwritten: its meta table stays
+    readable, its rows do not."""
+    data = bytearray(pack)
+    page = int.from_bytes(data[16:18], "big") or 65536
+    data[4 * page:] = b"\xff" * (len(data) - 4 * page)
+    return bytes(data)
+
+
 def test_a_damaged_pack_is_a_miss_not_an_error(generated: Settings, tmp_path: Path) -> None:
     """A pack damaged on disk makes documents render on request; it never answers 500."""
     live = resolve_live_build(generated)
     seed = Snapshots(generated).current().prepared.seed
-    data = bytearray((live / PACK_FILE).read_bytes())
-    page = int.from_bytes(data[16:18], "big") or 65536
-    data[4 * page:] = b"\xff" * (len(data) - 4 * page)  # meta stays readable, rows not
-    (tmp_path / PACK_FILE).write_bytes(bytes(data))
+    (tmp_path / PACK_FILE).write_bytes(_damaged((live / PACK_FILE).read_bytes()))
     pack = open_pack(tmp_path, seed)
     assert pack is not None
     name = _names(generated)[0]
@@ -230,10 +236,7 @@ def test_a_damaged_live_pack_costs_the_reuse_not_the_build(tmp_path: Path) -> No
     the next build describes every document and succeeds."""
     settings = _generated(tmp_path / "project", free_port())
     live = resolve_live_build(settings) / PACK_FILE
-    data = bytearray(live.read_bytes())
-    page = int.from_bytes(data[16:18], "big") or 65536
-    data[4 * page:] = b"\xff" * (len(data) - 4 * page)  # meta stays readable, rows not
-    live.write_bytes(bytes(data))
+    live.write_bytes(_damaged(live.read_bytes()))
     source = sorted((settings.data_dir / "sources").glob("*.yaml"))[-1]
     text = source.read_text(encoding="utf-8")
     source.write_text(text.replace('label: "Facts stated by', 'label: "Facts as stated by',
