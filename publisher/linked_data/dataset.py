@@ -8,22 +8,18 @@ worker computes the same size and SHA-256 that the description advertises.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
 
-from .. import formats
-from ..formats import Format
-from ..formats.rdf import EXTRA_PREFIXES, ordered_quads
+from ..formats.rdf import EXTRA_PREFIXES
 from ..namespaces import STANDARD, prefixes
 from ..settings import Settings
 from ..store import Store
 from .describe import RDF_TYPE, WAS_DERIVED_FROM
+from .dumps import Dump
 
 NS = {**STANDARD, **EXTRA_PREFIXES}
 XSD = NS["xsd"]
@@ -45,70 +41,6 @@ def _n(iri: str) -> ox.NamedNode:
 
 def _term(prefix: str, local: str) -> ox.NamedNode:
     return ox.NamedNode(NS[prefix] + local)
-
-
-@dataclass(frozen=True)
-class Dump:
-    """One downloadable file of the whole dataset, gzipped."""
-
-    name: str
-    title: str
-    inner: Format
-    body: bytes
-
-    @property
-    def size(self) -> int:
-        return len(self.body)
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.body).hexdigest()
-
-
-#: The dumps: file name, title, format of what is inside the gzip.
-DUMPS: tuple[tuple[str, str, Format], ...] = (
-    ("dataset.nq.gz", "N-Quads, every statement with its source graph", formats.N_QUADS),
-    ("dataset.trig.gz", "TriG, every statement with its source graph", formats.TRIG),
-    ("dataset.ttl.gz", "Turtle, the union of all graphs", formats.TURTLE),
-)
-
-
-#: gzip level of the dumps (see :func:`make_dumps`).
-DUMP_GZIP_LEVEL = 6
-
-
-def make_dumps(store: Store, base: str) -> list[Dump]:
-    """N-Quads and TriG (with the source graphs) and Turtle (their union), gzipped.
-
-    Written by the format registry, so their bytes (and the size and SHA-256 the
-    description advertises) are the same in every process and every build of the same
-    inputs.
-    """
-    quads = ordered_quads(store.quads(None, None, None, None))
-    # The quads are sorted and unique once, for both dataset formats (``in_order``); the
-    # union's triples are sorted by subject for Turtle. Level 6, not 9: files 1-2% larger;
-    # with the single sort, the three dumps of 100k triples take 2 s instead of 3.3.
-    return [Dump(name, title, fmt, gzip.compress(
-        formats.serialize(quads, fmt, base=base, in_order=fmt.quads),
-        compresslevel=DUMP_GZIP_LEVEL, mtime=0)) for name, title, fmt in DUMPS]
-
-
-#: The folder of a build artifact holding its dumps, as files a reverse proxy can serve.
-DUMPS_FOLDER = "dumps"
-
-
-def write_dumps(dumps: list[Dump], folder: Path) -> None:
-    """Write the dumps as files (a build artifact's ``dumps/``)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for dump in dumps:
-        (folder / dump.name).write_bytes(dump.body)
-
-
-def read_dumps(folder: Path) -> list[Dump] | None:
-    """The dumps a build wrote, or None when it wrote none (an older build)."""
-    if not all((folder / name).is_file() for name, _, _ in DUMPS):
-        return None
-    return [Dump(name, title, fmt, (folder / name).read_bytes()) for name, title, fmt in DUMPS]
 
 
 @dataclass

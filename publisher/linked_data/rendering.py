@@ -21,6 +21,7 @@ from ..pages import entity as entity_page
 from ..prepared import Representation, variant_tag
 from ..snapshot import Snapshot
 from . import dataset, html
+from . import dumps as dump_files
 from .describe import LABEL_PREDICATES, describe
 from .urls import VOCABULARY_FORMATS, VOID_FORMATS, Document
 from .views import Labeler, labels_of
@@ -86,11 +87,11 @@ def summary(snapshot: Snapshot) -> dataset.Summary:
         snapshot.store, snapshot.build.stats, settings))
 
 
-def dumps(snapshot: Snapshot) -> list[dataset.Dump]:
+def dumps(snapshot: Snapshot) -> list[dump_files.Dump]:
     """The files the build wrote (the bytes a reverse proxy serves from the artifact),
     else made from the store, through the store interface."""
-    return snapshot.once("dumps", lambda: dataset.read_dumps(
-        snapshot.build.path / dataset.DUMPS_FOLDER) or dataset.make_dumps(
+    return snapshot.once("dumps", lambda: dump_files.read_dumps(
+        snapshot.build.path / dump_files.DUMPS_FOLDER) or dump_files.make_dumps(
         snapshot.store, snapshot.settings.base))
 
 

@@ -224,7 +224,7 @@ class UrlSpace:
         return Document("dumps", (HTML,), (self.base_path + "dumps/",), HTML)
 
     def dump(self, snapshot: Snapshot, rest: str) -> Route:
-        from .dataset import DUMPS
+        from .dumps import DUMPS
 
         name = rest.partition("/")[2]
         if name in {dump_name for dump_name, _, _ in DUMPS}:

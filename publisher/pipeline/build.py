@@ -15,6 +15,7 @@ cannot be written), which the command line turns into exit code 1 or 3.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -35,6 +36,7 @@ from rdflib import Graph
 
 from .. import __version__
 from ..builds import ONTOLOGY_FOLDER, QUERIES_FOLDER, SHAPES_FOLDER, BuildRecord
+from ..linked_data.dumps import DUMPS, graph_order, member_key
 from ..namespaces import compact
 from ..settings import Settings
 from ..stable_uris import PUBLISHED_FILE
@@ -64,7 +66,7 @@ from .load import LoadFailed, Loading, previous_store, publish, record_store, re
 from .locate import Locator
 from .lock import BuildLocked, build_lock
 from .mapping import MappedFile, MappingError, load_context, parse_turtle_dir
-from .nquads import graph_hashes, graph_key
+from .nquads import EMPTY_GRAPH_HASH, graph_hashes, graph_key, graph_of
 from .parallel_map import read_and_map
 from .per_source import (
     Disagreement,
@@ -442,36 +444,92 @@ DUMPER = [sys.executable, "-m", "publisher.pipeline.dump_files"]
 
 
 class Dumping:
-    """The dumps, made by a separate process (:mod:`.dump_files`) alongside validation
-    from an N-Quads copy of the dataset, and moved into the build (``dumps/``): a reverse
-    proxy serves them from there, and the application serves the same bytes
-    (:func:`publisher.linked_data.rendering.dumps`). A thread of this process dumps the
-    dataset for it, starts it and waits for it (the process dies with that thread)."""
+    """The dumps, made by a separate process (:mod:`.dump_files`) and moved into the
+    build (``dumps/``): a reverse proxy serves them from there, and the application
+    serves the same bytes (:func:`publisher.linked_data.rendering.dumps`). A thread of
+    this process dumps N-Quads for it, starts it and waits for it (the process dies with
+    that thread).
 
-    def __init__(self, settings: Settings, folder: Path, dataset: ox.Store) -> None:
+    Each graph's part of each dump is kept in the build cache under the graph's hash.
+    A cold build dumps the whole dataset alongside validation; a build that writes only
+    the changed graphs of the store (``deferred``) waits for validation's hashes
+    (:meth:`write_changes`) and dumps only the graphs whose parts are not kept: after a
+    one-file edit, one graph instead of a million quads sorted and compressed again.
+    """
+
+    def __init__(self, settings: Settings, folder: Path, dataset: ox.Store,
+                 deferred: bool = False) -> None:
         """``folder``: a new ``….dumps.partial`` beside the build being written."""
         self.started = time.perf_counter()
         self.folder = folder
+        self.base = settings.base
+        self.cache = Entries(settings.build_cache_dir / "dumps" if settings.build_cache
+                             else None)
         self.failure: str | None = None
         self.finished = self.started
         self._lock = threading.Lock()
         self._cancelled = False
         self._process: subprocess.Popen[bytes] | None = None
-        self._thread = threading.Thread(target=self._run, args=(settings.base, dataset),
+        self._thread: threading.Thread | None = None
+        #: Graphs in the dumps, and how many of them were dumped for the process (the
+        #: others' parts were kept).
+        self.graphs = self.made = 0
+        if not deferred:
+            self._start(dataset, None)
+
+    def _start(self, dataset: ox.Store, hashes: dict[str, str] | None) -> None:
+        self._thread = threading.Thread(target=self._run, args=(dataset, hashes),
                                         name="build-dumps", daemon=True)
         self._thread.start()
 
-    def _run(self, base: str, dataset: ox.Store) -> None:
+    def write_changes(self, dataset: ox.Store, hashes: dict[str, str]) -> None:
+        """Start the dumps once every graph's hash is known, from the kept parts of the
+        graphs that did not change and the N-Quads of those that did."""
+        self.started = time.perf_counter()
+        self._start(dataset, hashes or None)  # no hashes (never, once validated): all
+
+    def keep(self, hashes: dict[str, str]) -> None:
+        """Mark the parts of these graphs as used (the cache keeps them; others go)."""
+        for key in graph_order(hashes):
+            digest = hashes.get(key, EMPTY_GRAPH_HASH)
+            self.cache.used.update(member_key(name, key, digest, self.base)
+                                   for name, _, _ in DUMPS)
+
+    def _missing(self, keys: list[str], hashes: dict[str, str]) -> list[str]:
+        """The graphs some of whose parts are not kept (or whose hash is not known)."""
+        return [key for key in keys if key not in hashes or not all(
+            self.cache.has(member_key(name, key, hashes[key], self.base))
+            for name, _, _ in DUMPS)]
+
+    def _run(self, dataset: ox.Store, hashes: dict[str, str] | None) -> None:
         nquads = self.folder / "dataset.nq"
+        command = [*DUMPER, str(nquads), str(self.folder / "dumps"), self.base]
         try:
             self.folder.mkdir()
-            dataset.dump(str(nquads), format=ox.RdfFormat.N_QUADS)
+            if hashes is None:
+                self.graphs = self.made = len(graph_order(map(graph_key,
+                                                              dataset.named_graphs())))
+                dataset.dump(str(nquads), format=ox.RdfFormat.N_QUADS)
+            else:
+                everything = graph_order([*hashes, *map(graph_key, dataset.named_graphs())])
+                missing = self._missing(everything, hashes)
+                self.graphs, self.made = len(everything), len(missing)
+                with open(nquads, "wb") as out:
+                    for key in missing:
+                        out.write(ox.serialize(dataset.quads_for_pattern(
+                            None, None, None, graph_of(key)), format=ox.RdfFormat.N_QUADS)
+                            or b"")
+                listed = self.folder / "graphs.json"
+                listed.write_text(json.dumps(hashes), encoding="utf-8")
+                command += ["--graphs", str(listed)]
+            if self.cache.folder is not None:
+                command += ["--cache", str(self.cache.folder)]
             with self._lock:
                 if self._cancelled:
                     return
                 self._process = subprocess.Popen(
-                    [*DUMPER, str(nquads), str(self.folder / "dumps"), base],
-                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                    command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE)
             _, errors = self._process.communicate()
             if self._process.returncode != 0 and not self._cancelled:
                 lines = errors.decode(errors="replace").strip().splitlines()
@@ -487,9 +545,12 @@ class Dumping:
 
     def wait(self, build: Path) -> float:
         """Move the dumps into ``build``; the seconds making them took, or LoadFailed."""
-        from ..linked_data.dataset import DUMPS_FOLDER
+        from ..linked_data.dumps import DUMPS_FOLDER
 
-        self._thread.join()
+        if self._thread is None:
+            self.failure = self.failure or "the dumps were never started"
+        else:
+            self._thread.join()
         if self.failure is not None:
             self.discard()
             raise LoadFailed(f"cannot make the dumps: {self.failure}")
@@ -508,7 +569,8 @@ class Dumping:
             self._cancelled = True
             if self._process is not None and self._process.poll() is None:
                 self._process.kill()
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -593,7 +655,7 @@ def _build(settings: Settings, progress: Progress,
         raise BuildFailed("load", [str(error)], environment=True) from error
     dumping = Dumping(settings, loading.partial.with_name(
         loading.partial.name.removesuffix(".partial") + ".dumps.partial"),
-        prepared.dataset) if settings.build_dumps else None
+        prepared.dataset, deferred) if settings.build_dumps else None
     indexing = SearchIndexing(settings, name, prepared.dataset, identifier)
     try:
         with _stage("validate", timings, progress):
@@ -609,6 +671,11 @@ def _build(settings: Settings, progress: Progress,
             raise BuildFailed("validation", violations)
         if deferred:
             loading.write_changes(prepared.dataset, prepared.graph_hashes)
+            if dumping is not None:
+                dumping.write_changes(prepared.dataset, prepared.graph_hashes)
+        if dumping is not None:
+            dumping.keep(prepared.graph_hashes)
+            prepared.caches.append(dumping.cache)
         waiting = time.perf_counter()
         timings["load"] = loading.wait()
         how = ("alongside validation" if loading.changed is None else
@@ -633,7 +700,10 @@ def _build(settings: Settings, progress: Progress,
             waiting = time.perf_counter()
             timings["dumps"] = dumping.wait(loading.partial)
             progress(f"  dumps: {timings['dumps']:.2f} s, alongside validation and the "
-                     f"pack ({time.perf_counter() - waiting:.2f} s more after them)")
+                     f"pack ({time.perf_counter() - waiting:.2f} s more after them), "
+                     + (f"all {dumping.graphs} graphs dumped" if dumping.made == dumping.graphs
+                        else f"{dumping.made} of {dumping.graphs} graphs dumped anew (the "
+                        "others' parts kept from the cache)"))
     except BaseException as error:
         # nothing of a failed build is left, and none of its processes keeps running
         loading.discard()

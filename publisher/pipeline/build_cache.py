@@ -74,6 +74,10 @@ class Entries:
         self.hits += 1
         return data
 
+    def has(self, key: str) -> bool:
+        """Whether an entry is there (not read, not counted)."""
+        return self.folder is not None and self._path(key).is_file()
+
     def put(self, key: str, data: bytes) -> None:
         """Best effort: a cache that cannot be written makes the next build slower, not
         wrong, so a full disk here does not fail the build."""

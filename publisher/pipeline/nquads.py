@@ -13,6 +13,8 @@ import pyoxigraph as ox
 
 #: How the default graph is named among the graphs of a store's record.
 DEFAULT_GRAPH_KEY = ""
+#: The hash of a graph without statements (the default graph of a dataset may be one).
+EMPTY_GRAPH_HASH = hashlib.sha256(b"").hexdigest()
 
 
 def canonical_nquads(quads: Iterable[ox.Quad]) -> bytes:

@@ -10,6 +10,7 @@ import re
 import urllib.parse
 
 import brotli
+import pyoxigraph as ox
 import pytest
 import rdflib
 from fastapi.testclient import TestClient
@@ -521,6 +522,14 @@ def test_dumps_match_their_description(client: TestClient, void_graph: rdflib.Gr
         settings).build.stats["triples"]
     turtle = gzip.decompress(client.get("/dumps/dataset.ttl.gz").content)
     assert len(rdflib.Graph().parse(data=turtle, format="turtle")) > 1000
+    # one gzip member per graph: each file is still the whole dataset (TriG the same
+    # quads, Turtle their union, a statement made by several sources merged)
+    trig = gzip.decompress(client.get("/dumps/dataset.trig.gz").content)
+    quads = set(ox.parse(nquads, format=ox.RdfFormat.N_QUADS, rename_blank_nodes=False))
+    assert set(ox.parse(trig, format=ox.RdfFormat.TRIG, rename_blank_nodes=False)) == quads
+    assert {quad.triple for quad in ox.parse(turtle, format=ox.RdfFormat.TURTLE,
+                                             rename_blank_nodes=False)} == {
+        quad.triple for quad in quads}
 
 
 def test_dumps_page_lists_size_and_checksum(client: TestClient, base_path: str) -> None:

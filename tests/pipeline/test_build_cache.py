@@ -4,6 +4,7 @@ what a cold build of the same inputs writes."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
@@ -136,6 +137,11 @@ def _dump(settings: Settings) -> list[bytes]:
     return sorted(store.dump(format=ox.RdfFormat.N_QUADS).splitlines())
 
 
+def _dumps(settings: Settings) -> dict[str, bytes]:
+    folder = settings.store_dir / "dumps"
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
 def _pack(settings: Settings) -> dict[tuple[str, str, str], tuple[str, str, bytes]]:
     """Every row of the live build's document pack (its ETags come from the build id,
     which the rows do not hold)."""
@@ -237,8 +243,21 @@ def test_an_incremental_rebuild_writes_what_a_cold_build_writes(
     # variant the bytes a pack made from nothing holds
     said = [line for line in lines if "as in the live build" in line]
     assert bool(said) == packed and all("incremental:" in line for line in said), said
+    # the dumps: only the changed graphs dumped again (none when nothing changed), the
+    # others' parts kept; the files the bytes a cold build writes
+    dumped = [line for line in lines if "graphs dumped" in line]
+    assert len(dumped) == 1, lines
+    found = re.search(r"(\d+) of (\d+) graphs", dumped[0])
+    made, graphs = map(int, found.groups()) if found else (-1, -1)
+    if change == "nothing":
+        assert made == 0
+    elif change in ("source", "reference", "added", "removed", "moved"):
+        assert 0 < made <= 3 < graphs
+    else:  # a change to the rules: every graph derived again, the store written whole
+        assert "all " in dumped[0]
     cold = _settings(project, "cold", build_cache=False, build_document_pack=packed)
     build(cold, progress=lambda _line: None)
+    assert _dumps(incremental) == _dumps(cold)
     assert _dump(incremental) == _dump(cold)
     assert _record(incremental) == _record(cold)
     if packed:
