@@ -8,6 +8,16 @@ web process: a lookup is one index seek and reads the bytes of one coding, throu
 system's page cache (shared by every worker and replica on the machine), never kept in
 the Python heap.
 
+A rebuild after a small change writes a *layered* pack: ``documents.sqlite`` then holds
+only the documents that build described again (and those the live pack's own layer
+held), with a ``layer`` table naming them and the documents that are gone, over
+``documents.base.sqlite``, a hard link to the base file of the live build's pack. The
+base is never written again once made, so every build that links it reads the same
+bytes, and retiring the build that made it only drops one of its names. A lookup asks
+the top file whether it holds the document (one index seek), then reads the variant from
+it or from the base. When the top file would hold more than a share of the documents,
+the build writes a whole pack again instead (:mod:`publisher.pipeline.document_pack`).
+
 ETags are not stored: they are :func:`publisher.prepared.variant_tag` of the serving
 build's seed, exactly as the on-request path computes them, and the pack is used only
 when its recorded seed is the serving Snapshot's (same build, same renderer version), so
@@ -28,7 +38,9 @@ from ..prepared import Representation, variant_tag
 log = logging.getLogger(__name__)
 
 PACK_FILE = "documents.sqlite"
-SCHEMA_VERSION = "3"
+#: The base file under a layered pack (a hard link to the live build's base).
+BASE_FILE = "documents.base.sqlite"
+SCHEMA_VERSION = "4"
 #: The codings a pack may hold besides identity (the order the policy prefers).
 CODINGS = ("br", "gzip")
 
@@ -40,7 +52,8 @@ CODINGS = ("br", "gzip")
 #: variant's codings, so every row can give all of the variant's ETags (a conditional
 #: request may name any of them). ``dependencies`` is the build's alone (what each
 #: document was read from: :mod:`publisher.pipeline.pack_dependencies`); serving never
-#: reads it.
+#: reads it. ``layer`` (empty unless the pack is layered over :data:`BASE_FILE`) lists the
+#: documents this file holds (``present`` 1) and those of the base that are gone (0).
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE variants (
@@ -54,9 +67,50 @@ CREATE TABLE variants (
     PRIMARY KEY (document, format, coding)
 );
 CREATE TABLE dependencies (document TEXT PRIMARY KEY, keys BLOB NOT NULL);
+CREATE TABLE layer (document TEXT PRIMARY KEY, present INTEGER NOT NULL);
 """
 SELECT = ("SELECT content_type, codings, body FROM variants "
           "WHERE document = ? AND format = ? AND coding = ?")
+LAYER = "SELECT present FROM layer WHERE document = ?"
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A pack file opened read-only; immutable: no locks, no journal checks (a pack never
+    changes once its build is published, and a base never once made)."""
+    return sqlite3.connect(_uri(path), uri=True, check_same_thread=False)
+
+
+def _uri(path: Path) -> str:
+    return f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+
+
+def attach(connection: sqlite3.Connection, path: Path, name: str) -> bool:
+    """Attach the pack ``path`` read-only as ``name`` (and its base, when it is layered,
+    as ``{name}_base``), with temporary views ``{name}_variants`` and
+    ``{name}_dependencies`` of what it serves: the top file's documents and the base's
+    others that are not gone. Whether it is layered. (``connection`` must have been
+    opened with ``uri=True``.)"""
+    connection.execute(f"ATTACH DATABASE ? AS {name}", (_uri(path),))
+    meta = dict(connection.execute(f"SELECT key, value FROM {name}.meta"))  # noqa: S608
+    layered = meta.get("layered") == "1"
+    if layered:
+        connection.execute(f"ATTACH DATABASE ? AS {name}_base",
+                           (_uri(path.parent / BASE_FILE),))
+    for table in ("variants", "dependencies"):
+        view = f"SELECT * FROM {name}.{table}"
+        if layered:
+            view += (f" UNION ALL SELECT * FROM {name}_base.{table} WHERE document NOT IN "
+                     f"(SELECT document FROM {name}.layer)")
+        connection.execute(f"CREATE TEMP VIEW {name}_{table} AS {view}")
+    return layered
+
+
+def open_layers(path: Path) -> sqlite3.Connection:
+    """A pack, layered or not, as views ``pack_variants``, ``pack_dependencies`` (and
+    ``pack.meta``) of one connection: how the next build reads the live pack."""
+    connection = sqlite3.connect(":memory:", uri=True, check_same_thread=False)
+    attach(connection, path, "pack")
+    return connection
 
 
 @dataclass(frozen=True)
@@ -80,16 +134,38 @@ class DocumentPack:
         if meta.get("schema") != SCHEMA_VERSION or meta.get("seed") != seed:
             raise PackUnusable(f"{path} was made for another build or renderer version")
         self.documents = int(meta.get("variants", "0"))
+        #: The base file when the pack is layered (its meta is its own build's).
+        self.base = path.parent / BASE_FILE if meta.get("layered") == "1" else None
+        if self.base is not None:
+            base_meta = dict(self._connection(self.base).execute("SELECT key, value FROM meta"))
+            if base_meta.get("schema") != SCHEMA_VERSION:
+                raise PackUnusable(f"{self.base} is not a pack this code reads")
 
-    def _connection(self) -> sqlite3.Connection:
-        found = getattr(self._local, "connection", None)
+    @property
+    def files(self) -> list[Path]:
+        """The files the pack reads (for reading ahead into the page cache)."""
+        return [self.path] if self.base is None else [self.path, self.base]
+
+    def _connection(self, path: Path | None = None) -> sqlite3.Connection:
+        path = path or self.path
+        connections = getattr(self._local, "connections", None)
+        if connections is None:
+            connections = self._local.connections = {}
+        found = connections.get(path)
         if found is None:
-            # immutable: no locks, no journal checks; the build never changes once published.
-            found = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro&immutable=1",
-                                    uri=True, check_same_thread=False)
+            found = connections[path] = connect(path)
             found.execute("PRAGMA cache_size=-2048")  # SQLite's own cache stays small
-            self._local.connection = found
         return found
+
+    def _holder(self, document: str) -> sqlite3.Connection | None:
+        """The file holding ``document``: the top file, the base, or None (gone)."""
+        top = self._connection()
+        if self.base is None:
+            return top
+        row = top.execute(LAYER, (document,)).fetchone()
+        if row is None:
+            return self._connection(self.base)
+        return top if row[0] else None
 
     def lookup(self, document: str, fmt: str, coding: str | None) -> Packed | None:
         """The variant in ``coding`` (identity when the pack has no such coding); None
@@ -108,7 +184,9 @@ class DocumentPack:
                         "on request", self.path, error)
 
     def _lookup(self, document: str, fmt: str, coding: str | None) -> Packed | None:
-        connection = self._connection()
+        connection = self._holder(document)
+        if connection is None:
+            return None
         row = None
         if coding in CODINGS:
             row = connection.execute(SELECT, (document, fmt, coding)).fetchone()
@@ -132,7 +210,10 @@ class DocumentPack:
             return None
 
     def _representation(self, document: str, fmt: str) -> Representation | None:
-        rows = self._connection().execute(
+        connection = self._holder(document)
+        if connection is None:
+            return None
+        rows = connection.execute(
             "SELECT coding, content_type, codings, body FROM variants "
             "WHERE document = ? AND format = ?", (document, fmt)).fetchall()
         if not rows:

@@ -37,18 +37,20 @@ def start(snapshot: Snapshot, space: UrlSpace,
 def prewarm(snapshot: Snapshot, space: UrlSpace,
             still_current: Callable[[Snapshot], bool]) -> None:
     started = time.perf_counter()
-    path = snapshot.build.path / PACK_FILE
-    if snapshot.document_pack() is None:
+    pack = snapshot.document_pack()
+    if pack is None:
         return  # no pack this process can use: documents render on request
     buffer = bytearray(CHUNK)
     read = 0
+    path = snapshot.build.path / PACK_FILE
     try:
-        with open(path, "rb", buffering=0) as pack:
-            while still_current(snapshot):
-                count = pack.readinto(buffer)
-                if not count:
-                    break
-                read += count
+        for path in pack.files:
+            with open(path, "rb", buffering=0) as file:
+                while still_current(snapshot):
+                    count = file.readinto(buffer)
+                    if not count:
+                        break
+                    read += count
         log.info("linked data: document pack of build %s (%.0f MB) read into the page "
                  "cache in %.1f s", snapshot.build_id[:12], read / 2**20,
                  time.perf_counter() - started)

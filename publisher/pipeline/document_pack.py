@@ -44,7 +44,7 @@ from ..builds import BUILD_INFO, BuildRecord, StoreUnavailable, resolve_live_bui
 from ..formats import DOCUMENT_FORMATS, HTML, Format
 from ..http.compression import precompress
 from ..linked_data.describe import describe
-from ..linked_data.pack import PACK_FILE, SCHEMA, SCHEMA_VERSION
+from ..linked_data.pack import BASE_FILE, PACK_FILE, SCHEMA, SCHEMA_VERSION, attach, open_layers
 from ..linked_data.rendering import rdf_documents
 from ..prepared import RENDERER_VERSION, variant_tag
 from ..settings import Settings
@@ -62,6 +62,10 @@ CHUNK = 200
 #: from it is cheaper (a description from the store's indexes costs several times one
 #: from memory).
 INCREMENTAL_SHARE = 0.25
+#: A layered pack's top file holds at most this share of the documents (those described
+#: again since its base was written); past it the build writes a whole file again, so a
+#: lookup of a document in the top file stays an index seek in a small file.
+LAYER_SHARE = 0.1
 #: An incremental pack describes fewer documents than this in the build's own process:
 #: starting a worker (a new interpreter: about 0.5 s here) costs more than they do.
 SPAWN_AT = 16
@@ -195,8 +199,8 @@ def _open_store(path: Path, settings: tuple[str, str], previous: Path | None) ->
 def _previous_inputs(connection: sqlite3.Connection | None, key: str) -> dict[str, str]:
     if connection is None:
         return {}
-    return dict(connection.execute("SELECT format, input FROM variants WHERE document = ?",
-                                   (key,)))
+    return dict(connection.execute(
+        "SELECT format, input FROM pack_variants WHERE document = ?", (key,)))
 
 
 Rendered = tuple[list[tuple], list[tuple[str, str]], int, list[tuple[str, bytes]]]
@@ -207,8 +211,7 @@ def _render_chunk(names: list[str]) -> Rendered:
     the number of variants serialized, and what each document was read from."""
     assert _INDEX is not None and _SETTINGS is not None
     base, id_base = _SETTINGS
-    previous = (sqlite3.connect(f"{_PREVIOUS.resolve().as_uri()}?mode=ro&immutable=1",
-                                uri=True) if _PREVIOUS is not None else None)
+    previous = open_layers(_PREVIOUS) if _PREVIOUS is not None else None
     rows: list[tuple] = []  # one per coding of each variant (see the pack's schema)
     reused: list[tuple[str, str]] = []
     dependencies: list[tuple[str, bytes]] = []
@@ -290,6 +293,7 @@ def write_pack(settings: Settings, build: BuildRecord, progress: Progress = prin
                          "document is described")
                 plan, previous = None, None
                 partial.unlink(missing_ok=True)
+                (build.path / BASE_FILE).unlink(missing_ok=True)
         if figures is None:
             figures = _write_whole(settings, build.path, previous, partial, meta)
         with open(partial, "rb+") as written:
@@ -305,8 +309,9 @@ def write_pack(settings: Settings, build: BuildRecord, progress: Progress = prin
     figures["seconds"] = round(time.perf_counter() - started, 3)
     figures["bytes"] = size = target.stat().st_size
     how = (f"incremental: {figures['described']} documents touched by "
-           f"{figures['changed_quads']} changed quads described again, "
-           f"the rest copied" if plan is not None else
+           f"{figures['changed_quads']} changed quads described again, the rest "
+           + ("read from the live pack's base (linked, not copied)" if figures["layered"]
+              else "copied") if plan is not None else
            f"store read in {figures['indexed']:.2f} s")
     progress(f"  {figures['documents']} documents, {figures['variants']} variants "
              f"({figures['reused']} as in the live build), {size / 2**20:.1f} MiB, {how}, "
@@ -327,17 +332,16 @@ def _write_whole(settings: Settings, path: Path, previous: Path | None, partial:
     workers = max(1, min(settings.build_workers, len(names) // CHUNK + 1))
     _INDEX, _SETTINGS, _PREVIOUS = index, (settings.base, settings.id_base), previous
     variants = rendered = reused = 0
-    with closing(sqlite3.connect(partial)) as connection:
+    with closing(sqlite3.connect(partial, uri=True)) as connection:
         connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
         if previous is not None:
-            connection.execute("ATTACH DATABASE ? AS previous",
-                               (f"{previous.resolve().as_uri()}?mode=ro&immutable=1",))
+            attach(connection, previous, "live")
         for rows, copied, count, dependencies in _run(names, workers):
             connection.executemany(INSERT, rows)
             variants += len({(row[0], row[1]) for row in rows})
             if copied:
                 connection.executemany(
-                    "INSERT INTO variants SELECT * FROM previous.variants "
+                    "INSERT INTO variants SELECT * FROM live_variants "
                     "WHERE document = ? AND format = ?", copied)
             connection.executemany("INSERT INTO dependencies VALUES (?, ?)", dependencies)
             variants += len(copied)
@@ -346,8 +350,6 @@ def _write_whole(settings: Settings, path: Path, previous: Path | None, partial:
         meta.update(documents=str(len(names)), variants=str(variants))
         connection.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
         connection.commit()
-        if previous is not None:
-            connection.execute("DETACH DATABASE previous")
     return {"documents": len(names), "variants": variants, "reused": reused,
             "rendered": rendered, "described": len(names), "indexed": round(indexed, 3),
             "workers": workers, "incremental": False}
@@ -373,12 +375,8 @@ def _incremental_plan(settings: Settings, path: Path, previous: Path,
         live_id = json.loads((changes.live / BUILD_INFO).read_text(encoding="utf-8"))["build_id"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    with closing(sqlite3.connect(f"{previous.resolve().as_uri()}?mode=ro&immutable=1",
-                                 uri=True)) as before:
-        try:
-            meta = dict(before.execute("SELECT key, value FROM meta"))
-        except sqlite3.Error:
-            return None
+    with closing(open_layers(previous)) as before:
+        meta = dict(before.execute("SELECT key, value FROM pack.meta"))
         if (meta.get("schema"), meta.get("renderer"), meta.get("base"),
                 meta.get("dependencies"), meta.get("build_id")) != (
                 SCHEMA_VERSION, RENDERER_VERSION, settings.base, DEPENDENCY_SCHEME, live_id):
@@ -389,7 +387,7 @@ def _incremental_plan(settings: Settings, path: Path, previous: Path,
         keys = changed_keys(delta)
         packed = 0
         touched: set[str] = set()
-        for document, read in before.execute("SELECT document, keys FROM dependencies"):
+        for document, read in before.execute("SELECT document, keys FROM pack_dependencies"):
             packed += 1
             if touches(read, keys):
                 touched.add(document)
@@ -427,7 +425,7 @@ def _appearing(id_base: str, delta: set[ox.Quad], store: EmbeddedStore,
         exists = any(True for _ in store.quads(term)) or any(
             True for _ in store.quads(None, None, term)) or any(
             True for _ in store.quads(None, None, None, term))
-        packed = before.execute("SELECT 1 FROM dependencies WHERE document = ?",
+        packed = before.execute("SELECT 1 FROM pack_dependencies WHERE document = ?",
                                 (key,)).fetchone() is not None
         if exists and not packed:
             added.add(name)
@@ -438,53 +436,103 @@ def _appearing(id_base: str, delta: set[ox.Quad], store: EmbeddedStore,
 
 def _write_incremental(settings: Settings, path: Path, previous: Path, plan: _Plan,
                        partial: Path, meta: dict[str, str]) -> dict:
-    """The live pack copied, with the documents of ``plan`` described again."""
+    """The live pack with the documents of ``plan`` described again: layered over the
+    live pack's base (a hard link: nothing copied) while the top file stays within
+    :data:`LAYER_SHARE` of the documents, else a whole file again (the base copied and
+    every layer applied)."""
     workers = (1 if len(plan.describe) < SPAWN_AT else
                max(1, min(settings.build_workers, len(plan.describe))))
-    # The copy (gigabytes at 1M: seconds of the kernel's time, not this process's) runs
-    # while the workers describe; their rows wait in memory (compressed: a few MB per
-    # document at most).
-    copy_failed: list[OSError] = []
+    redo = [f"entity:{name}" for name in plan.describe]
+    with closing(open_layers(previous)) as live:
+        before = dict(live.execute("SELECT key, value FROM pack.meta"))
+        layered = before.get("layered") == "1"
+        held = {row[0] for row in live.execute("SELECT document FROM pack.layer")}
+    base = previous.parent / BASE_FILE if layered else previous
+    stacked = len(held | set(redo) | set(plan.removed)) <= LAYER_SHARE * max(
+        1, int(before.get("documents", "0")))
+    # The base is linked, or copied (gigabytes at 1M: seconds of the kernel's time, not
+    # this process's), while the workers describe; their rows wait in memory
+    # (compressed: a few MB per document at most).
+    failed: list[OSError] = []
 
-    def copy() -> None:
+    def place() -> None:
         try:
-            shutil.copyfile(previous, partial)
+            if stacked:
+                _link_or_copy(base, path / BASE_FILE)
+            else:
+                shutil.copyfile(base, partial)
         except OSError as error:
-            copy_failed.append(error)
+            failed.append(error)
 
-    copying = threading.Thread(target=copy, name="pack-copy", daemon=True)
-    copying.start()
+    placing = threading.Thread(target=place, name="pack-base", daemon=True)
+    placing.start()
     try:
         results = list(_run(plan.describe, workers, (
             path, (settings.base, settings.id_base), previous)))
     finally:
-        copying.join()
-    if copy_failed:
-        raise copy_failed[0]
+        placing.join()
+    if failed:
+        raise failed[0]
     rendered = 0
-    with closing(sqlite3.connect(partial)) as connection:
-        connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
-        for table in ("variants", "dependencies"):
-            connection.executemany(f"DELETE FROM {table} WHERE document = ?",  # noqa: S608
-                                   [(key,) for key in plan.removed])
-        for rows, _same, count, dependencies in results:
-            connection.executemany("DELETE FROM variants WHERE document = ? AND format = ?",
-                                   {(row[0], row[1]) for row in rows})
+    with closing(sqlite3.connect(partial, uri=True)) as connection:
+        connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                                 + (SCHEMA if stacked else ""))
+        attach(connection, previous, "live")
+        connection.execute("CREATE TEMP TABLE redo (document TEXT PRIMARY KEY)")
+        connection.executemany("INSERT OR IGNORE INTO redo VALUES (?)",
+                               [(key,) for key in (*redo, *plan.removed)])
+        counted = ("SELECT COUNT(*) FROM (SELECT DISTINCT document, format FROM {} "
+                   "WHERE document IN (SELECT document FROM redo))")
+        variants_gone = connection.execute(counted.format("live_variants")).fetchone()[0]
+        documents_gone = connection.execute(
+            "SELECT COUNT(*) FROM live_dependencies WHERE document IN "
+            "(SELECT document FROM redo)").fetchone()[0]
+        if stacked:  # the live top file's other documents, and what is gone, carried
+            if layered:
+                for table in ("variants", "dependencies", "layer"):
+                    connection.execute(
+                        f"INSERT INTO main.{table} SELECT * FROM live.{table} "  # noqa: S608
+                        "WHERE document NOT IN (SELECT document FROM redo)")
+            connection.executemany("INSERT OR REPLACE INTO layer VALUES (?, ?)",
+                                   [(key, 0) for key in plan.removed]
+                                   + [(key, 1) for key in redo])
+        else:  # the copy is the base: the live top file applied, then the documents redone
+            for table in ("variants", "dependencies"):
+                if layered:
+                    connection.execute(f"DELETE FROM main.{table} WHERE document IN "  # noqa: S608
+                                       "(SELECT document FROM live.layer)")
+                    connection.execute(f"INSERT INTO main.{table} "  # noqa: S608
+                                       f"SELECT * FROM live.{table}")
+                connection.execute(f"DELETE FROM main.{table} WHERE document IN "  # noqa: S608
+                                   "(SELECT document FROM redo)")
+        for rows, same, count, dependencies in results:
             connection.executemany(INSERT, rows)
-            connection.executemany("INSERT OR REPLACE INTO dependencies VALUES (?, ?)",
+            connection.executemany("INSERT INTO main.variants SELECT * FROM live_variants "
+                                   "WHERE document = ? AND format = ?", same)
+            connection.executemany("INSERT INTO main.dependencies VALUES (?, ?)",
                                    dependencies)
             rendered += count
-        documents = connection.execute("SELECT COUNT(*) FROM dependencies").fetchone()[0]
-        variants = connection.execute(
-            "SELECT COUNT(*) FROM (SELECT DISTINCT document, format FROM variants)").fetchone()[0]
+        variants_new = connection.execute(counted.format("main.variants")).fetchone()[0]
+        documents = int(before.get("documents", "0")) - documents_gone + len(redo)
+        variants = int(before.get("variants", "0")) - variants_gone + variants_new
         meta.update(documents=str(documents), variants=str(variants))
-        connection.execute("DELETE FROM meta")
-        connection.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+        if stacked:
+            meta["layered"] = "1"
+        connection.execute("DELETE FROM main.meta")
+        connection.executemany("INSERT INTO main.meta VALUES (?, ?)", meta.items())
         connection.commit()
     return {"documents": documents, "variants": variants, "reused": variants - rendered,
             "rendered": rendered, "described": len(plan.describe),
             "removed": len(plan.removed), "changed_quads": plan.changed_quads,
-            "workers": workers, "incremental": True}
+            "workers": workers, "incremental": True, "layered": stacked}
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A second name for an immutable file; a copy where the file system has no links."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def _run(names: list[str], workers: int,

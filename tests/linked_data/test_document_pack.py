@@ -8,7 +8,8 @@ same build, and the bulk descriptions with :func:`describe` over the store.
 
 from __future__ import annotations
 
-import sqlite3
+import shutil
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from bench.generate import generate
 from publisher.app import create_app
 from publisher.builds import resolve_live_build
 from publisher.linked_data.describe import describe
-from publisher.linked_data.pack import PACK_FILE, open_pack
+from publisher.linked_data.pack import BASE_FILE, PACK_FILE, open_layers, open_pack
 from publisher.pipeline import build as build_module
 from publisher.pipeline import document_pack
 from publisher.pipeline.build import BuildFailed, build
@@ -46,10 +47,9 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 def _names(settings: Settings) -> list[str]:
-    path = resolve_live_build(settings) / PACK_FILE
-    with sqlite3.connect(path) as connection:
+    with closing(open_layers(resolve_live_build(settings) / PACK_FILE)) as connection:
         return sorted({row[0].removeprefix("entity:") for row in connection.execute(
-            "SELECT document FROM variants")})
+            "SELECT document FROM pack_variants")})
 
 
 def test_bulk_descriptions_are_exactly_those_of_describe(generated: Settings) -> None:
@@ -171,12 +171,88 @@ def test_a_rebuild_reuses_what_did_not_change(tmp_path: Path,
     assert _rows(settings) == _rows(cold)
     snapshot = Snapshots(settings).current()
     assert snapshot.document_pack() is not None
+    # layered: the live pack's file is this build's base, linked, not copied
+    assert "read from the live pack's base (linked, not copied)" in said, said
+    assert (resolve_live_build(settings) / BASE_FILE).stat().st_nlink >= 2
+
+
+def _edit_source(settings: Settings, index: int, old: str, new: str) -> None:
+    source = sorted((settings.data_dir / "sources").glob("*.yaml"))[index]
+    text = source.read_text(encoding="utf-8")
+    assert old in text, source
+    source.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _served(settings: Settings) -> dict[tuple[str, str], bytes | None]:
+    """Every document's identity bytes in every format, as the live pack serves them."""
+    pack = Snapshots(settings).current().document_pack()
+    assert pack is not None
+    return {(name, fmt.name): found.bodies[None] if (found := pack.representation(
+        f"entity:{name}", fmt.name)) is not None else None
+        for name in _names(settings) for fmt in PACK_FORMATS}
+
+
+def test_layered_packs_serve_what_a_whole_pack_serves(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rebuild after rebuild, each pack layered over the same base: the documents of the
+    top file, of the base, and none of those that are gone; the base's first build retired
+    without harm; past the layer's share, a whole file again. Each time the same rows,
+    and the same bytes served, as a pack made from nothing."""
+    settings = _generated(tmp_path / "project", free_port())
+    cold = settings.model_copy(update={"store_dir": settings.project_dir / "var" / "cold",
+                                       "build_cache": False})
+    monkeypatch.setattr(document_pack, "LAYER_SHARE", 1.0)
+    monkeypatch.setattr(document_pack, "INCREMENTAL_SHARE", 1.0)
+    first = resolve_live_build(settings)
+    base = (first / PACK_FILE).stat().st_ino
+    # what the builds add to the published list is taken back: the source added below
+    # can then be removed
+    published = settings.data_dir / "published-iris.txt"
+    listed = published.read_bytes()
+
+    def rebuild(expect: str) -> None:
+        lines: list[str] = []
+        build(settings, progress=lines.append)
+        said = next(line for line in lines if "as in the live build" in line)
+        assert expect in said, said
+        build(cold, progress=lambda _line: None)
+        published.write_bytes(listed)
+        assert _rows(settings) == _rows(cold)
+        assert _served(settings) == _served(cold)
+
+    # a source added (its article a document of its own)
+    sources = sorted((settings.data_dir / "sources").glob("*.yaml"))
+    copy = settings.data_dir / "sources" / "zz-copy.yaml"
+    copy.write_text(sources[1].read_text(encoding="utf-8").replace(
+        "article/", "article/zz-copy-").replace("id: graph/", "id: graph/zz-copy-", 1),
+        encoding="utf-8")
+    article = next(line.split("id: ")[1].strip() for line in copy.read_text(
+        encoding="utf-8").splitlines() if "id: article/zz-copy-" in line)
+    rebuild("linked, not copied")
+    pack = Snapshots(settings).current().document_pack()
+    assert pack is not None and pack.representation(f"entity:{article}", "turtle") is not None
+    _edit_source(settings, 0, 'label: "Facts stated by', 'label: "Facts as stated by')
+    rebuild("linked, not copied")  # the first top file's documents carried over
+    assert (resolve_live_build(settings) / BASE_FILE).stat().st_ino == base
+    shutil.rmtree(first)  # the build that made the base retired: one name of it gone
+    copy.unlink()  # its article's document is gone (the top file says so)
+    rebuild("linked, not copied")
+    assert (resolve_live_build(settings) / BASE_FILE).stat().st_ino == base
+    pack = Snapshots(settings).current().document_pack()
+    assert pack is not None and pack.representation(f"entity:{article}", "turtle") is None
+    # past the layer's share: a whole file, no base
+    monkeypatch.setattr(document_pack, "LAYER_SHARE", 0.0)
+    _edit_source(settings, -1, 'label: "Facts stated by', 'label: "Facts as stated by')
+    rebuild(" the rest copied")
+    assert not (resolve_live_build(settings) / BASE_FILE).exists()
 
 
 def _rows(settings: Settings) -> dict[tuple[str, str, str], tuple[str, str, bytes]]:
-    with sqlite3.connect(resolve_live_build(settings) / PACK_FILE) as connection:
+    """What the live pack serves, layered or not."""
+    with closing(open_layers(resolve_live_build(settings) / PACK_FILE)) as connection:
         return {tuple(row[:3]): tuple(row[3:]) for row in connection.execute(
-            "SELECT document, format, coding, content_type, codings, body FROM variants")}
+            "SELECT document, format, coding, content_type, codings, body "
+            "FROM pack_variants")}
 
 
 def test_a_live_pack_without_dependencies_is_not_built_on(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from publisher.linked_data.pack import PACK_FILE
+from publisher.linked_data.pack import PACK_FILE, open_layers
 from publisher.pipeline import build_cache, document_pack, parallel_map
 from publisher.pipeline.build import BuildFailed, build, prepare
 from publisher.settings import Settings
@@ -145,12 +144,11 @@ def _dumps(settings: Settings) -> dict[str, bytes]:
 def _pack(settings: Settings) -> dict[tuple[str, str, str], tuple[str, str, bytes]]:
     """Every row of the live build's document pack (its ETags come from the build id,
     which the rows do not hold)."""
-    path = settings.store_dir.resolve() / PACK_FILE
-    with closing(sqlite3.connect(path)) as connection:
+    with closing(open_layers(settings.store_dir.resolve() / PACK_FILE)) as connection:
         return {(document, fmt, coding): (content_type, codings, body)
                 for document, fmt, coding, content_type, codings, body in connection.execute(
                     "SELECT document, format, coding, content_type, codings, body "
-                    "FROM variants")}
+                    "FROM pack_variants")}
 
 
 def _record(settings: Settings) -> dict:
