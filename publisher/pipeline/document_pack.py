@@ -308,13 +308,18 @@ def write_pack(settings: Settings, build: BuildRecord, progress: Progress = prin
         _INDEX = _SETTINGS = _PREVIOUS = None
     figures["seconds"] = round(time.perf_counter() - started, 3)
     figures["bytes"] = size = target.stat().st_size
+    layered = plan is not None and figures["layered"]
+    if layered:
+        figures["base_bytes"] = (build.path / BASE_FILE).stat().st_size
     how = (f"incremental: {figures['described']} documents touched by "
            f"{figures['changed_quads']} changed quads described again, the rest "
-           + ("read from the live pack's base (linked, not copied)" if figures["layered"]
+           + ("read from the live pack's base (linked, not copied)" if layered
               else "copied") if plan is not None else
            f"store read in {figures['indexed']:.2f} s")
+    written = (f"{size / 2**20:.1f} MiB over a base of {figures['base_bytes'] / 2**20:.1f} MiB"
+               if layered else f"{size / 2**20:.1f} MiB")
     progress(f"  {figures['documents']} documents, {figures['variants']} variants "
-             f"({figures['reused']} as in the live build), {size / 2**20:.1f} MiB, {how}, "
+             f"({figures['reused']} as in the live build), {written}, {how}, "
              f"{figures['workers']} process{'es' if figures['workers'] > 1 else ''}")
     return figures
 
