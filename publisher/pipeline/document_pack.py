@@ -12,10 +12,12 @@ instead of dozens of store reads. Documents are split over ``build_workers`` pro
 (forked: they share the index). A document whose description, renderer and base are
 those of a variant in the live build's pack is copied from it, not serialized and
 compressed again. When the build also knows which graphs changed since the live build
-(the build cache's record of each graph's hash), the pack is *incremental*: the live
-pack is copied and only the documents that read a changed quad are described again,
-from the new store (:mod:`.pack_dependencies` says why that is exact), so a one-file
-rebuild costs what that file touches, not a description of every document.
+(the build cache's record of each graph's hash), the pack is *incremental*: only the
+documents that read a changed quad are described again, from the new store
+(:mod:`.pack_dependencies` says why that is exact), and the new pack holds only them,
+layered over a hard link to the live pack's base (:mod:`publisher.linked_data.pack`), so
+a one-file rebuild costs what that file touches, not a description or a copy of every
+document.
 
 HTML pages are not in the pack: they are rendered on first request and kept in the
 process's bounded cache (``max_prepared_bytes``), as a page costs far more to render
