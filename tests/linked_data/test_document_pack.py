@@ -240,6 +240,13 @@ def test_layered_packs_serve_what_a_whole_pack_serves(tmp_path: Path,
     assert (resolve_live_build(settings) / BASE_FILE).stat().st_ino == base
     pack = Snapshots(settings).current().document_pack()
     assert pack is not None and pack.representation(f"entity:{article}", "turtle") is None
+    # a layered pack copied without its base is not used (documents render on request)
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copyfile(resolve_live_build(settings) / PACK_FILE, alone / PACK_FILE)
+    assert open_pack(alone, Snapshots(settings).current().prepared.seed) is None
+    assert open_pack(resolve_live_build(settings),
+                     Snapshots(settings).current().prepared.seed) is not None
     # past the layer's share: a whole file, no base
     monkeypatch.setattr(document_pack, "LAYER_SHARE", 0.0)
     _edit_source(settings, -1, 'label: "Facts stated by', 'label: "Facts as stated by')
