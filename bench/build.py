@@ -41,10 +41,10 @@ RESULTS = ROOT / "bench" / "results"
 STAGES = ("map", "validate")
 
 
-def _rss_mib() -> float:
-    """Resident memory of this process and every descendant now (Linux ``/proc``)."""
+def _rss_mib(root: int) -> float:
+    """Resident memory of process ``root`` and every descendant now (Linux ``/proc``)."""
     total = 0
-    for pid in _tree(os.getpid()):
+    for pid in _tree(root):
         try:
             with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
                 total += int(statm.read().split()[1])
@@ -67,9 +67,12 @@ def _tree(root: int) -> list[int]:
 
 
 class StagePeaks:
-    """Samples RSS every 10 ms and keeps the highest value seen in each stage."""
+    """Samples the RSS of a build's process tree every 10 ms, from outside it (a thread
+    in the build's own process would change what it measures: the build forks workers
+    only while it has no other thread), and keeps the highest value seen in each stage."""
 
-    def __init__(self) -> None:
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
         self.stage = "start"
         self.lines: list[str] = []
         self.peaks: dict[str, float] = {}
@@ -78,11 +81,11 @@ class StagePeaks:
 
     def _sample(self) -> None:
         while not self._stop.wait(0.01):
-            rss = _rss_mib()
+            rss = _rss_mib(self.pid)
             self.peaks[self.stage] = max(self.peaks.get(self.stage, 0.0), rss)
 
     def progress(self, line: str) -> None:
-        """The build's progress callback: ``- map ...`` lines start a stage."""
+        """A line the build printed: ``- map ...`` lines start a stage."""
         self.lines.append(line)
         if line.startswith("- ") and line.endswith(" ..."):
             self.stage = line[2:-4]
@@ -96,37 +99,63 @@ class StagePeaks:
         self._thread.join()
 
 
+#: What the child prints before its JSON line of measurements.
+RESULT = "RESULT "
+
+
 def child(project: Path, store: Path, dump: Path) -> None:
-    """One build in this (fresh) process; prints its measurements as one JSON line.
-    ``dump`` ``-``: no dump of the store afterwards (a rebuild)."""
+    """One build in this (fresh) process, with nothing else running in it; prints its
+    progress lines, then its measurements as one JSON line. ``dump`` ``-``: no dump of
+    the store afterwards (a rebuild)."""
     from publisher.pipeline.build import build
     from publisher.settings import Settings
 
     settings = Settings(project_dir=project, store_dir=store, base="http://localhost:8000/")
-    with StagePeaks() as peaks:
-        result = build(settings, progress=peaks.progress)
+    lines: list[str] = []
+
+    def progress(line: str) -> None:
+        lines.append(line)
+        print(line, flush=True)
+
+    result = build(settings, progress=progress)
     import pyoxigraph as ox
 
     if str(dump) != "-":
         ox.Store.read_only(str(store.resolve())).dump(str(dump), format=ox.RdfFormat.N_QUADS)
-    lines = [line.strip() for line in peaks.lines]
-    print(json.dumps({"triples": result.stats["triples"], "seconds": result.timings,
-                      "report": [line for line in lines if any(
-                          said in line for said in ("cache", "load:", "dumps:",
-                                                    "as in the live build"))],
-                      "peak_rss_mib": {k: round(v, 1) for k, v in peaks.peaks.items()},
-                      "max_rss_mib": round(max(peaks.peaks.values()), 1)}))
+    lines = [line.strip() for line in lines]
+    print(RESULT + json.dumps({
+        "triples": result.stats["triples"], "seconds": result.timings,
+        "report": [line for line in lines if any(
+            said in line for said in ("cache", "load:", "dumps:", "search index:",
+                                      "as in the live build"))]}), flush=True)
 
 
-def _run(command: list[str]) -> tuple[str, float]:
-    """Run ``command``; its stdout and wall seconds (the child reports its own memory)."""
+def _run_build(command: list[str]) -> tuple[dict[str, Any], float]:
+    """Run a ``--child`` build, sampling its memory per stage from here; its
+    measurements and wall seconds."""
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, cwd=ROOT)
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          cwd=ROOT, text=True) as process:
+        errors: list[str] = []
+        reader = threading.Thread(target=lambda: errors.append(process.stderr.read()),
+                                  daemon=True)
+        reader.start()
+        result: dict[str, Any] | None = None
+        with StagePeaks(process.pid) as peaks:
+            for line in process.stdout:
+                if line.startswith(RESULT):
+                    result = json.loads(line[len(RESULT):])
+                else:
+                    peaks.progress(line.rstrip("\n"))
+        process.wait()
+        reader.join()
     seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed ({done.returncode}):\n"
-                 f"{done.stderr.decode()[-2000:]}")
-    return done.stdout.decode(), seconds
+    if process.returncode != 0 or result is None:
+        sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n"
+                 f"{''.join(errors)[-2000:]}")
+    result["peak_rss_mib"] = {k: round(v, 1) for k, v in peaks.peaks.items()}
+    result["max_rss_mib"] = round(max(peaks.peaks.values()), 1)
+    return result, seconds
 
 
 def _timed_peak(command: list[str]) -> tuple[float, float]:
@@ -174,11 +203,10 @@ def rebuild(folder: Path) -> dict[str, Any]:
         sys.exit(f"{path}: no quoted top-level label to change")
     path.write_text(text.replace(marker, marker + "edited: ", 1), encoding="utf-8")
     try:
-        out, wall = _run([sys.executable, "-m", "bench.build", "--child", str(folder),
-                          str(folder / "var" / "store"), "-"])
+        result, wall = _run_build([sys.executable, "-m", "bench.build", "--child",
+                                   str(folder), str(folder / "var" / "store"), "-"])
     finally:
         path.write_bytes(original)
-    result = json.loads(out.strip().splitlines()[-1])
     result["wall_seconds"] = round(wall, 2)
     result["changed_file"] = str(path.relative_to(folder))
     return result
@@ -188,9 +216,8 @@ def measure(folder: Path, again: bool = False) -> dict[str, Any]:
     store = folder / "var" / "store"
     shutil.rmtree(folder / "var", ignore_errors=True)  # the build cache too: a cold build
     dump = folder / "dataset.nq"
-    out, wall = _run([sys.executable, "-m", "bench.build", "--child", str(folder),
-                         str(store), str(dump)])
-    ours = json.loads(out.strip().splitlines()[-1])
+    ours, wall = _run_build([sys.executable, "-m", "bench.build", "--child", str(folder),
+                             str(store), str(dump)])
     ours["wall_seconds"] = round(wall, 2)
     one_file = rebuild(folder) if again else None
     oxigraph = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")

@@ -49,7 +49,7 @@ from .build_cache import (
     environment_digest,
 )
 from .country_codes import country_code_quads
-from .derive_local import content_keys, derive_by_graph, proven_graph_local
+from .derive_local import ByGraph, content_keys, derive_by_graph, proven_graph_local
 from .document_pack import PackChanges, PackFailed, previous_pack, write_pack
 from .fact_check import FactChecker
 from .fact_schema import (
@@ -137,6 +137,8 @@ class Prepared:
     # Per named graph, a key of its exact content and description in ``dataset``, when
     # derived graph by graph (:func:`.derive_local.content_keys`).
     graph_keys: dict[ox.NamedNode, str] = field(default_factory=dict)
+    # Graphs the derivation saw to hold no blank node (:class:`.derive_local.ByGraph`).
+    blank_free: set[ox.NamedNode] = field(default_factory=set)
 
 
 def input_folders(settings: Settings) -> tuple[Path, ...]:
@@ -282,7 +284,7 @@ def prepare(settings: Settings) -> Prepared:
         raise BuildFailed("mapping", [str(error)]) from error
     started = time.perf_counter()
     derived = Entries(settings.build_cache_dir / "derived" if settings.build_cache else None)
-    dataset, graph_keys = derive(settings, mapped, rules, derived)
+    dataset, graph_keys, blank_free = derive(settings, mapped, rules, derived)
     codes, conflicts = country_code_quads(dataset, settings.base)
     if conflicts:
         raise BuildFailed("country codes", [str(conflict) for conflict in conflicts])
@@ -293,7 +295,8 @@ def prepare(settings: Settings) -> Prepared:
     parts = {"map.files": round(files, 3),
              "map.derive": round(time.perf_counter() - started, 3)}
     return Prepared(mapped, derived_count, ontology, shapes, dataset,
-                    caches=[cache.entries, derived], parts=parts, graph_keys=graph_keys)
+                    caches=[cache.entries, derived], parts=parts, graph_keys=graph_keys,
+                    blank_free=blank_free)
 
 
 def derivation_rules(settings: Settings) -> str | None:
@@ -309,12 +312,12 @@ def derivation_rules(settings: Settings) -> str | None:
 
 
 def derive(settings: Settings, mapped: list[MappedFile], rules: str | None,
-           remembered: Entries | None = None) -> tuple[ox.Store, dict[ox.NamedNode, str]]:
+           remembered: Entries | None = None) -> ByGraph:
     """Apply ``mappings/derive.ru`` (SPARQL Update) to the mapped quads, in memory: graph
     by graph, each graph's result remembered in ``remembered`` and only the graphs without
     one derived, when the rules and the data are proven to allow it (the same result,
-    :mod:`.derive_local`); else to the union. With each graph's key when graph by graph
-    (the same key, the same graph and description)."""
+    :mod:`.derive_local`); else to the union (no graph keys, no graph known to be free
+    of blank nodes)."""
     if rules is not None and proven_graph_local(rules, settings.base, remembered):
         by_graph = derive_by_graph(mapped, rules, settings.base, remembered)
         if by_graph is not None:
@@ -327,7 +330,7 @@ def derive(settings: Settings, mapped: list[MappedFile], rules: str | None,
         except SyntaxError as error:
             raise BuildFailed("derivation", [f"{settings.mappings_dir / 'derive.ru'}: "
                                              f"{error}"]) from error
-    return work, {}
+    return ByGraph(work, {}, set())
 
 
 def validate(settings: Settings, prepared: Prepared) -> tuple[list[str], list[str]]:
@@ -347,7 +350,8 @@ def validate(settings: Settings, prepared: Prepared) -> tuple[list[str], list[st
             locator = Locator(prepared.mapped, settings.id_base)
         return locator
 
-    graphs = [m.graph for m in prepared.mapped]
+    graphs = dict.fromkeys(m.graph for m in prepared.mapped if m.graph not in
+                           prepared.blank_free)
     blank = remaining_blank_nodes(prepared.dataset, graphs)
     if blank:
         by_graph = {m.graph: m for m in prepared.mapped}
@@ -683,19 +687,24 @@ def _build(settings: Settings, progress: Progress,
                + (", written after validation" if deferred else ""))
         progress(f"  load: {timings['load']:.2f} s, {how} "
                  f"({time.perf_counter() - waiting:.2f} s more after it)")
-        timings["search index"] = indexing.wait()
-        progress(f"  search index: {timings['search index']:.2f} s, alongside validation")
         stats = statistics(settings, prepared.dataset)
         stats["sources"] = [summary.as_dict() for summary in prepared.summary]
         keep_serving_inputs(settings, loading.partial)
-        indexing.place(loading.partial)
         stable.write_outcomes(loading.partial)
-        # The pack needs the store, not the dumps: their process keeps running beside it.
+        # The pack needs the store, not the dumps or the search index: both keep being
+        # written beside it (the index by a thread of this process, so a pack that forks
+        # its workers waits for that thread first: no lock of it may be copied held).
         if settings.build_document_pack:
             with _stage("document pack", timings, progress):
                 write_pack(settings, BuildRecord(identifier, built_at, settings.base,
                                                  loading.partial, stats), progress,
-                           previous_pack(settings), pack_changes(previous, prepared))
+                           previous_pack(settings), pack_changes(previous, prepared),
+                           before_fork=indexing.join)
+        waiting = time.perf_counter()
+        timings["search index"] = indexing.wait()
+        progress(f"  search index: {timings['search index']:.2f} s, alongside validation "
+                 f"and the pack ({time.perf_counter() - waiting:.2f} s more after them)")
+        indexing.place(loading.partial)
         if dumping is not None:
             waiting = time.perf_counter()
             timings["dumps"] = dumping.wait(loading.partial)

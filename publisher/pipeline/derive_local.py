@@ -21,6 +21,7 @@ import hashlib
 from collections.abc import Iterable
 from itertools import chain
 from pathlib import Path
+from typing import NamedTuple
 
 import pyoxigraph as ox
 from rdflib import BNode, Variable
@@ -154,15 +155,25 @@ def derive_one(quads: list[ox.Quad], rules: str, base: str) -> list[ox.Quad]:
     return list(work)
 
 
+class ByGraph(NamedTuple):
+    """The dataset derived graph by graph, and what the derivation learned on the way."""
+
+    dataset: ox.Store
+    #: Per graph, a key of its content and description: the same key, the same graph.
+    keys: dict[ox.NamedNode, str]
+    #: Graphs whose derived N-Quads hold no blank node (``_:``), seen in the bytes
+    #: remembered or written: validation need not look for one in them again.
+    blank_free: set[ox.NamedNode]
+
+
 def derive_by_graph(mapped: list, rules: str, base: str, entries: Entries | None
-                    ) -> tuple[ox.Store, dict[ox.NamedNode, str]] | None:
+                    ) -> ByGraph | None:
     """The derived dataset, with each graph's result remembered in ``entries`` under the
     mapping-cache keys of its files (which cover ``mappings/``, the rules too) and the
     rules' text: only the graphs with no remembered result are derived (together, in one
     update), the others are read back. None when the data does not let a graph be derived
     alone (the caller then derives the union). A graph may span several files, as the
     reference graph does. The caller has proven the rules local (:func:`not_graph_local`).
-    Also returns each graph's key: the same key, the same derived graph and description.
     """
     groups: dict[ox.NamedNode, list] = {}
     for item in mapped:
@@ -170,6 +181,7 @@ def derive_by_graph(mapped: list, rules: str, base: str, entries: Entries | None
     salt = hashlib.sha256(f"derived per graph\n{base}\n{rules}".encode()).digest()
     remembered: list[bytes] = []
     keys: dict[ox.NamedNode, str] = {}
+    blank_free: set[ox.NamedNode] = set()
     todo: dict[ox.NamedNode, str | None] = {}
     for graph, files in groups.items():
         key = None
@@ -182,6 +194,8 @@ def derive_by_graph(mapped: list, rules: str, base: str, entries: Entries | None
             cached = entries.get(key)
             if cached is not None:
                 remembered.append(cached)
+                if b"_:" not in cached:
+                    blank_free.add(graph)
                 continue
         todo[graph] = key
     work = ox.Store()
@@ -197,18 +211,25 @@ def derive_by_graph(mapped: list, rules: str, base: str, entries: Entries | None
             return None  # the union derivation reports it
     for graph, key in todo.items():
         if key is not None:
-            entries.put(key, ox.serialize(
+            derived = ox.serialize(
                 chain(work.quads_for_pattern(None, None, None, graph),
                       work.quads_for_pattern(graph, None, None, ox.DefaultGraph())),
-                format=ox.RdfFormat.N_QUADS) or b"")
+                format=ox.RdfFormat.N_QUADS) or b""
+            entries.put(key, derived)
+            if b"_:" not in derived:
+                blank_free.add(graph)
     if remembered:
-        try:  # streamed into the store: no list of a million quads first (a third faster)
+        # Streamed into the store: no list of a million quads first (a third faster).
+        # Lenient (IRIs not checked again: 30% faster): the entries are this module's
+        # own serializer's output, written whole or not at all (renamed into place); an
+        # entry damaged on disk since is read as it is unless its syntax breaks.
+        try:
             work.bulk_extend(ox.parse(b"".join(remembered), format=ox.RdfFormat.N_QUADS,
-                                      rename_blank_nodes=False))
+                                      rename_blank_nodes=False, lenient=True))
         except (SyntaxError, ValueError):
             return None  # a damaged entry: derive the union, as with no cache (the
             # half-filled store is dropped with it)
-    return work, keys
+    return ByGraph(work, keys, blank_free)
 
 
 def proven_graph_local(rules: str, base: str, entries: Entries | None) -> bool:

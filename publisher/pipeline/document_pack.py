@@ -264,11 +264,14 @@ INSERT = "INSERT INTO variants VALUES (?, ?, ?, ?, ?, ?, ?)"
 
 def write_pack(settings: Settings, build: BuildRecord, progress: Progress = print,
                previous: Path | None = None,
-               changes: PackChanges | None = None) -> dict[str, float]:
+               changes: PackChanges | None = None,
+               before_fork: Callable[[], None] = lambda: None) -> dict[str, float]:
     """Write ``documents.sqlite`` into the build folder ``build.path``; figures of it.
 
     With ``changes`` (and ``previous``, the live build's pack), incrementally when that
-    pack can be trusted for it; otherwise every document is described."""
+    pack can be trusted for it; otherwise every document is described. ``before_fork``
+    is called before worker processes are forked (not spawned): it must return once
+    every other thread of the caller that could hold a lock is done."""
     global _INDEX, _SETTINGS, _PREVIOUS
     started = time.perf_counter()
     target = build.path / PACK_FILE
@@ -297,7 +300,8 @@ def write_pack(settings: Settings, build: BuildRecord, progress: Progress = prin
                 partial.unlink(missing_ok=True)
                 (build.path / BASE_FILE).unlink(missing_ok=True)
         if figures is None:
-            figures = _write_whole(settings, build.path, previous, partial, meta)
+            figures = _write_whole(settings, build.path, previous, partial, meta,
+                                   before_fork)
         with open(partial, "rb+") as written:
             os.fsync(written.fileno())
         partial.rename(target)
@@ -327,7 +331,7 @@ def write_pack(settings: Settings, build: BuildRecord, progress: Progress = prin
 
 
 def _write_whole(settings: Settings, path: Path, previous: Path | None, partial: Path,
-                 meta: dict[str, str]) -> dict:
+                 meta: dict[str, str], before_fork: Callable[[], None]) -> dict:
     """Describe every document, from the whole store read once into memory."""
     global _INDEX, _SETTINGS, _PREVIOUS
     started = time.perf_counter()
@@ -343,7 +347,8 @@ def _write_whole(settings: Settings, path: Path, previous: Path | None, partial:
         connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
         if previous is not None:
             attach(connection, previous, "live")
-        for rows, copied, count, dependencies in _run(names, workers):
+        for rows, copied, count, dependencies in _run(names, workers,
+                                                      before_fork=before_fork):
             connection.executemany(INSERT, rows)
             variants += len({(row[0], row[1]) for row in rows})
             if copied:
@@ -543,10 +548,11 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 
 def _run(names: list[str], workers: int,
-         store: tuple[Path, tuple[str, str], Path | None] | None = None) -> Iterator[Rendered]:
+         store: tuple[Path, tuple[str, str], Path | None] | None = None,
+         before_fork: Callable[[], None] = lambda: None) -> Iterator[Rendered]:
     """Render ``names`` from the index set in the parent (forked workers inherit it) or,
     with ``store`` (its path, base and id base, the previous pack), from that store
-    opened by each worker."""
+    opened by each (spawned) worker."""
     if store is not None and workers <= 1:
         _open_store(*store)
     if workers <= 1:
@@ -561,5 +567,6 @@ def _run(names: list[str], workers: int,
     # fork: the workers inherit the index instead of receiving a copy of it. The build's
     # other live thread is then the dumps' (:class:`..build.Dumping`), waiting on its
     # process; the workers touch only the index and the previous pack, no lock it holds.
+    before_fork()
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         yield from pool.imap_unordered(_render_chunk, _chunks(names))

@@ -61,6 +61,10 @@ class SearchIndexing:
         finally:
             self._finished = time.perf_counter()
 
+    def join(self) -> None:
+        """Block until the thread is done (whatever came of it: :meth:`wait` says)."""
+        self._thread.join()
+
     def wait(self) -> float:
         """Block until the index is written: the seconds it took, or IndexFailed."""
         self._thread.join()

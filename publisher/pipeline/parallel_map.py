@@ -4,10 +4,11 @@ Reading YAML and running the JSON-LD processor are per-file work with nothing sh
 and at a million triples they are most of the build's time, all of it on one core. Each
 worker reads and maps a slice of the files and hands back the parsed files and their
 quads as N-Quads bytes (pyoxigraph's serializer and parser are native and fast, and
-quads themselves do not pickle); the parent parses them back, one file at a time, keeping
-the blank node labels the mapping gave (unique per file and the same in every run), so
-the result is what the single-process path produces, in the same file order. The same
-bytes are what the mapping cache (:mod:`.build_cache`) keeps.
+quads themselves do not pickle); the parent parses them back when they are used
+(:class:`.mapping.MappedFile`), keeping the blank node labels the mapping gave (unique
+per file and the same in every run), so the result is what the single-process path
+produces, in the same file order. The same bytes are what the mapping cache
+(:mod:`.build_cache`) keeps.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def read_and_map(data_dir: Path, context: dict[str, Any], base: str, root: Path,
             continue
         fact_file, graph, nquads = hit
         fact_file.path = path  # the entry may come from a copy of the project elsewhere
-        by_path[path] = MappedFile(fact_file, ox.NamedNode(graph), _parse(nquads), key)
+        by_path[path] = MappedFile(fact_file, ox.NamedNode(graph), nquads, key)
     workers = min(workers, len(todo) // MIN_FILES_PER_WORKER)
     if workers <= 1:
         done = [_map_slice(todo, context, base, root, limits, checker)]
@@ -89,23 +90,17 @@ def read_and_map(data_dir: Path, context: dict[str, Any], base: str, root: Path,
                                 else [str(result)])
                 continue
             fact_file, graph, nquads = result
-            # Blank node labels are the mapping's own (stable per file, see
-            # mapping.stable_blank_nodes), so the parser keeps them.
-            quads = nquads if isinstance(nquads, list) else _parse(nquads)
-            by_path[fact_file.path] = MappedFile(fact_file, ox.NamedNode(graph), quads,
+            by_path[fact_file.path] = MappedFile(fact_file, ox.NamedNode(graph), nquads,
                                                  keys.get(fact_file.path, ""))
             if fact_file.path in keys:
                 cache.put(keys[fact_file.path], (fact_file, graph, nquads if isinstance(
-                    nquads, bytes) else ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""))
+                    nquads, bytes) else ox.serialize(nquads, format=ox.RdfFormat.N_QUADS)
+                    or b""))
     if problems:
         if len(problems) > MAX_PROBLEMS:
             problems = [*problems[:MAX_PROBLEMS], f"… and {len(problems) - MAX_PROBLEMS} more"]
         raise FactFileError(problems)
     return [by_path[path] for path in paths]
-
-
-def _parse(nquads: bytes) -> list[ox.Quad]:
-    return list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS, rename_blank_nodes=False))
 
 
 def _start_method() -> multiprocessing.context.BaseContext:

@@ -338,12 +338,10 @@ def remaining_blank_nodes(dataset: ox.Store,
     left in a source graph (a nested value the rules in ``mappings/derive.ru`` do not
     know) would make every restatement a second, conflicting claim.
     """
-    wanted = set(graphs)
     found: dict[ox.NamedNode, list[ox.Quad]] = defaultdict(list)
-    for row in dataset.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o "
+    for graph in graphs:  # each graph scanned natively: only those that may hold one
+        if not dataset.query(f"ASK {{ GRAPH {graph} {{ ?s ?p ?o "
                              "FILTER (isBlank(?s) || isBlank(?o)) } }"):
-        graph = row["g"]
-        if graph not in wanted:
             continue
         for quad in dataset.quads_for_pattern(None, None, None, graph):
             if isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode):

@@ -85,6 +85,20 @@ def test_by_graph_is_the_union_derivation(project_copy: Path, tmp_path: Path) ->
     assert canonical_nquads(first[0]) == canonical_nquads(again[0])  # read back
     assert canonical_nquads(q for q in union if q not in codes) == canonical_nquads(first[0])
     assert first[1] == again[1] and len(first[1]) == len({m.graph for m in mapped})
+    # No graph of the project keeps a blank node, and both runs saw it in the bytes.
+    assert first.blank_free == again.blank_free == {m.graph for m in mapped}
+
+
+def test_a_graph_keeping_a_blank_node_is_not_called_free_of_them(tmp_path: Path) -> None:
+    graph, thing = ox.NamedNode(BASE + "g"), ox.NamedNode(BASE + "id/x")
+    p = ox.NamedNode(BASE + "p")
+    mapped = [MappedFile(None, graph, [ox.Quad(thing, p, ox.BlankNode("b1"), graph)],  # type: ignore[arg-type]
+                         "key-0")]
+    rules = "INSERT { GRAPH ?g { ?a <p2> ?b } } WHERE { GRAPH ?g { ?a <p> ?b } }"
+    for entries in (Entries(tmp_path / "d"), Entries(tmp_path / "d")):  # written, read back
+        derived = derive_by_graph(mapped, rules, BASE, entries)
+        assert derived is not None and derived.blank_free == set()
+        assert ox.BlankNode("b1") in {q.object for q in derived.dataset}
 
 
 def _mapped(settings: Settings) -> list[MappedFile]:
