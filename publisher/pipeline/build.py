@@ -50,7 +50,7 @@ from .build_cache import (
 )
 from .country_codes import country_code_quads
 from .derive_local import ByGraph, content_keys, derive_by_graph, proven_graph_local
-from .document_pack import PackChanges, PackFailed, previous_pack, write_pack
+from .document_pack import Describers, PackChanges, PackFailed, previous_pack, write_pack
 from .fact_check import FactChecker
 from .fact_schema import (
     COMPLEMENT,
@@ -653,9 +653,15 @@ def _build(settings: Settings, progress: Progress,
     derived = prepared.caches[1]
     deferred = previous is not None and bool(prepared.graph_keys) \
         and derived.misses <= max(1, len(prepared.graph_keys) // 10)
+    # Before any thread or process of the build starts: the workers of an incremental
+    # pack are forked now, sharing the prepared dataset (:class:`.document_pack.Describers`).
+    live_pack = previous_pack(settings) if settings.build_document_pack else None
+    describers = Describers.fork(settings, prepared.dataset, live_pack) if deferred else None
     try:
         loading = Loading(settings, name, prepared.dataset, previous, deferred)
     except LoadFailed as error:
+        if describers is not None:
+            describers.close()
         raise BuildFailed("load", [str(error)], environment=True) from error
     dumping = Dumping(settings, loading.partial.with_name(
         loading.partial.name.removesuffix(".partial") + ".dumps.partial"),
@@ -698,8 +704,10 @@ def _build(settings: Settings, progress: Progress,
             with _stage("document pack", timings, progress):
                 write_pack(settings, BuildRecord(identifier, built_at, settings.base,
                                                  loading.partial, stats), progress,
-                           previous_pack(settings), pack_changes(previous, prepared),
-                           before_fork=indexing.join)
+                           live_pack, pack_changes(previous, prepared),
+                           before_fork=indexing.join, describers=describers)
+        if describers is not None:
+            describers.close()
         waiting = time.perf_counter()
         timings["search index"] = indexing.wait()
         progress(f"  search index: {timings['search index']:.2f} s, alongside validation "
@@ -715,6 +723,8 @@ def _build(settings: Settings, progress: Progress,
                         "others' parts kept from the cache)"))
     except BaseException as error:
         # nothing of a failed build is left, and none of its processes keeps running
+        if describers is not None:
+            describers.close()
         loading.discard()
         indexing.discard()
         if dumping is not None:

@@ -36,6 +36,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,7 @@ from ..linked_data.describe import describe
 from ..linked_data.pack import BASE_FILE, PACK_FILE, SCHEMA, SCHEMA_VERSION, attach, open_layers
 from ..linked_data.rendering import rdf_documents
 from ..prepared import RENDERER_VERSION, variant_tag
+from ..process import die_with_parent
 from ..settings import Settings
 from ..store.embedded import EmbeddedStore
 from .nquads import graph_of
@@ -198,6 +200,50 @@ def _open_store(path: Path, settings: tuple[str, str], previous: Path | None) ->
     _SETTINGS, _PREVIOUS = settings, previous
 
 
+def _use_dataset(dataset: ox.Store, settings: tuple[str, str], previous: Path | None,
+                 parent: int) -> None:
+    global _INDEX, _SETTINGS, _PREVIOUS
+    die_with_parent(parent)
+    _INDEX = _RememberingReader(EmbeddedStore(dataset))  # type: ignore[assignment]
+    _SETTINGS, _PREVIOUS = settings, previous
+
+
+class Describers:
+    """Worker processes for an incremental pack that read the build's prepared dataset,
+    the new store's exact content, in memory: forked from the build while it still has
+    no other thread (:meth:`fork`), so they share that dataset instead of opening the
+    store written from it, whose reads cost 12 times as much per quad (a one-file rebuild
+    at 1M described its 119 documents in 17.3 s from the store, 10.2 s from memory, in
+    one process)."""
+
+    def __init__(self, pool: ProcessPoolExecutor, workers: int, previous: Path) -> None:
+        self._pool = pool
+        self.workers = workers
+        self.previous = previous  # the live pack they compare with
+
+    @classmethod
+    def fork(cls, settings: Settings, dataset: ox.Store,
+             previous: Path | None) -> Describers | None:
+        """Fork them now, or None when forking is not safe (another thread runs: a lock
+        it holds would be copied held) or would not pay (one worker)."""
+        workers = settings.build_workers
+        if workers <= 1 or previous is None or threading.active_count() != 1:
+            return None
+        pool = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("fork"),
+            initializer=_use_dataset,
+            initargs=(dataset, (settings.base, settings.id_base), previous, os.getpid()))
+        pool.submit(int).result()  # with fork, every worker starts at the first task
+        return cls(pool, workers, previous)
+
+    def render(self, names: list[str]) -> Iterator[Rendered]:
+        """The documents one at a time (few, some of them large hubs: that balances)."""
+        yield from self._pool.map(_render_chunk, _chunks(names, 1))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _previous_inputs(connection: sqlite3.Connection | None, key: str) -> dict[str, str]:
     if connection is None:
         return {}
@@ -265,13 +311,15 @@ INSERT = "INSERT INTO variants VALUES (?, ?, ?, ?, ?, ?, ?)"
 def write_pack(settings: Settings, build: BuildRecord, progress: Progress = print,
                previous: Path | None = None,
                changes: PackChanges | None = None,
-               before_fork: Callable[[], None] = lambda: None) -> dict[str, float]:
+               before_fork: Callable[[], None] = lambda: None,
+               describers: Describers | None = None) -> dict[str, float]:
     """Write ``documents.sqlite`` into the build folder ``build.path``; figures of it.
 
     With ``changes`` (and ``previous``, the live build's pack), incrementally when that
     pack can be trusted for it; otherwise every document is described. ``before_fork``
     is called before worker processes are forked (not spawned): it must return once
-    every other thread of the caller that could hold a lock is done."""
+    every other thread of the caller that could hold a lock is done. ``describers``:
+    workers holding the new store's content in memory, for an incremental pack."""
     global _INDEX, _SETTINGS, _PREVIOUS
     started = time.perf_counter()
     target = build.path / PACK_FILE
@@ -289,7 +337,7 @@ def write_pack(settings: Settings, build: BuildRecord, progress: Progress = prin
                 plan = _incremental_plan(settings, build.path, previous, changes)
                 if plan is not None:
                     figures = _write_incremental(settings, build.path, previous, plan,
-                                                 partial, meta)
+                                                 partial, meta, describers)
             except (sqlite3.DatabaseError, ValueError, StoreUnavailable) as error:
                 if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
                     raise
@@ -300,6 +348,8 @@ def write_pack(settings: Settings, build: BuildRecord, progress: Progress = prin
                 partial.unlink(missing_ok=True)
                 (build.path / BASE_FILE).unlink(missing_ok=True)
         if figures is None:
+            if describers is not None:
+                describers.close()  # not needed, and no thread of theirs left to fork
             figures = _write_whole(settings, build.path, previous, partial, meta,
                                    before_fork)
         with open(partial, "rb+") as written:
@@ -326,7 +376,8 @@ def write_pack(settings: Settings, build: BuildRecord, progress: Progress = prin
                if layered else f"{size / 2**20:.1f} MiB")
     progress(f"  {figures['documents']} documents, {figures['variants']} variants "
              f"({figures['reused']} as in the live build), {written}, {how}, "
-             f"{figures['workers']} process{'es' if figures['workers'] > 1 else ''}")
+             f"{figures['workers']} process{'es' if figures['workers'] > 1 else ''}"
+             + (" sharing the prepared dataset" if figures.get("in_memory") else ""))
     return figures
 
 
@@ -447,12 +498,16 @@ def _appearing(id_base: str, delta: set[ox.Quad], store: EmbeddedStore,
 
 
 def _write_incremental(settings: Settings, path: Path, previous: Path, plan: _Plan,
-                       partial: Path, meta: dict[str, str]) -> dict:
+                       partial: Path, meta: dict[str, str],
+                       describers: Describers | None = None) -> dict:
     """The live pack with the documents of ``plan`` described again: layered over the
     live pack's base (a hard link: nothing copied) while the top file stays within
     :data:`LAYER_SHARE` of the documents, else a whole file again (the base copied and
     every layer applied)."""
-    workers = (1 if len(plan.describe) < SPAWN_AT else
+    if describers is not None and describers.previous != previous:
+        describers = None  # forked to compare with another pack: not for this one
+    workers = (describers.workers if describers is not None else
+               1 if len(plan.describe) < SPAWN_AT else
                max(1, min(settings.build_workers, len(plan.describe))))
     redo = [f"entity:{name}" for name in plan.describe]
     with closing(open_layers(previous)) as live:
@@ -479,8 +534,9 @@ def _write_incremental(settings: Settings, path: Path, previous: Path, plan: _Pl
     placing = threading.Thread(target=place, name="pack-base", daemon=True)
     placing.start()
     try:
-        results = list(_run(plan.describe, workers, (
-            path, (settings.base, settings.id_base), previous)))
+        results = list(describers.render(plan.describe) if describers is not None else
+                       _run(plan.describe, workers, (
+                           path, (settings.base, settings.id_base), previous)))
     finally:
         placing.join()
     if failed:
@@ -536,7 +592,8 @@ def _write_incremental(settings: Settings, path: Path, previous: Path, plan: _Pl
     return {"documents": documents, "variants": variants, "reused": variants - rendered,
             "rendered": rendered, "described": len(plan.describe),
             "removed": len(plan.removed), "changed_quads": plan.changed_quads,
-            "workers": workers, "incremental": True, "layered": stacked}
+            "workers": workers, "incremental": True, "layered": stacked,
+            "in_memory": describers is not None}
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
