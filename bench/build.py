@@ -41,16 +41,21 @@ RESULTS = ROOT / "bench" / "results"
 STAGES = ("map", "validate")
 
 
-def _rss_mib(root: int) -> float:
-    """Resident memory of process ``root`` and every descendant now (Linux ``/proc``)."""
+def _pss_mib(root: int) -> float:
+    """Proportional memory (PSS) of process ``root`` and every descendant now (Linux
+    ``/proc``): a page that forked processes share counts once in all, not once in
+    each, as the build's workers share its prepared dataset."""
     total = 0
     for pid in _tree(root):
         try:
-            with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
-                total += int(statm.read().split()[1])
+            with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+                for line in rollup:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+                        break
         except (OSError, IndexError, ValueError):
             pass  # it ended in between
-    return total * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return total / 1024
 
 
 def _tree(root: int) -> list[int]:
@@ -67,9 +72,10 @@ def _tree(root: int) -> list[int]:
 
 
 class StagePeaks:
-    """Samples the RSS of a build's process tree every 10 ms, from outside it (a thread
-    in the build's own process would change what it measures: the build forks workers
-    only while it has no other thread), and keeps the highest value seen in each stage."""
+    """Samples the memory (PSS) of a build's process tree every 50 ms (reading it costs
+    the kernel a walk of the page tables), from outside it (a thread in the build's own
+    process would change what it measures: the build forks workers only while it has no
+    other thread), and keeps the highest value seen in each stage."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
@@ -80,9 +86,9 @@ class StagePeaks:
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
-        while not self._stop.wait(0.01):
-            rss = _rss_mib(self.pid)
-            self.peaks[self.stage] = max(self.peaks.get(self.stage, 0.0), rss)
+        while not self._stop.wait(0.05):
+            pss = _pss_mib(self.pid)
+            self.peaks[self.stage] = max(self.peaks.get(self.stage, 0.0), pss)
 
     def progress(self, line: str) -> None:
         """A line the build printed: ``- map ...`` lines start a stage."""
@@ -153,8 +159,8 @@ def _run_build(command: list[str]) -> tuple[dict[str, Any], float]:
     if process.returncode != 0 or result is None:
         sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n"
                  f"{''.join(errors)[-2000:]}")
-    result["peak_rss_mib"] = {k: round(v, 1) for k, v in peaks.peaks.items()}
-    result["max_rss_mib"] = round(max(peaks.peaks.values()), 1)
+    result["peak_pss_mib"] = {k: round(v, 1) for k, v in peaks.peaks.items()}
+    result["max_pss_mib"] = round(max(peaks.peaks.values()), 1)
     return result, seconds
 
 
@@ -248,7 +254,7 @@ def machine() -> dict[str, Any]:
 
 
 def _row(build: str, ours: dict[str, Any], ref: dict[str, Any]) -> str:
-    s, peaks = ours["seconds"], ours["peak_rss_mib"]
+    s, peaks = ours["seconds"], ours.get("peak_pss_mib") or ours["peak_rss_mib"]
     return (f"| {ours['triples']:,} | {build} | {s['map']:.2f} ({s.get('map.files', 0):.2f} "
             f"/ {s.get('map.derive', 0):.2f}) | {s['validate']:.2f} | {s['load']:.2f} "
             f"| {s.get('dumps', 0):.2f} / {s.get('search index', 0):.2f} "
@@ -262,7 +268,8 @@ def table(rows: list[dict[str, Any]]) -> str:
     lines = ["| triples | build | map s (files / derive) | validate s "
              "| load s (alongside validation) | dumps / search index s (alongside) "
              "| document pack s (after) | total s "
-             "| peak MiB (map / validate+load) | oxigraph load s (MiB) | total / oxigraph |",
+             "| peak MiB, PSS (map / validate+load) | oxigraph load s (peak RSS MiB) "
+             "| total / oxigraph |",
              "|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
     for row in rows:
         lines.append(_row("cold", row["ours"], row["oxigraph_load"]))

@@ -186,13 +186,17 @@ def _referenced(terms: Iterable[tuple[ox.Term, ox.NamedNode, ox.Term]],
     return list(found)
 
 
+_LABELS = frozenset(LABEL_PREDICATES)
+
+
 def _add_labels(store: Store, iris: Iterable[ox.NamedNode], out: _QuadSet,
                 scope: _Scope) -> None:
     """Labels from the document's own graphs; from any graph (which then joins the
     document, with its provenance) only for a resource none of them labels."""
-    for iri in iris:
-        found = [quad for predicate in LABEL_PREDICATES
-                 for quad in store.quads(iri, predicate, None, None)]
+    for iri in iris:  # one read of the resource (often made already: a reader that
+        # remembers answers has it), not one per label predicate
+        found = [quad for quad in store.quads(iri, None, None, None)
+                 if quad.predicate in _LABELS]
         inside = [quad for quad in found if scope.allows(quad.graph_name)]
         out.extend(inside or found)
 

@@ -653,8 +653,10 @@ def _build(settings: Settings, progress: Progress,
     derived = prepared.caches[1]
     deferred = previous is not None and bool(prepared.graph_keys) \
         and derived.misses <= max(1, len(prepared.graph_keys) // 10)
-    # Before any thread or process of the build starts: the workers of an incremental
-    # pack are forked now, sharing the prepared dataset (:class:`.document_pack.Describers`).
+    # Before any thread of the build starts, the processes that share the prepared
+    # dataset are forked: the search index's (:class:`.findability.SearchIndexing`),
+    # then the workers of an incremental pack (:class:`.document_pack.Describers`).
+    indexing = SearchIndexing(settings, name, prepared.dataset, identifier)
     live_pack = previous_pack(settings) if settings.build_document_pack else None
     describers = Describers.fork(settings, prepared.dataset, live_pack) if deferred else None
     try:
@@ -662,11 +664,11 @@ def _build(settings: Settings, progress: Progress,
     except LoadFailed as error:
         if describers is not None:
             describers.close()
+        indexing.discard()
         raise BuildFailed("load", [str(error)], environment=True) from error
     dumping = Dumping(settings, loading.partial.with_name(
         loading.partial.name.removesuffix(".partial") + ".dumps.partial"),
         prepared.dataset, deferred) if settings.build_dumps else None
-    indexing = SearchIndexing(settings, name, prepared.dataset, identifier)
     try:
         with _stage("validate", timings, progress):
             violations, warnings = validate(settings, prepared)

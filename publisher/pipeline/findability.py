@@ -1,8 +1,9 @@
 """What the build adds so entities can be found and their IRIs trusted.
 
-- The **search index** of the build (:mod:`publisher.search`), written by a thread of
-  its own from the prepared dataset while SHACL validation runs, then placed in the
-  build folder (``search.sqlite``) beside the store, with the same build id.
+- The **search index** of the build (:mod:`publisher.search`), written by a process
+  (or a thread) of its own from the prepared dataset while SHACL validation runs, then
+  placed in the build folder (``search.sqlite``) beside the store, with the same build
+  id.
 - The **stable-IRI check** (:mod:`publisher.stable_uris`): before validation, every IRI
   in ``data/published-iris.txt`` must still be an entity or be retired in the data; the
   build writes what each retired IRI answers (``retired.json``) into the build folder
@@ -11,6 +12,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 import time
@@ -21,6 +23,7 @@ import pyoxigraph as ox
 
 from .. import stable_uris
 from ..builds import RETIRED_FILE
+from ..process import die_with_parent
 from ..search import INDEX_FILE, build_search_index
 from ..settings import Settings
 
@@ -32,23 +35,39 @@ class IndexFailed(Exception):
 
 
 class SearchIndexing:
-    """The search index being written beside a build, by a thread of this process.
+    """The search index being written beside a build.
 
-    The dataset is only read (pyoxigraph releases the GIL while a query runs), so the
-    index is written while validation and the store's load run; :meth:`place` moves it
-    into the finished build folder.
+    The dataset is only read, so the index is written while validation, the store's
+    load and the document pack run: by a process forked from the build while it has no
+    other thread (it shares the dataset, and its Python runs beside validation's rather
+    than taking turns with it for one interpreter's lock), else by a thread of the build
+    (pyoxigraph releases that lock while a query runs). :meth:`place` moves it into the
+    finished build folder.
     """
 
     def __init__(self, settings: Settings, name: str, dataset: ox.Store,
-                 build_id: str) -> None:
+                 build_id: str, fork: bool | None = None) -> None:
+        """``fork``: a process (True) or a thread (False); by default a process when
+        this process has no other thread."""
         self.path = settings.builds_dir / f"{name}.{INDEX_FILE}.partial"
         self.started = time.perf_counter()
         self._finished = self.started
         self._failure: str | None = None
-        self._thread = threading.Thread(
-            target=self._run, args=(settings, dataset, build_id), name="build-search-index",
-            daemon=True)
-        self._thread.start()
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._thread: threading.Thread | None = None
+        args = (settings, dataset, build_id)
+        if fork if fork is not None else threading.active_count() == 1:
+            receive, self._send = multiprocessing.Pipe(duplex=False)
+            self._receive = receive
+            self._process = multiprocessing.get_context("fork").Process(
+                target=self._in_process, args=(*args, os.getpid()), name="build-search-index",
+                daemon=True)
+            self._process.start()
+            self._send.close()  # the child's end: a child that dies leaves EOF, not a hang
+        else:
+            self._thread = threading.Thread(target=self._run, args=args,
+                                            name="build-search-index", daemon=True)
+            self._thread.start()
 
     def _run(self, settings: Settings, dataset: ox.Store, build_id: str) -> None:
         try:
@@ -61,13 +80,32 @@ class SearchIndexing:
         finally:
             self._finished = time.perf_counter()
 
+    def _in_process(self, settings: Settings, dataset: ox.Store, build_id: str,
+                    parent: int) -> None:
+        die_with_parent(parent)
+        self._receive.close()
+        self._run(settings, dataset, build_id)
+        self._send.send((self._failure, self._finished - self.started))
+
     def join(self) -> None:
-        """Block until the thread is done (whatever came of it: :meth:`wait` says)."""
-        self._thread.join()
+        """Block until it is done (whatever came of it: :meth:`wait` says)."""
+        if self._thread is not None:
+            self._thread.join()
+        elif self._process is not None and self._process.pid is not None:
+            self._process.join()
+            if not self._receive.closed:
+                try:
+                    self._failure, seconds = self._receive.recv()
+                    self._finished = self.started + seconds
+                except (EOFError, OSError):
+                    self._failure = (f"writing the search index {self.path}: its process "
+                                     f"ended with {self._process.exitcode}")
+                    self._finished = time.perf_counter()
+                self._receive.close()
 
     def wait(self) -> float:
         """Block until the index is written: the seconds it took, or IndexFailed."""
-        self._thread.join()
+        self.join()
         if self._failure is not None:
             self.discard()
             raise IndexFailed(self._failure)
@@ -77,7 +115,9 @@ class SearchIndexing:
         os.replace(self.path, build / INDEX_FILE)
 
     def discard(self) -> None:
-        self._thread.join()
+        if self._process is not None and self._process.is_alive():
+            self._process.kill()
+        self.join()
         self.path.unlink(missing_ok=True)
         self.path.with_name(self.path.name + ".partial").unlink(missing_ok=True)
 

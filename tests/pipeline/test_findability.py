@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from publisher import stable_uris
-from publisher.pipeline.build import BuildFailed, build, build_id
+from publisher.pipeline import findability
+from publisher.pipeline.build import BuildFailed, build, build_id, prepare
+from publisher.pipeline.findability import IndexFailed, SearchIndexing
 from publisher.search import INDEX_FILE, SearchIndex
 from publisher.settings import Settings
 
@@ -31,6 +37,53 @@ def test_the_build_folder_holds_the_search_index_of_the_same_build(built) -> Non
     assert outcomes["id/membership/brics-partner-mys"] == stable_uris.Moved(
         "id/partnership/brics-mys-partner-country")
     assert "search index" in result.timings
+
+
+def _index_rows(path: Path) -> dict[str, list[tuple]]:
+    with closing(sqlite3.connect(path)) as connection:
+        tables = [row[0] for row in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%' "
+            "AND name NOT LIKE '%trigram%'")]
+        return {table: sorted(connection.execute(f"SELECT * FROM {table}"))  # noqa: S608
+                for table in tables}
+
+
+def test_the_search_index_is_the_same_from_its_process_or_a_thread(built,
+                                                                   tmp_path: Path) -> None:
+    settings, result = built
+    prepared = prepare(settings)
+    written = {}
+    for fork in (True, False):
+        folder = tmp_path / str(fork)
+        indexing = SearchIndexing(settings.model_copy(update={
+            "store_dir": folder / "store"}), "b", prepared.dataset, result.build_id, fork)
+        assert indexing.wait() > 0
+        folder.mkdir(exist_ok=True)
+        indexing.place(folder)
+        written[fork] = _index_rows(folder / INDEX_FILE)
+    assert written[True] == written[False] == _index_rows(result.path / INDEX_FILE)
+    assert len(written[True]["item"]) > 100
+
+
+@pytest.mark.parametrize("how", ["raises", "dies"])
+def test_a_search_index_that_fails_in_its_process_is_reported(
+        built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    """An error in the index's process comes back as its message; a process that dies
+    without a word is reported too, never waited for forever."""
+    settings, result = built
+
+    def failing(*_args: object) -> None:
+        if how == "dies":
+            os._exit(7)
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(findability, "build_search_index", failing)
+    indexing = SearchIndexing(settings.model_copy(update={"store_dir": tmp_path / "store"}),
+                              "b", ox.Store(), result.build_id, fork=True)
+    with pytest.raises(IndexFailed, match="disk on fire" if how == "raises"
+                       else "its process ended with 7"):
+        indexing.wait()
+    assert not indexing.path.exists()
 
 
 def test_iso_codes_come_from_pycountry(store) -> None:
