@@ -62,7 +62,15 @@ from .fact_schema import (
 from .facts import FactFileError, ReadLimits, parse_yaml
 from .findability import IndexFailed, SearchIndexing, check_stable_iris
 from .inputs import InputError, digest_input, find_inputs, read_input
-from .load import LoadFailed, Loading, previous_store, publish, record_store, recorded_graphs
+from .load import (
+    LoadFailed,
+    Loading,
+    clean_partial_builds,
+    previous_store,
+    publish,
+    record_store,
+    recorded_graphs,
+)
 from .locate import Locator
 from .lock import BuildLocked, build_lock
 from .mapping import MappedFile, MappingError, load_context, parse_turtle_dir
@@ -653,6 +661,13 @@ def _build(settings: Settings, progress: Progress,
     derived = prepared.caches[1]
     deferred = previous is not None and bool(prepared.graph_keys) \
         and derived.misses <= max(1, len(prepared.graph_keys) // 10)
+    try:  # what killed builds left goes first (this build holds the lock): not what
+        # this build's own writers are about to start writing
+        settings.builds_dir.mkdir(parents=True, exist_ok=True)
+        clean_partial_builds(settings.builds_dir)
+    except OSError as error:
+        raise BuildFailed("load", [f"cannot clean {settings.builds_dir}: "
+                                   f"{error.strerror or error}"], environment=True) from error
     # Before any thread of the build starts, the processes that share the prepared
     # dataset are forked: the search index's (:class:`.findability.SearchIndexing`),
     # then the workers of an incremental pack (:class:`.document_pack.Describers`).
@@ -660,7 +675,7 @@ def _build(settings: Settings, progress: Progress,
     live_pack = previous_pack(settings) if settings.build_document_pack else None
     describers = Describers.fork(settings, prepared.dataset, live_pack) if deferred else None
     try:
-        loading = Loading(settings, name, prepared.dataset, previous, deferred)
+        loading = Loading(settings, name, prepared.dataset, previous, deferred, clean=False)
     except LoadFailed as error:
         if describers is not None:
             describers.close()
@@ -707,7 +722,8 @@ def _build(settings: Settings, progress: Progress,
                 write_pack(settings, BuildRecord(identifier, built_at, settings.base,
                                                  loading.partial, stats), progress,
                            live_pack, pack_changes(previous, prepared),
-                           before_fork=indexing.join, describers=describers)
+                           before_fork=indexing.settle, describers=describers,
+                           dataset=prepared.dataset)
         if describers is not None:
             describers.close()
         waiting = time.perf_counter()

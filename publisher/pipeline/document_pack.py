@@ -312,14 +312,16 @@ def write_pack(settings: Settings, build: BuildRecord, progress: Progress = prin
                previous: Path | None = None,
                changes: PackChanges | None = None,
                before_fork: Callable[[], None] = lambda: None,
-               describers: Describers | None = None) -> dict[str, float]:
+               describers: Describers | None = None,
+               dataset: ox.Store | None = None) -> dict[str, float]:
     """Write ``documents.sqlite`` into the build folder ``build.path``; figures of it.
 
     With ``changes`` (and ``previous``, the live build's pack), incrementally when that
     pack can be trusted for it; otherwise every document is described. ``before_fork``
     is called before worker processes are forked (not spawned): it must return once
     every other thread of the caller that could hold a lock is done. ``describers``:
-    workers holding the new store's content in memory, for an incremental pack."""
+    workers holding the new store's content in memory, for an incremental pack;
+    ``dataset``: that content, in memory (read instead of the store, for a whole pack)."""
     global _INDEX, _SETTINGS, _PREVIOUS
     started = time.perf_counter()
     target = build.path / PACK_FILE
@@ -351,7 +353,7 @@ def write_pack(settings: Settings, build: BuildRecord, progress: Progress = prin
             if describers is not None:
                 describers.close()  # not needed, and no thread of theirs left to fork
             figures = _write_whole(settings, build.path, previous, partial, meta,
-                                   before_fork)
+                                   before_fork, dataset)
         with open(partial, "rb+") as written:
             os.fsync(written.fileno())
         partial.rename(target)
@@ -382,13 +384,18 @@ def write_pack(settings: Settings, build: BuildRecord, progress: Progress = prin
 
 
 def _write_whole(settings: Settings, path: Path, previous: Path | None, partial: Path,
-                 meta: dict[str, str], before_fork: Callable[[], None]) -> dict:
-    """Describe every document, from the whole store read once into memory."""
+                 meta: dict[str, str], before_fork: Callable[[], None],
+                 dataset: ox.Store | None = None) -> dict:
+    """Describe every document, from the whole store read once into memory (from the
+    ``dataset`` it was written from when given: a seventh of the time at 1M)."""
     global _INDEX, _SETTINGS, _PREVIOUS
     started = time.perf_counter()
-    store = EmbeddedStore.open_read_only(path)
-    index = QuadIndex(store.quads())
-    del store
+    if dataset is not None:
+        index = QuadIndex(dataset)
+    else:
+        store = EmbeddedStore.open_read_only(path)
+        index = QuadIndex(store.quads())
+        del store
     names = index.document_names(settings.id_base)
     indexed = time.perf_counter() - started
     workers = max(1, min(settings.build_workers, len(names) // CHUNK + 1))

@@ -87,6 +87,12 @@ class SearchIndexing:
         self._run(settings, dataset, build_id)
         self._send.send((self._failure, self._finished - self.started))
 
+    def settle(self) -> None:
+        """Return once no thread of this process writes the index (a process may still:
+        it holds no lock of ours), so that this process can fork."""
+        if self._thread is not None:
+            self._thread.join()
+
     def join(self) -> None:
         """Block until it is done (whatever came of it: :meth:`wait` says)."""
         if self._thread is not None:

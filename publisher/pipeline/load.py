@@ -140,16 +140,19 @@ class Loading:
     """
 
     def __init__(self, settings: Settings, name: str, dataset: ox.Store,
-                 previous: tuple[Path, Path] | None = None, deferred: bool = False) -> None:
+                 previous: tuple[Path, Path] | None = None, deferred: bool = False,
+                 clean: bool = True) -> None:
         """``deferred``: start nothing yet; :meth:`write_changes` starts the writer
-        once the build knows each graph's hash."""
+        once the build knows each graph's hash. ``clean``: remove what killed builds
+        left first (false when the caller did, before starting writers of its own)."""
         self.previous = previous
         self.hashes: dict[str, str] = {}
         self.changed: int | None = None  # graphs written in place of the live store's
         builds = settings.builds_dir
         try:
             builds.mkdir(parents=True, exist_ok=True)
-            clean_partial_builds(builds)
+            if clean:
+                clean_partial_builds(builds)
             self.partial = _claim(builds, name)
         except OSError as error:
             raise _oserror("cannot create a new build in", builds, error) from error
