@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import os
 import resource
 import signal
+from collections.abc import Iterator
 
 #: How a worker that hit its memory limit ends: Rust's allocator (pyoxigraph, RocksDB
 #: through it) aborts when an allocation fails, and CPython's fatal errors abort too.
@@ -75,3 +77,16 @@ def release_free_memory() -> None:
     """
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).malloc_trim(0)
+
+
+@contextlib.contextmanager
+def forking() -> Iterator[None]:
+    """Fork child processes inside this. The objects made so far are hidden from the
+    garbage collector meanwhile (``gc.freeze``), and stay hidden in the children: a
+    child's collections would otherwise write to every object they inherited, copying
+    the parent's heap page after page instead of sharing it."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

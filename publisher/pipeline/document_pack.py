@@ -50,7 +50,7 @@ from ..linked_data.describe import describe
 from ..linked_data.pack import BASE_FILE, PACK_FILE, SCHEMA, SCHEMA_VERSION, attach, open_layers
 from ..linked_data.rendering import rdf_documents
 from ..prepared import RENDERER_VERSION, variant_tag
-from ..process import die_with_parent
+from ..process import die_with_parent, forking
 from ..settings import Settings
 from ..store.embedded import EmbeddedStore
 from .nquads import graph_of
@@ -233,7 +233,8 @@ class Describers:
             workers, mp_context=multiprocessing.get_context("fork"),
             initializer=_use_dataset,
             initargs=(dataset, (settings.base, settings.id_base), previous, os.getpid()))
-        pool.submit(int).result()  # with fork, every worker starts at the first task
+        with forking():  # with fork, every worker starts at the first task
+            pool.submit(int).result()
         return cls(pool, workers, previous)
 
     def render(self, names: list[str]) -> Iterator[Rendered]:
@@ -632,5 +633,7 @@ def _run(names: list[str], workers: int,
     # other live thread is then the dumps' (:class:`..build.Dumping`), waiting on its
     # process; the workers touch only the index and the previous pack, no lock it holds.
     before_fork()
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with forking():  # the index is millions of objects: shared, not copied by the GC
+        pool = multiprocessing.get_context("fork").Pool(workers)
+    with pool:
         yield from pool.imap_unordered(_render_chunk, _chunks(names))

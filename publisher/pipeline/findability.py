@@ -23,7 +23,7 @@ import pyoxigraph as ox
 
 from .. import stable_uris
 from ..builds import RETIRED_FILE
-from ..process import die_with_parent
+from ..process import die_with_parent, forking
 from ..search import INDEX_FILE, build_search_index
 from ..settings import Settings
 
@@ -62,7 +62,8 @@ class SearchIndexing:
             self._process = multiprocessing.get_context("fork").Process(
                 target=self._in_process, args=(*args, os.getpid()), name="build-search-index",
                 daemon=True)
-            self._process.start()
+            with forking():
+                self._process.start()
             self._send.close()  # the child's end: a child that dies leaves EOF, not a hang
         else:
             self._thread = threading.Thread(target=self._run, args=args,
