@@ -37,6 +37,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -233,8 +234,12 @@ class Describers:
             workers, mp_context=multiprocessing.get_context("fork"),
             initializer=_use_dataset,
             initargs=(dataset, (settings.base, settings.id_base), previous, os.getpid()))
-        with forking():  # with fork, every worker starts at the first task
-            pool.submit(int).result()
+        try:
+            with forking():  # with fork, every worker starts at the first task
+                pool.submit(int).result()
+        except (OSError, BrokenProcessPool):  # no memory or processes left to fork: the
+            pool.shutdown(wait=False, cancel_futures=True)  # pack spawns its own later
+            return None
         return cls(pool, workers, previous)
 
     def render(self, names: list[str]) -> Iterator[Rendered]:

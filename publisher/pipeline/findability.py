@@ -62,10 +62,14 @@ class SearchIndexing:
             self._process = multiprocessing.get_context("fork").Process(
                 target=self._in_process, args=(*args, os.getpid()), name="build-search-index",
                 daemon=True)
-            with forking():
-                self._process.start()
+            try:
+                with forking():
+                    self._process.start()
+            except OSError:  # no memory or processes left to fork: a thread does it
+                self._process = None
+                receive.close()
             self._send.close()  # the child's end: a child that dies leaves EOF, not a hang
-        else:
+        if self._process is None:
             self._thread = threading.Thread(target=self._run, args=args,
                                             name="build-search-index", daemon=True)
             self._thread.start()

@@ -16,6 +16,7 @@ import threading
 from contextlib import closing
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
@@ -204,6 +205,18 @@ def test_the_command_lines_rebuild_describes_from_the_prepared_dataset(
                                        "build_cache": False})
     build(cold, progress=lambda _line: None)
     assert _rows(settings) == _rows(cold)
+
+
+def test_describers_that_cannot_fork_leave_the_pack_to_spawn_its_own(
+        generated: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    class NoFork(document_pack.ProcessPoolExecutor):
+        def submit(self, *_args: object, **_kwargs: object):  # type: ignore[override]
+            raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(document_pack, "ProcessPoolExecutor", NoFork)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    live = resolve_live_build(generated) / PACK_FILE
+    assert document_pack.Describers.fork(generated, ox.Store(), live) is None
 
 
 def _edit_source(settings: Settings, index: int, old: str, new: str) -> None:

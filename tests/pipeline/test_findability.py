@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing.context
 import os
 import sqlite3
 from contextlib import closing
@@ -84,6 +85,19 @@ def test_a_search_index_that_fails_in_its_process_is_reported(
                        else "its process ended with 7"):
         indexing.wait()
     assert not indexing.path.exists()
+
+
+def test_a_search_index_that_cannot_fork_is_written_by_a_thread(
+        built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings, result = built
+
+    def no_fork(_process: object) -> None:
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", no_fork)
+    indexing = SearchIndexing(settings.model_copy(update={"store_dir": tmp_path / "store"}),
+                              "b", prepare(settings).dataset, result.build_id, fork=True)
+    assert indexing.wait() > 0 and indexing.path.is_file()
 
 
 def test_iso_codes_come_from_pycountry(store) -> None:
