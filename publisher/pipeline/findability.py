@@ -103,16 +103,23 @@ class SearchIndexing:
         if self._thread is not None:
             self._thread.join()
         elif self._process is not None and self._process.pid is not None:
-            self._process.join()
+            # read before joining: a child whose message fills the pipe waits for it
+            outcome = None
             if not self._receive.closed:
                 try:
-                    self._failure, seconds = self._receive.recv()
-                    self._finished = self.started + seconds
+                    outcome = self._receive.recv()  # or EOF once the child is gone
                 except (EOFError, OSError):
+                    pass
+                self._receive.close()
+                self._process.join()
+                if outcome is None:
                     self._failure = (f"writing the search index {self.path}: its process "
                                      f"ended with {self._process.exitcode}")
                     self._finished = time.perf_counter()
-                self._receive.close()
+                else:
+                    self._failure, seconds = outcome
+                    self._finished = self.started + seconds
+            self._process.join()
 
     def wait(self) -> float:
         """Block until the index is written: the seconds it took, or IndexFailed."""

@@ -6,6 +6,8 @@ import json
 import multiprocessing.context
 import os
 import sqlite3
+import threading
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
@@ -66,7 +68,15 @@ def test_the_search_index_is_the_same_from_its_process_or_a_thread(built,
     assert len(written[True]["item"]) > 100
 
 
-@pytest.mark.parametrize("how", ["raises", "dies"])
+def _raised(call: Callable[[], object]) -> BaseException | None:
+    try:
+        call()
+    except BaseException as error:  # noqa: BLE001 - handed to the test's assertions
+        return error
+    return None
+
+
+@pytest.mark.parametrize("how", ["raises", "raises at length", "dies"])
 def test_a_search_index_that_fails_in_its_process_is_reported(
         built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
     """An error in the index's process comes back as its message; a process that dies
@@ -76,14 +86,21 @@ def test_a_search_index_that_fails_in_its_process_is_reported(
     def failing(*_args: object) -> None:
         if how == "dies":
             os._exit(7)
-        raise OSError("disk on fire")
+        # at length: more than a pipe holds, read while the process still waits to end
+        raise OSError("disk on fire" + (" and more" * 100_000 if "length" in how else ""))
 
     monkeypatch.setattr(findability, "build_search_index", failing)
     indexing = SearchIndexing(settings.model_copy(update={"store_dir": tmp_path / "store"}),
                               "b", ox.Store(), result.build_id, fork=True)
-    with pytest.raises(IndexFailed, match="disk on fire" if how == "raises"
-                       else "its process ended with 7"):
-        indexing.wait()
+    waiting = threading.Thread(target=lambda: outcome.append(_raised(indexing.wait)),
+                               daemon=True)
+    outcome: list[BaseException | None] = []
+    waiting.start()
+    waiting.join(timeout=120)  # a wait that never returns fails here, not the suite
+    assert outcome, "the build would wait for the search index's process forever"
+    assert isinstance(outcome[0], IndexFailed), outcome
+    assert ("disk on fire" if how.startswith("raises") else "its process ended with 7") \
+        in str(outcome[0])
     assert not indexing.path.exists()
 
 
