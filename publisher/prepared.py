@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import __version__
-from .http.compression import precompress
+from .http.compression import CODINGS, precompress
 
 T = TypeVar("T")
 
@@ -36,13 +36,15 @@ MAX_ANSWERS_PER_VARIANT = 32
 PACKAGE = Path(__file__).resolve().parent
 #: Code and assets whose change must change every ETag (a new template must not be
 #: hidden behind a 304).
-RENDERING = ("templates", "static", "linked_data", "formats", "pages")
+RENDERING = ("templates", "static", "linked_data", "formats", "pages",
+             "http/compression.py")
 
 
 def _renderer_version() -> str:
     digest = hashlib.sha256(__version__.encode())
     for name in RENDERING:
-        for path in sorted((PACKAGE / name).rglob("*")):
+        found = PACKAGE / name
+        for path in sorted(found.rglob("*")) if found.is_dir() else [found]:
             if path.is_file() and path.suffix in (".html", ".css", ".py", ".js", ".svg"):
                 digest.update(str(path.relative_to(PACKAGE)).encode() + path.read_bytes())
     return digest.hexdigest()[:16]
@@ -67,12 +69,12 @@ class Representation:
     size: int = 0  # bytes of all bodies, for the budget
 
     @classmethod
-    def prepare(cls, body: bytes, content_type: str, tag: str,
-                compressible: bool = True) -> Representation:
+    def prepare(cls, body: bytes, content_type: str, tag: str, compressible: bool = True,
+                codings: tuple[str, ...] = CODINGS) -> Representation:
         bodies: dict[str | None, bytes] = {None: body}
         etags: dict[str | None, str] = {None: f'"{tag}"'}
         if compressible:
-            for coding, packed in precompress(body).items():
+            for coding, packed in precompress(body, codings).items():
                 bodies[coding] = packed
                 # A strong validator names exact bytes, so each coding has its own.
                 etags[coding] = f'"{tag}-{coding}"'

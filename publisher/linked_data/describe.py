@@ -74,9 +74,11 @@ class _QuadSet:
         self.graphs: dict[ox.NamedNode, None] = {}
 
     def add(self, quad: ox.Quad) -> bool:
-        if quad in self._quads:
+        quads = self._quads
+        size = len(quads)
+        quads[quad] = None  # one hash of the quad, not two (a membership test, then this)
+        if len(quads) == size:
             return False
-        self._quads[quad] = None
         self.terms.append((quad.subject, quad.predicate, quad.object))
         graph = quad.graph_name
         if isinstance(graph, ox.NamedNode):

@@ -17,13 +17,14 @@ from starlette.types import Receive, Scope, Send
 
 from .. import formats, pages
 from ..formats import HTML, Format
-from ..http.compression import ENCODED, choose_coding
+from ..http.compression import CODINGS, ENCODED, PACKED_CODINGS, choose_coding
 from ..http.errors import ERROR_FORMATS, HTTPProblem
 from ..http.requests import RequestHeaders
 from ..http.responses import TEXT, Answer, Validators
 from ..settings import Settings
 from ..snapshot import Snapshot, pinned, snapshot_of
 from . import rendering
+from .pack import packed as packed_here
 from .urls import (
     Document,
     Missing,
@@ -100,7 +101,9 @@ async def _document(snapshot: Snapshot, document: Document,
     fmt = document.fixed or formats.negotiate(headers.accept, document.offered)
     if fmt is None:
         raise _not_acceptable(document.offered, document)
-    wanted = choose_coding(headers.accept_encoding) if headers.accept_encoding else None
+    # a variant a pack holds has the pack's codings, rendered here or read from the pack
+    wanted = choose_coding(headers.accept_encoding, PACKED_CODINGS if packed_here(
+        document.key, fmt) else CODINGS) if headers.accept_encoding else None
     representation = snapshot.prepared.representations.get((document.key, fmt.name))
     pack = snapshot.document_pack() if representation is None else None
     packed = pack.lookup(document.key, fmt.name, wanted) if pack is not None else None

@@ -33,7 +33,20 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..formats import DOCUMENT_FORMATS, HTML, Format
+from ..http.compression import PACKED_CODINGS
 from ..prepared import Representation, variant_tag
+
+#: The formats a pack holds: every RDF format of an entity's document. HTML pages are
+#: rendered on request (a page costs far more to render than all the RDF formats together).
+PACK_FORMATS: tuple[Format, ...] = tuple(f for f in DOCUMENT_FORMATS if f is not HTML)
+
+
+def packed(document: str, fmt: Format) -> bool:
+    """Whether a pack holds this variant (``document``: the key, ``entity:{name}``); such
+    a variant has the pack's codings (:data:`PACKED_CODINGS`) when it is rendered on
+    request too, so an answer is the same with or without a pack."""
+    return document.startswith("entity:") and fmt in PACK_FORMATS
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +54,6 @@ PACK_FILE = "documents.sqlite"
 #: The base file under a layered pack (a hard link to the live build's base).
 BASE_FILE = "documents.base.sqlite"
 SCHEMA_VERSION = "4"
-#: The codings a pack may hold besides identity (the order the policy prefers).
-CODINGS = ("br", "gzip")
 
 #: One row per coding: a lookup reads only the bytes it sends (a later column of a large
 #: row would make SQLite walk the earlier columns' overflow pages). ``coding`` is ``''``
@@ -188,7 +199,7 @@ class DocumentPack:
         if connection is None:
             return None
         row = None
-        if coding in CODINGS:
+        if coding in PACKED_CODINGS:
             row = connection.execute(SELECT, (document, fmt, coding)).fetchone()
         if row is None:
             coding = None

@@ -15,7 +15,8 @@ import pyoxigraph as ox
 
 from .. import formats, pages
 from ..formats import DOCUMENT_FORMATS, HTML, Format
-from ..formats.rdf import ordered_quads, ordered_triples, used_prefixes
+from ..formats.rdf import Ordered
+from ..http.compression import CODINGS, PACKED_CODINGS
 from ..pages import dataset_page, vocabulary
 from ..pages import entity as entity_page
 from ..prepared import Representation, variant_tag
@@ -23,6 +24,7 @@ from ..snapshot import Snapshot
 from . import dataset, html
 from . import dumps as dump_files
 from .describe import LABEL_PREDICATES, describe
+from .pack import packed
 from .urls import VOCABULARY_FORMATS, VOID_FORMATS, Document
 from .views import Labeler, labels_of
 
@@ -43,7 +45,9 @@ def representation(snapshot: Snapshot, document: Document, fmt: Format) -> Repre
                 return found
         body = render(snapshot, document, fmt)
         tag = variant_tag(prepared.seed, document.key, fmt.name)
-        found = Representation.prepare(body, fmt.content_type, tag, document.compressible)
+        found = Representation.prepare(body, fmt.content_type, tag, document.compressible,
+                                       PACKED_CODINGS if packed(document.key, fmt)
+                                       else CODINGS)
         prepared.remember(key, found)
     return found
 
@@ -113,17 +117,16 @@ def rdf_document(quads: Sequence[ox.Quad], fmt: Format, base: str, subject: str)
 
 
 def rdf_documents(quads: Sequence[ox.Quad], wanted: Sequence[Format], base: str,
-                  subject: str) -> dict[Format, bytes]:
+                  subject: str, ordered: Ordered | None = None) -> dict[Format, bytes]:
     """One description in several RDF formats, the same bytes as :func:`rdf_document`
     gives each: the statements are sorted and their prefixes found once, not once per
-    format (the build's document pack writes six formats of every document)."""
+    format (the build's document pack writes six formats of every document).
+    ``ordered``: the quads already ordered (:class:`~publisher.formats.rdf.Ordered`)."""
     if not wanted:
         return {}
-    triples = ordered_triples(quads, subject)
-    in_quads = ordered_quads(quads)  # as formats.serialize orders a dataset
-    chosen = used_prefixes(triples, base)
-    return {fmt: formats.serialize(in_quads if fmt.quads else triples, fmt, prefixes=chosen,
-                                   in_order=True) for fmt in wanted}
+    ordered = ordered or Ordered(quads, subject)
+    chosen = ordered.prefixes(base)
+    return {fmt: ordered.serialize(fmt, chosen) for fmt in wanted}
 
 
 def _rdf_or_html(snapshot: Snapshot, quads: Sequence[ox.Quad], fmt: Format, subject: str,

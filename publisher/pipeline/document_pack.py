@@ -45,10 +45,19 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..builds import BUILD_INFO, BuildRecord, StoreUnavailable, resolve_live_build
-from ..formats import DOCUMENT_FORMATS, HTML, Format
-from ..http.compression import precompress
+from ..formats import N_QUADS
+from ..formats.rdf import Ordered
+from ..http.compression import PACKED_CODINGS, precompress
 from ..linked_data.describe import describe
-from ..linked_data.pack import BASE_FILE, PACK_FILE, SCHEMA, SCHEMA_VERSION, attach, open_layers
+from ..linked_data.pack import (
+    BASE_FILE,
+    PACK_FILE,
+    PACK_FORMATS,
+    SCHEMA,
+    SCHEMA_VERSION,
+    attach,
+    open_layers,
+)
 from ..linked_data.rendering import rdf_documents
 from ..prepared import RENDERER_VERSION, variant_tag
 from ..process import die_with_parent, forking
@@ -57,8 +66,6 @@ from ..store.embedded import EmbeddedStore
 from .nquads import graph_of
 from .pack_dependencies import DEPENDENCY_SCHEME, RecordingReader, changed_keys, touches
 
-#: The formats the pack holds (HTML is rendered on request: see the module docstring).
-PACK_FORMATS: tuple[Format, ...] = tuple(f for f in DOCUMENT_FORMATS if f is not HTML)
 #: Documents per unit of work handed to a worker process (a cold pack; an incremental
 #: one describes few documents, the hubs among them large, so it hands them out singly).
 CHUNK = 200
@@ -123,12 +130,24 @@ class QuadIndex:
               graph: ox.NamedNode | ox.DefaultGraph | None = None) -> Iterator[ox.Quad]:
         if subject is not None and predicate is not None:
             found = self.by_subject_predicate.get((subject, predicate), ())
+            if object is None and graph is None:
+                return iter(found)
         elif subject is not None:
             found = self.by_subject.get(subject, ())
+            if object is None and graph is None:
+                return iter(found)
         elif object is not None:
             found = self.by_object.get(object, ())
+            if predicate is None and graph is None:
+                return iter(found)
         else:
             raise ValueError("the index answers patterns with a subject or an object")
+        return self._filtered(found, predicate, object, graph)
+
+    @staticmethod
+    def _filtered(found: Iterable[ox.Quad], predicate: ox.NamedNode | None,
+                  object: ox.Term | None,  # noqa: A002 - the store interface's name
+                  graph: ox.NamedNode | ox.DefaultGraph | None) -> Iterator[ox.Quad]:
         for quad in found:
             if predicate is not None and quad.predicate != predicate:
                 continue
@@ -149,12 +168,11 @@ class QuadIndex:
         return sorted(names)
 
 
-def input_digest(base: str, quads: list[ox.Quad]) -> str:
-    """What a document's bytes depend on: its quads, the base, the renderer's code."""
+def input_digest(base: str, nquads: bytes) -> str:
+    """What a document's bytes depend on: its quads (as their N-Quads document, which is
+    sorted and so the same for the same quads), the base, the renderer's code."""
     digest = hashlib.blake2b(f"{RENDERER_VERSION}\0{base}\0".encode(), digest_size=16)
-    for line in sorted(str(quad) for quad in quads):
-        digest.update(line.encode())
-        digest.update(b"\n")
+    digest.update(nquads)
     return digest.hexdigest()
 
 
@@ -277,14 +295,20 @@ def _render_chunk(names: list[str]) -> Rendered:
             key = f"entity:{name}"
             quads = describe(reader, iri, id_base)  # type: ignore[arg-type]
             dependencies.append((key, reader.take()))
-            digest = input_digest(base, quads)
+            ordered = Ordered(quads, iri)
+            nquads = ordered.serialize(N_QUADS, None)
+            digest = input_digest(base, nquads)
             before = _previous_inputs(previous, key)
             for fmt in PACK_FORMATS:
                 if before.get(fmt.name) == digest:
                     reused.append((key, fmt.name))
-            wanted = [fmt for fmt in PACK_FORMATS if before.get(fmt.name) != digest]
-            for fmt, body in rdf_documents(quads, wanted, base, iri).items():
-                codings = precompress(body)
+            wanted = [fmt for fmt in PACK_FORMATS
+                      if before.get(fmt.name) != digest and fmt is not N_QUADS]
+            bodies = rdf_documents(quads, wanted, base, iri, ordered)
+            if before.get(N_QUADS.name) != digest:
+                bodies[N_QUADS] = nquads
+            for fmt, body in bodies.items():
+                codings = precompress(body, PACKED_CODINGS)
                 names_of = " ".join(codings)
                 if "gzip" not in codings:  # else identity is the gzip body, decompressed
                     rows.append((key, fmt.name, "", fmt.content_type, names_of, digest, body))

@@ -40,6 +40,7 @@ class RecordingReader:
     def __init__(self, store: object) -> None:
         self._store = store
         self.keys: set[tuple[str, ox.Term]] = set()
+        self._hashes: dict[tuple[str, ox.Term], int] = {}
 
     def quads(self, subject: ox.Term | None = None, predicate: ox.NamedNode | None = None,
               object: ox.Term | None = None,  # noqa: A002 - the store interface's name
@@ -52,11 +53,23 @@ class RecordingReader:
             raise ValueError("a recorded description asks for a subject or an object")
         return self._store.quads(subject, predicate, object, graph)  # type: ignore[attr-defined]
 
+    #: Hashes remembered across documents (the sources, articles and publishers that
+    #: many documents read are hashed once); past this many, it starts afresh.
+    REMEMBERED = 500_000
+
     def take(self) -> bytes:
         """The keys asked since the last call, as a packed array of hashes."""
-        hashes = array("Q", sorted({key_hash(kind, term) for kind, term in self.keys}))
+        known = self._hashes
+        if len(known) > self.REMEMBERED:
+            known.clear()
+        hashes = set()
+        for key in self.keys:
+            found = known.get(key)
+            if found is None:
+                found = known[key] = key_hash(*key)
+            hashes.add(found)
         self.keys = set()
-        return hashes.tobytes()
+        return array("Q", sorted(hashes)).tobytes()
 
 
 def changed_keys(quads: Iterable[ox.Quad]) -> set[int]:

@@ -24,11 +24,11 @@ from bench.generate import generate
 from publisher.app import create_app
 from publisher.builds import resolve_live_build
 from publisher.linked_data.describe import describe
-from publisher.linked_data.pack import BASE_FILE, PACK_FILE, open_layers, open_pack
+from publisher.linked_data.pack import BASE_FILE, PACK_FILE, PACK_FORMATS, open_layers, open_pack
 from publisher.pipeline import build as build_module
 from publisher.pipeline import document_pack
 from publisher.pipeline.build import BuildFailed, build
-from publisher.pipeline.document_pack import PACK_FORMATS, QuadIndex
+from publisher.pipeline.document_pack import QuadIndex
 from publisher.settings import Settings
 from publisher.snapshot import Snapshot, Snapshots
 from publisher.store.embedded import EmbeddedStore
