@@ -90,3 +90,19 @@ def forking() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+@contextlib.contextmanager
+def bulk_building() -> Iterator[None]:
+    """Build a large structure without cycles (an index of a million quads) inside this:
+    the cyclic garbage collector is paused meanwhile. Each collection it would start
+    walks every container the build holds, and making millions of them starts many: the
+    document pack's index of the 1M dataset took 14 s inside a build, against 2.2 s with
+    the collector paused (4.0 s beside a heap of three million other lists)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
