@@ -8,7 +8,7 @@ import gc
 import os
 import resource
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 #: How a worker that hit its memory limit ends: Rust's allocator (pyoxigraph, RocksDB
 #: through it) aborts when an allocation fails, and CPython's fatal errors abort too.
@@ -84,12 +84,32 @@ def forking() -> Iterator[None]:
     """Fork child processes inside this. The objects made so far are hidden from the
     garbage collector meanwhile (``gc.freeze``), and stay hidden in the children: a
     child's collections would otherwise write to every object they inherited, copying
-    the parent's heap page after page instead of sharing it."""
+    the parent's heap page after page instead of sharing it. Objects a caller froze
+    (:func:`settling`) stay frozen."""
+    already = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         yield
     finally:
-        gc.unfreeze()
+        if not already:
+            gc.unfreeze()
+
+
+@contextlib.contextmanager
+def settling() -> Iterator[Callable[[], None]]:
+    """A block whose long-lived data, once made, the cyclic garbage collector need not walk
+    again: calling the function it gives hides every object made so far from the
+    collector (``gc.freeze``) until the block ends. A build's prepared dataset and its
+    mapped files are millions of objects that live until the build ends; each full
+    collection walked them all (1.6 s of a one-file rebuild at 1M, 4 s of a cold build).
+    Garbage is still freed by reference counting meanwhile; only cycles among the hidden
+    objects wait for the block's end."""
+    already = gc.get_freeze_count() > 0
+    try:
+        yield gc.freeze
+    finally:
+        if not already:
+            gc.unfreeze()
 
 
 @contextlib.contextmanager

@@ -38,6 +38,7 @@ from .. import __version__
 from ..builds import ONTOLOGY_FOLDER, QUERIES_FOLDER, SHAPES_FOLDER, BuildRecord
 from ..linked_data.dumps import DUMPS, graph_order, member_key
 from ..namespaces import compact
+from ..process import settling
 from ..settings import Settings
 from ..stable_uris import PUBLISHED_FILE
 from ..store.embedded import EmbeddedStore
@@ -633,14 +634,15 @@ def build(settings: Settings, progress: Progress = print,
                                     "makes: move it away, or choose another --store-dir"],
                           environment=True)
     try:
-        with build_lock(settings.build_lock):
-            return _build(settings, progress, before_publish)
+        with build_lock(settings.build_lock), settling() as settle:
+            return _build(settings, progress, before_publish, settle)
     except BuildLocked as locked:
         raise BuildFailed("lock", [str(locked)], environment=True) from locked
 
 
 def _build(settings: Settings, progress: Progress,
-           before_publish: Callable[[Path], None] | None) -> BuildResult:
+           before_publish: Callable[[Path], None] | None,
+           settle: Callable[[], None] = lambda: None) -> BuildResult:
     timings: dict[str, float] = {}
     total = time.perf_counter()
     with _stage("map", timings, progress):
@@ -649,6 +651,7 @@ def _build(settings: Settings, progress: Progress,
         progress(f"  {len(prepared.mapped)} files ({reused} mapped as before, from the "
                  f"cache), {sum(len(m.fact_file.records) for m in prepared.mapped)} records, "
                  f"{prepared.derived_count} quads")
+    settle()  # the prepared dataset lives until the build ends: no collection walks it
     stable = check_stable_iris(settings, prepared.dataset)
     if stable.problems:
         raise BuildFailed("stable IRIs", stable.problems)
