@@ -48,6 +48,7 @@ def packed(document: str, fmt: Format) -> bool:
     request too, so an answer is the same with or without a pack."""
     return document.startswith("entity:") and fmt in PACK_FORMATS
 
+
 log = logging.getLogger(__name__)
 
 PACK_FILE = "documents.sqlite"

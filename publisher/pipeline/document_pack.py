@@ -129,8 +129,8 @@ class QuadIndex:
               object: ox.Term | None = None,  # noqa: A002 - the store interface's name
               graph: ox.NamedNode | ox.DefaultGraph | None = None) -> Iterator[ox.Quad]:
         # A subject's quads are few (describe asks a subject and a predicate only of a
-        # graph's description), so no index by subject and predicate: it cost a third of
-        # building the index (13 s at 1M) for lookups a short scan answers.
+        # graph's description), so no index by subject and predicate: it was a third of
+        # the index's making, for lookups a short scan answers.
         if subject is not None:
             found = self.by_subject.get(subject, ())
             if predicate is None and object is None and graph is None:
