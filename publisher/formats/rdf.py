@@ -127,14 +127,7 @@ def ordered_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
 
 def used_prefixes(statements: Iterable[ox.Triple | ox.Quad], base: str) -> dict[str, str]:
     """Only the prefixes the statements use, so the header stays short and readable."""
-    iris: set[str] = set()
-    for statement in statements:
-        for term in (statement.subject, statement.predicate, statement.object):
-            if isinstance(term, ox.NamedNode):
-                iris.add(term.value)
-            elif isinstance(term, ox.Literal) and term.datatype.value != XSD_STRING:
-                iris.add(term.datatype.value)
-    return prefixes_of(iris, base)
+    return Ordered(statements).prefixes(base)
 
 
 def prefixes_of(iris: Iterable[str], base: str) -> dict[str, str]:
