@@ -16,7 +16,13 @@ import rdflib
 
 from publisher import formats
 from publisher.formats import rdf
-from publisher.formats.rdf import Ordered, ordered_quads, ordered_triples, used_prefixes
+from publisher.formats.rdf import (
+    Ordered,
+    ordered_quads,
+    ordered_triples,
+    prefixes_of,
+    used_prefixes,
+)
 from publisher.http.compression import CODINGS, PACKED_CODINGS, choose_coding, precompress
 from publisher.linked_data.pack import PACK_FORMATS, packed
 from publisher.linked_data.rendering import rdf_document, rdf_documents
@@ -75,8 +81,13 @@ def test_one_pass_ordering_is_the_plain_sort(first: str | None) -> None:
     assert ordered.quads == in_quads
     assert ordered_triples(quads, first) == triples
     assert ordered_quads(quads) == in_quads
-    assert ordered.prefixes(BASE) == used_prefixes(triples, BASE)
-    assert "rdf" in ordered.prefixes(BASE)  # a language tag's datatype is rdf:langString
+    iris = {term.value for t in triples for term in (t.subject, t.predicate, t.object)
+            if isinstance(term, ox.NamedNode)}
+    iris |= {t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)
+             and t.object.datatype.value != rdf.XSD_STRING}
+    assert ordered.iris == iris
+    assert ordered.prefixes(BASE) == used_prefixes(triples, BASE) == prefixes_of(iris, BASE)
+    assert set(ordered.prefixes(BASE)) == {"graph", "prov", "rdf", "schema", "xsd"}
 
 
 def test_the_pack_writes_what_the_request_path_writes() -> None:
