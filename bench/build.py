@@ -275,7 +275,7 @@ def _row(build: str, ours: dict[str, Any], ref: dict[str, Any]) -> str:
             f"/ {s.get('map.derive', 0):.2f}) | {s['validate']:.2f} | {s['load']:.2f} "
             f"| {s.get('dumps', 0):.2f} / {s.get('search index', 0):.2f} "
             f"| {s.get('document pack', 0):.2f} | {s['total']:.2f} "
-            f"| {' / '.join(f'{peaks.get(k, 0):.0f}' for k in STAGES)} "
+            f"| {' / '.join(f'{peaks[k]:.0f}' if k in peaks else '—' for k in STAGES)} "
             f"| {ref['seconds']:.2f} ({ref['peak_rss_mib']:.0f}) "
             f"| ×{s['total'] / ref['seconds']:.2f} |")
 
