@@ -119,9 +119,14 @@ def member_key(name: str, graph: str, digest: str, base: str) -> str:
         str(DUMP_GZIP_LEVEL))).encode(), digest_size=20).hexdigest()
 
 
+def header_member(base: str) -> bytes:
+    """The gzip member of ``@prefix`` lines that starts the Turtle and TriG dumps."""
+    return _gzip(_header(base))
+
+
 def assemble(members: list[Members], base: str) -> list[Dump]:
     """The dumps from each graph's members, in the graphs' order."""
-    header = _gzip(_header(base))
+    header = header_member(base)
     return [Dump(name, title, fmt, b"".join(
         [*([] if fmt is formats.N_QUADS else [header]), *(found[name] for found in members)]))
         for name, title, fmt in DUMPS]

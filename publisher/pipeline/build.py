@@ -52,6 +52,7 @@ from .build_cache import (
 from .country_codes import country_code_quads
 from .derive_local import ByGraph, content_keys, derive_by_graph, proven_graph_local
 from .document_pack import Describers, PackChanges, PackFailed, previous_pack, write_pack
+from .dump_files import LAYOUT_FILE, LiveDumps
 from .fact_check import FactChecker
 from .fact_schema import (
     COMPLEMENT,
@@ -471,11 +472,13 @@ class Dumping:
     """
 
     def __init__(self, settings: Settings, folder: Path, dataset: ox.Store,
-                 deferred: bool = False) -> None:
-        """``folder``: a new ``….dumps.partial`` beside the build being written."""
+                 deferred: bool = False, live: Path | None = None) -> None:
+        """``folder``: a new ``….dumps.partial`` beside the build being written; ``live``:
+        the live build, whose dump files hold the members of unchanged graphs."""
         self.started = time.perf_counter()
         self.folder = folder
         self.base = settings.base
+        self.live = LiveDumps.open(live, settings.base) if deferred else None
         self.cache = Entries(settings.build_cache_dir / "dumps" if settings.build_cache
                              else None)
         self.failure: str | None = None
@@ -509,10 +512,12 @@ class Dumping:
                                    for name, _, _ in DUMPS)
 
     def _missing(self, keys: list[str], hashes: dict[str, str]) -> list[str]:
-        """The graphs some of whose parts are not kept (or whose hash is not known)."""
-        return [key for key in keys if key not in hashes or not all(
-            self.cache.has(member_key(name, key, hashes[key], self.base))
-            for name, _, _ in DUMPS)]
+        """The graphs some of whose parts are neither in the live dumps nor kept (or
+        whose hash is not known)."""
+        return [key for key in keys if key not in hashes or not (
+            self.live is not None and self.live.has(key, hashes[key]) or all(
+                self.cache.has(member_key(name, key, hashes[key], self.base))
+                for name, _, _ in DUMPS))]
 
     def _run(self, dataset: ox.Store, hashes: dict[str, str] | None) -> None:
         nquads = self.folder / "dataset.nq"
@@ -535,6 +540,8 @@ class Dumping:
                 listed = self.folder / "graphs.json"
                 listed.write_text(json.dumps(hashes), encoding="utf-8")
                 command += ["--graphs", str(listed)]
+                if self.live is not None:
+                    command += ["--live", str(self.live.folder.parent)]
             if self.cache.folder is not None:
                 command += ["--cache", str(self.cache.folder)]
             with self._lock:
@@ -569,6 +576,7 @@ class Dumping:
             raise LoadFailed(f"cannot make the dumps: {self.failure}")
         try:
             os.replace(self.folder / "dumps", build / DUMPS_FOLDER)
+            os.replace(self.folder / LAYOUT_FILE, build / LAYOUT_FILE)
         except OSError as error:
             self.discard()
             raise LoadFailed(f"cannot move the dumps into {build / DUMPS_FOLDER}: "
@@ -686,7 +694,8 @@ def _build(settings: Settings, progress: Progress,
         raise BuildFailed("load", [str(error)], environment=True) from error
     dumping = Dumping(settings, loading.partial.with_name(
         loading.partial.name.removesuffix(".partial") + ".dumps.partial"),
-        prepared.dataset, deferred) if settings.build_dumps else None
+        prepared.dataset, deferred, previous[0] if previous is not None else None) \
+        if settings.build_dumps else None
     try:
         with _stage("validate", timings, progress):
             violations, warnings = validate(settings, prepared)
@@ -741,7 +750,9 @@ def _build(settings: Settings, progress: Progress,
                      f"pack ({time.perf_counter() - waiting:.2f} s more after them), "
                      + (f"all {dumping.graphs} graphs dumped" if dumping.made == dumping.graphs
                         else f"{dumping.made} of {dumping.graphs} graphs dumped anew (the "
-                        "others' parts kept from the cache)"))
+                        "others' parts " + ("copied from the live build's files)"
+                                            if dumping.live is not None
+                                            else "kept from the cache)")))
     except BaseException as error:
         # nothing of a failed build is left, and none of its processes keeps running
         if describers is not None:

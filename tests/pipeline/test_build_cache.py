@@ -251,6 +251,7 @@ def test_an_incremental_rebuild_writes_what_a_cold_build_writes(
         assert made == 0
     elif change in ("source", "reference", "added", "removed", "moved"):
         assert 0 < made <= 3 < graphs
+        assert "copied from the live build's files" in dumped[0]  # not read from the cache
     else:  # a change to the rules: every graph derived again, the store written whole
         assert "all " in dumped[0]
     cold = _settings(project, "cold", build_cache=False, build_document_pack=packed)
