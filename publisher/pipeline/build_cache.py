@@ -236,8 +236,17 @@ class GraphChecks:
         return hashlib.sha256(self.context + f"{kind}\n{graph.value}\n"
                               f"{self.keys[graph]}".encode()).hexdigest()
 
-    def get(self, key: str) -> tuple | None:
+    def union_key(self, focus: list[str]) -> str | None:
+        """The key of the union's run on the nodes ``focus`` (what else its data is
+        read from, the run itself checks: :class:`.per_source.UnionRun`)."""
+        if self.entries.folder is None:
+            return None
+        digest = hashlib.sha256(self.prefix + b"union run\n")
+        digest.update("\n".join(focus).encode())
+        return digest.hexdigest()
+
+    def get(self, key: str) -> Any:
         return self.entries.load(key)
 
-    def put(self, key: str, value: tuple) -> None:
+    def put(self, key: str, value: object) -> None:
         self.entries.store(key, value)
