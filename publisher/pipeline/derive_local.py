@@ -219,13 +219,17 @@ def derive_by_graph(mapped: list, rules: str, base: str, entries: Entries | None
             if b"_:" not in derived:
                 blank_free.add(graph)
     if remembered:
-        # Streamed into the store: no list of a million quads first (a third faster).
         # Lenient (IRIs not checked again: 30% faster): the entries are this module's
         # own serializer's output, written whole or not at all (renamed into place); an
         # entry damaged on disk since is read as it is unless its syntax breaks.
+        data = b"".join(remembered)
         try:
-            work.bulk_extend(ox.parse(b"".join(remembered), format=ox.RdfFormat.N_QUADS,
-                                      rename_blank_nodes=False, lenient=True))
+            if b"_:" in data:  # blank nodes (or that text in a literal): labels kept
+                work.bulk_extend(ox.parse(data, format=ox.RdfFormat.N_QUADS,
+                                          rename_blank_nodes=False, lenient=True))
+            else:  # none to rename: the native loader, no Python object per quad
+                # (a million quads in 4.7-5.0 s instead of 6.3-7.0 s, on a busy machine)
+                work.load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
         except (SyntaxError, ValueError):
             return None  # a damaged entry: derive the union, as with no cache (the
             # half-filled store is dropped with it)
