@@ -149,6 +149,8 @@ class Prepared:
     graph_keys: dict[ox.NamedNode, str] = field(default_factory=dict)
     # Graphs the derivation saw to hold no blank node (:class:`.derive_local.ByGraph`).
     blank_free: set[ox.NamedNode] = field(default_factory=set)
+    # The number of quads of each graph validation checked (for the statistics).
+    graph_counts: dict[str, int] = field(default_factory=dict)
 
 
 def input_folders(settings: Settings) -> tuple[Path, ...]:
@@ -389,6 +391,7 @@ def validate(settings: Settings, prepared: Prepared) -> tuple[list[str], list[st
     warnings: list[str] = []
     per_graph: dict[ox.NamedNode, int] = {}
     prepared.graph_hashes = {graph_key(check.graph): check.digest for check in checked.checks}
+    prepared.graph_counts = {check.graph.value: check.triples for check in checked.checks}
     prepared.graph_hashes.update(graph_hashes(prepared.dataset, [
         ox.DefaultGraph(), ox.NamedNode(settings.ontology_iri)]))
     for check in checked.checks:
@@ -618,9 +621,11 @@ def pack_changes(previous: tuple[Path, Path] | None, prepared: Prepared) -> Pack
     return PackChanges.between(live, before, prepared.graph_hashes)
 
 
-def statistics(settings: Settings, dataset: ox.Store) -> dict[str, Any]:
-    """Triples per graph and entities per class, as the store interface counts them."""
-    return EmbeddedStore(dataset).statistics(settings.ontology_iri)
+def statistics(settings: Settings, dataset: ox.Store,
+               counted: dict[str, int] | None = None) -> dict[str, Any]:
+    """Triples per graph and entities per class, as the store interface counts them
+    (``counted``: graphs whose quads validation counted)."""
+    return EmbeddedStore(dataset).statistics(settings.ontology_iri, counted)
 
 
 @contextmanager
@@ -722,7 +727,7 @@ def _build(settings: Settings, progress: Progress,
                + (", written after validation" if deferred else ""))
         progress(f"  load: {timings['load']:.2f} s, {how} "
                  f"({time.perf_counter() - waiting:.2f} s more after it)")
-        stats = statistics(settings, prepared.dataset)
+        stats = statistics(settings, prepared.dataset, prepared.graph_counts)
         stats["sources"] = [summary.as_dict() for summary in prepared.summary]
         keep_serving_inputs(settings, loading.partial)
         stable.write_outcomes(loading.partial)
