@@ -30,11 +30,14 @@ import shutil
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from .inputs import digest_input, find_inputs
-from .shacl import ShaclResult
+
+if TYPE_CHECKING:  # not imported at run time: the dumps process reads this module, and
+    # the SHACL engines (pyshacl, rdflib) took half a second of its start
+    from .shacl import ShaclResult
 
 #: Bumped whenever what an entry holds changes shape.
 FORMAT = "1"
