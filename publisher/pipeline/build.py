@@ -662,7 +662,7 @@ def _build(settings: Settings, progress: Progress,
         prepared = prepare(settings)
         reused = prepared.caches[0].hits
         progress(f"  {len(prepared.mapped)} files ({reused} mapped as before, from the "
-                 f"cache), {sum(len(m.fact_file.records) for m in prepared.mapped)} records, "
+                 f"cache), {sum(m.record_count for m in prepared.mapped)} records, "
                  f"{prepared.derived_count} quads")
     settle()  # the prepared dataset lives until the build ends: no collection walks it
     stable = check_stable_iris(settings, prepared.dataset)

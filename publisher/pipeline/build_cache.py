@@ -77,6 +77,12 @@ class Entries:
         self.hits += 1
         return data
 
+    def unusable(self) -> None:
+        """The entry just read cannot be used after all (its content checked by the
+        caller): a miss, as counted."""
+        self.hits -= 1
+        self.misses += 1
+
     def has(self, key: str) -> bool:
         """Whether an entry is there (not read, not counted)."""
         return self.folder is not None and self._path(key).is_file()

@@ -13,8 +13,10 @@ produces, in the same file order. The same bytes are what the mapping cache
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
+import pickle
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -27,7 +29,7 @@ from .build_cache import MappingCache
 from .fact_check import FactChecker
 from .facts import FactFile, FactFileError, ReadLimits, discover, read_fact_file
 from .inputs import InputError, read_input
-from .mapping import MappedFile, MappingError, map_file, shown_path
+from .mapping import MappedFile, MappingError, Remembered, map_file, shown_path
 
 # Below this many files a pool costs more (starting interpreters) than it saves.
 MIN_FILES_PER_WORKER = 64
@@ -63,13 +65,15 @@ def read_and_map(data_dir: Path, context: dict[str, Any], base: str, root: Path,
             todo.append((path, None))  # read again below, which reports it
             continue
         keys[path] = key = cache.key(shown_path(path, root), data)
-        hit = cache.get(key)
+        entry = cache.get(key)
+        hit = remembered(entry, path)
         if hit is None:
+            if entry is not None:
+                cache.entries.unusable()
             todo.append((path, data))
             continue
-        fact_file, graph, nquads = hit
-        fact_file.path = path  # the entry may come from a copy of the project elsewhere
-        by_path[path] = MappedFile(fact_file, ox.NamedNode(graph), nquads, key)
+        fact, graph, nquads = hit
+        by_path[path] = MappedFile(fact, ox.NamedNode(graph), nquads, key)
     workers = min(workers, len(todo) // MIN_FILES_PER_WORKER)
     if workers <= 1:
         done = [_map_slice(todo, context, base, root, limits, checker)]
@@ -93,14 +97,34 @@ def read_and_map(data_dir: Path, context: dict[str, Any], base: str, root: Path,
             by_path[fact_file.path] = MappedFile(fact_file, ox.NamedNode(graph), nquads,
                                                  keys.get(fact_file.path, ""))
             if fact_file.path in keys:
-                cache.put(keys[fact_file.path], (fact_file, graph, nquads if isinstance(
-                    nquads, bytes) else ox.serialize(nquads, format=ox.RdfFormat.N_QUADS)
-                    or b""))
+                pickled = pickle.dumps(fact_file, protocol=pickle.HIGHEST_PROTOCOL)
+                kind = fact_file.document.get("type")
+                cache.put(keys[fact_file.path], (
+                    REMEMBERED, hashlib.sha256(pickled).digest(), pickled, graph,
+                    nquads if isinstance(nquads, bytes)
+                    else ox.serialize(nquads, format=ox.RdfFormat.N_QUADS) or b"",
+                    len(fact_file.records), str(kind) if kind is not None else None))
     if problems:
         if len(problems) > MAX_PROBLEMS:
             problems = [*problems[:MAX_PROBLEMS], f"… and {len(problems) - MAX_PROBLEMS} more"]
         raise FactFileError(problems)
     return [by_path[path] for path in paths]
+
+
+#: The shape of a mapping cache entry (:func:`remembered`).
+REMEMBERED = "mapped file, pickled apart"
+
+
+def remembered(entry: Any, path: Path) -> tuple[Remembered, str, bytes] | None:
+    """A mapping cache entry read back (the file pickled apart, checked by its hash
+    rather than unpickled: see :class:`.mapping.Remembered`), or None: missing, of
+    another shape, or damaged."""
+    if not isinstance(entry, tuple) or len(entry) != 7 or entry[0] != REMEMBERED:
+        return None
+    _, digest, pickled, graph, nquads, records, kind = entry
+    if not isinstance(pickled, bytes) or hashlib.sha256(pickled).digest() != digest:
+        return None
+    return Remembered(pickled, path, records, kind), graph, nquads
 
 
 def _start_method() -> multiprocessing.context.BaseContext:

@@ -428,8 +428,7 @@ def _union_check(index: GraphIndex, shared: dict[ox.NamedNode, set[ox.NamedNode]
             remembered.put(key, run.renewed(remembered.keys))
             return run.results
         if run is not None:  # found but stale: the run below is what counts
-            remembered.entries.hits -= 1
-            remembered.entries.misses += 1
+            remembered.entries.unusable()
     found = union_read(index, shared)
     data = canonical_nquads(found.quads + index.hierarchy)
     results = check(data, focus)

@@ -85,7 +85,7 @@ def source_summary(mapped: list[MappedFile], warnings: dict[ox.NamedNode, int],
     file's mapping-cache key (:mod:`.build_cache`): a rebuild counts the changed files."""
     out = []
     for item in mapped:
-        if item.fact_file.document.get("type") != "SourceGraph":
+        if item.graph_type != "SourceGraph":
             continue
         summary = None
         if remembered is not None and item.cache_key:

@@ -4,6 +4,7 @@ what a cold build of the same inputs writes."""
 from __future__ import annotations
 
 import json
+import pickle
 import re
 from collections.abc import Callable
 from contextlib import closing
@@ -106,7 +107,8 @@ def test_mapped_from_the_cache_is_what_mapping_gives(project_copy: Path,
     def mapped(**changes: object) -> list[tuple]:
         prepared = prepare(_settings(project_copy, **changes))
         return [(m.fact_file.path, m.graph, [(r.line, r.id, r.body) for r in
-                 m.fact_file.records], sorted(map(str, m.quads))) for m in prepared.mapped]
+                 m.fact_file.records], sorted(map(str, m.quads)), m.record_count,
+                 m.graph_type) for m in prepared.mapped]
 
     cold = mapped(build_cache=False)
     monkeypatch.setattr(parallel_map, "MIN_FILES_PER_WORKER", 1)  # workers fill the cache
@@ -123,6 +125,21 @@ def test_a_damaged_entry_is_a_miss(project_copy: Path) -> None:
     assert _mapping_counts(settings) == (files, 0)  # read, found unusable, mapped again
     assert prepare(settings).derived_count == prepare(
         _settings(project_copy, build_cache=False)).derived_count
+
+
+def test_a_remembered_file_damaged_inside_its_entry_is_a_miss(project_copy: Path) -> None:
+    """The file is pickled apart and unpickled only on need; its hash, checked when
+    the entry is read, makes damage there a miss, not a failure later."""
+    settings = _settings(project_copy)
+    files = _mapping_counts(settings)[1]
+    for path in (settings.build_cache_dir / "mapping").glob("*/*"):
+        entry = pickle.loads(path.read_bytes())
+        pickled = bytearray(entry[2])
+        pickled[len(pickled) // 2] ^= 0xFF
+        path.write_bytes(pickle.dumps((*entry[:2], bytes(pickled), *entry[3:])))
+    assert _mapping_counts(settings) == (0, files)
+    prepared = prepare(settings)
+    assert all(m.fact_file.records or m.record_count == 0 for m in prepared.mapped)
 
 
 def test_no_cache_when_turned_off(project_copy: Path) -> None:
