@@ -687,7 +687,8 @@ def _build(settings: Settings, progress: Progress,
     # Before any thread of the build starts, the processes that share the prepared
     # dataset are forked: the search index's (:class:`.findability.SearchIndexing`),
     # then the workers of an incremental pack (:class:`.document_pack.Describers`).
-    indexing = SearchIndexing(settings, name, prepared.dataset, identifier)
+    indexing = SearchIndexing(settings, name, prepared.dataset, identifier,
+                              graph_keys=prepared.graph_keys, caches=prepared.caches)
     live_pack = previous_pack(settings) if settings.build_document_pack else None
     describers = Describers.fork(settings, prepared.dataset, live_pack) if deferred else None
     try:

@@ -3,7 +3,9 @@
 - The **search index** of the build (:mod:`publisher.search`), written by a process
   (or a thread) of its own from the prepared dataset while SHACL validation runs, then
   placed in the build folder (``search.sqlite``) beside the store, with the same build
-  id.
+  id. With the build cache on and a content key per graph, it is read graph by graph and
+  each graph's part is remembered (``search/`` in the cache): a rebuild reads only the
+  graphs whose key changed (:func:`publisher.search.extract_by_graph`).
 - The **stable-IRI check** (:mod:`publisher.stable_uris`): before validation, every IRI
   in ``data/published-iris.txt`` must still be an entity or be retired in the data; the
   build writes what each retired IRI answers (``retired.json``) into the build folder
@@ -16,6 +18,7 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +27,9 @@ import pyoxigraph as ox
 from .. import stable_uris
 from ..builds import RETIRED_FILE
 from ..process import die_with_parent, forking
-from ..search import INDEX_FILE, build_search_index
+from ..search import INDEX_FILE, Reuse, build_search_index, partial_keys
 from ..settings import Settings
+from .build_cache import Entries
 
 __all__ = ["RETIRED_FILE", "IndexFailed", "SearchIndexing", "StableIris", "check_stable_iris"]
 
@@ -46,15 +50,34 @@ class SearchIndexing:
     """
 
     def __init__(self, settings: Settings, name: str, dataset: ox.Store,
-                 build_id: str, fork: bool | None = None) -> None:
+                 build_id: str, fork: bool | None = None, *,
+                 graph_keys: Mapping[ox.NamedNode, str] | None = None,
+                 caches: list[Entries] | None = None) -> None:
         """``fork``: a process (True) or a thread (False); by default a process when
-        this process has no other thread."""
+        this process has no other thread. ``graph_keys``: each named graph's content key
+        (:attr:`.build.Prepared.graph_keys`); with the build cache on, the parts of the
+        graphs whose key is unchanged come from the cache. ``caches``: the build's
+        caches, which this one joins once the index is written, so that the build prunes
+        the parts it no longer uses."""
         self.path = settings.builds_dir / f"{name}.{INDEX_FILE}.partial"
         self.started = time.perf_counter()
         self._finished = self.started
         self._failure: str | None = None
         self._process: multiprocessing.process.BaseProcess | None = None
         self._thread: threading.Thread | None = None
+        # With the cache on but no keys (rules that are not graph-local), the whole
+        # dataset is read and the parts of earlier builds, no longer used, are pruned.
+        self.cache = Entries(settings.build_cache_dir / "search" if settings.build_cache
+                             else None)
+        self.graph_keys = dict(graph_keys or {}) if self.cache.folder is not None else {}
+        # The parts are written by the index's process, whose own record of the keys it
+        # used never comes back here: they are marked used now, or the prune would
+        # remove every one of them.
+        self.cache.used.update(partial_keys(self.graph_keys, settings.base,
+                                            settings.ontology_iri).values())
+        self._caches = caches
+        #: How the index's graphs were read (None: the whole dataset at once).
+        self.reuse: Reuse | None = None
         args = (settings, dataset, build_id)
         if fork if fork is not None else threading.active_count() == 1:
             receive, self._send = multiprocessing.Pipe(duplex=False)
@@ -77,8 +100,9 @@ class SearchIndexing:
     def _run(self, settings: Settings, dataset: ox.Store, build_id: str) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            build_search_index(dataset, self.path, build_id, settings.base,
-                               settings.ontology_iri)
+            self.reuse = build_search_index(dataset, self.path, build_id, settings.base,
+                                            settings.ontology_iri, self.graph_keys,
+                                            self.cache)
         except Exception as error:  # reported by wait()
             self._failure = f"writing the search index {self.path}: {type(error).__name__}: " \
                             f"{error}"
@@ -90,7 +114,7 @@ class SearchIndexing:
         die_with_parent(parent)
         self._receive.close()
         self._run(settings, dataset, build_id)
-        self._send.send((self._failure, self._finished - self.started))
+        self._send.send((self._failure, self._finished - self.started, self.reuse))
 
     def settle(self) -> None:
         """Return once no thread of this process writes the index (a process may still:
@@ -117,7 +141,7 @@ class SearchIndexing:
                                      f"ended with {self._process.exitcode}")
                     self._finished = time.perf_counter()
                 else:
-                    self._failure, seconds = outcome
+                    self._failure, seconds, self.reuse = outcome
                     self._finished = self.started + seconds
             self._process.join()
 
@@ -127,6 +151,10 @@ class SearchIndexing:
         if self._failure is not None:
             self.discard()
             raise IndexFailed(self._failure)
+        if self._caches is not None and self.cache.folder is not None:
+            # joined only now: validation's caches come first, where the build reads them
+            self._caches.append(self.cache)
+            self._caches = None
         return round(self._finished - self.started, 3)
 
     def place(self, build: Path) -> None:
