@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sqlite3
 import time
 import urllib.parse
 import urllib.request
@@ -45,15 +44,20 @@ from bench.harness import (
     tree_rss,
     write_results,
 )
+from publisher.linked_data.pack import open_layers
 
 ACCEPTS = ("text/turtle", "application/ld+json", "application/n-triples")
 
 
 def _names(build: Path, count: int) -> list[str]:
-    pack = build / "documents.sqlite"
-    with sqlite3.connect(f"{pack.resolve().as_uri()}?mode=ro", uri=True) as connection:
+    """``count`` documents spread over the whole pack: after a rebuild, its layers too
+    (the top file alone holds only what the rebuild described again)."""
+    connection = open_layers(build / "documents.sqlite")
+    try:
         names = sorted({row[0].removeprefix("entity:") for row in connection.execute(
-            "SELECT document FROM variants")})
+            "SELECT DISTINCT document FROM pack_variants")})
+    finally:
+        connection.close()
     step = max(1, len(names) // count)
     return names[::step][:count]
 
