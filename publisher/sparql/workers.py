@@ -1030,14 +1030,19 @@ class Execution:
         self._finish(reusable=False)
         if exitcode == OUT_OF_MEMORY_EXIT and self.pool.memory_mb:
             status, message = OUT_OF_MEMORY_STATUS, memory_message(self.pool.memory_mb)
-        elif exitcode == -signal.SIGKILL:
-            status, message = 503, ("the query worker was killed from outside while "
-                                    "running this query (the server may be short of "
-                                    "memory); retry later")
+        elif exitcode in (-signal.SIGKILL, -signal.SIGTERM):
+            # Killed or stopped from outside (the OOM killer; a server shutting down
+            # terminates its process group): the query did nothing wrong, so not a 500.
+            status, message = 503, ("the query worker was stopped from outside while "
+                                    "running this query (the server may be shutting "
+                                    "down or short of memory); retry later")
         else:
             status, message = 500, (f"the query worker crashed ({_exit_text(exitcode)}) "
                                     "while running this query; a fresh one replaces it")
-        return ERROR, json.dumps({"status": status, "message": message}).encode()
+        error: dict[str, object] = {"status": status, "message": message}
+        if status == 503:
+            error["retry_after"] = 5  # a fresh worker replaces it within seconds
+        return ERROR, json.dumps(error).encode()
 
 
 def _exit_text(exitcode: int | None) -> str:

@@ -125,6 +125,25 @@ def test_a_heavy_query_that_finds_the_heavy_lane_full_waits_and_runs_there(
         assert not queued.done()
 
 
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL])
+def test_a_query_whose_worker_is_stopped_from_outside_is_a_503(
+        build_settings: Settings, stop: signal.Signals) -> None:
+    """A worker terminated under a running query (a server shutting down signals its
+    process group; the OOM killer) is not the query's fault nor a server bug: 503 with
+    a Retry-After, never a 500; and the endpoint still answers."""
+    settings = build_settings.model_copy(update={"sparql_timeout_s": 60.0})
+    with running(settings) as live:
+        running_query = live.query_later(heavy("stopped"), source="127.0.0.2")
+        wait_until(lambda: lanes(live) == (1, 0), "the heavy query running")
+        worker = live.pool_state(lambda pool: [w.pid for w in pool.workers if w.slow])
+        os.kill(worker[0], stop)
+        response = running_query.result(30)
+        assert response.status_code == 503, response.text
+        assert "stopped from outside" in response.text
+        assert response.headers.get("Retry-After")
+        assert live.query(cheap()).status_code == 200
+
+
 # --- the parts, without a server ---------------------------------------------------------
 
 @pytest.mark.parametrize("client,key", [
